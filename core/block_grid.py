@@ -1,0 +1,72 @@
+"""The block grid of local matching: square blocks over the whole mosaic grid.
+
+Each block is a square of ``size`` mosaic pixels; block (0, 0) starts at the mosaic's upper
+left corner. Block statistics are kept as sums so that windows and images add up exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from .mosaic_grid import MosaicGrid
+
+DEFAULT_BLOCKS_PER_IMAGE = 100
+
+
+@dataclass(frozen=True)
+class BlockGrid:
+    size: int  # block side in mosaic pixels
+    cols: int  # blocks along x
+    rows: int  # blocks along y
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return self.rows, self.cols
+
+
+def make_block_grid(
+    grid: MosaicGrid,
+    blocks_per_image: float = DEFAULT_BLOCKS_PER_IMAGE,
+    block_size_map_units: Optional[float] = None,
+) -> BlockGrid:
+    """A block grid from a target number of blocks per image, or an explicit block size."""
+    if block_size_map_units:
+        size = max(1, int(round(block_size_map_units / grid.pixel_width)))
+    else:
+        areas = [p.cols * p.rows for p in grid.placements]
+        mean_area = float(np.mean(areas))
+        size = max(1, int(round(math.sqrt(mean_area / max(blocks_per_image, 1.0)))))
+    return BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+
+
+def _breaks(start: int, length: int, size: int) -> Tuple[int, np.ndarray]:
+    """First block index and the offsets where a new block starts within a span."""
+    first = start // size
+    inner = np.arange((first + 1) * size, start + length, size) - start
+    return first, np.concatenate(([0], inner)).astype(np.intp)
+
+
+def block_sums(
+    blocks: BlockGrid,
+    values: np.ndarray,
+    valid: np.ndarray,
+    row: int,
+    col: int,
+) -> Tuple[int, int, np.ndarray, np.ndarray]:
+    """Per-block sums and counts of the valid values of a (bands, rows, cols) window.
+
+    ``row`` and ``col`` are the window's position on the mosaic grid. Returns the first block
+    row and column it touches and arrays (bands, block rows, block cols) of sums and counts.
+    """
+    by0, rbreaks = _breaks(row, values.shape[1], blocks.size)
+    bx0, cbreaks = _breaks(col, values.shape[2], blocks.size)
+    zeroed = np.where(valid, values, 0.0)
+    sums = np.add.reduceat(np.add.reduceat(zeroed, rbreaks, axis=1), cbreaks, axis=2)
+    counts = np.add.reduceat(
+        np.add.reduceat(valid.astype(np.float64), rbreaks, axis=1), cbreaks, axis=2
+    )
+    return by0, bx0, sums, counts
+

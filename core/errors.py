@@ -1,0 +1,13 @@
+"""Exceptions raised by core, with messages a user can act on."""
+
+
+class SpectralMatchError(Exception):
+    """Base class: something about the inputs or the run prevents matching."""
+
+
+class InputError(SpectralMatchError):
+    """An input raster, parameter or output location cannot be used; the message names it."""
+
+
+class Cancelled(SpectralMatchError):
+    """The caller asked to stop; outputs of the run have been removed."""

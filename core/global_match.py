@@ -1,0 +1,103 @@
+"""Global matching: fit one gain and offset per image and band, and apply them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import numpy as np
+
+from .feedback import Feedback
+from .inputs import load_inputs
+from .least_squares import BandSolution, solve_gains_offsets
+from .rasters import RasterInfo
+from .stats_pass import ScanResult, scan_statistics
+from .writer import write_outputs
+
+
+@dataclass
+class GlobalModel:
+    gains: np.ndarray  # (images, bands)
+    offsets: np.ndarray  # (images, bands)
+    solutions: List[BandSolution]
+
+    def correction(self, k: int):
+        a = self.gains[k][:, None, None]
+        b = self.offsets[k][:, None, None]
+
+        def apply(values, valid, row, col):
+            return values * a + b
+
+        return apply
+
+
+@dataclass
+class RunResult:
+    outputs: List[str]
+    model: GlobalModel
+    scan: ScanResult
+
+
+def fit_global(
+    infos: List[RasterInfo],
+    scan: ScanResult,
+    mean_weight: float = 1.0,
+    std_weight: float = 1.0,
+    reference: Optional[int] = None,
+    feedback: Optional[Feedback] = None,
+) -> GlobalModel:
+    """Solve the least-squares system from the overlap statistics; report what it found."""
+    feedback = feedback or Feedback()
+    n_bands = infos[0].band_count
+    gains, offsets, solutions = solve_gains_offsets(
+        len(infos), scan.overlaps, n_bands, mean_weight, std_weight, reference
+    )
+    _report_structure(infos, solutions, reference, feedback)
+    for k, info in enumerate(infos):
+        pairs = ", ".join(
+            f"b{b + 1}: {gains[k, b]:.6g} x {offsets[k, b]:+.6g}" for b in range(n_bands)
+        )
+        feedback.info(f"{info.name}: gain x offset per band: {pairs}")
+    return GlobalModel(gains, offsets, solutions)
+
+
+def _report_structure(infos, solutions, reference, feedback) -> None:
+    first = solutions[0]
+    isolated = sorted(set().union(*(s.isolated for s in solutions)))
+    for k in isolated:
+        feedback.warning(
+            f"{infos[k].path}: overlaps no other input (in at least one band); it is written "
+            "with gain 1 and offset 0 there. Fix: check that it belongs to this set."
+        )
+    if len(first.groups) > 1:
+        names = "; ".join(
+            "[" + ", ".join(infos[k].name for k in group) + "]" for group in first.groups
+        )
+        feedback.warning(
+            f"The inputs form {len(first.groups)} groups that do not overlap each other: "
+            f"{names}. Each group is matched on its own, at its own central tendency."
+        )
+    if reference is not None:
+        feedback.info(f"Reference image: {infos[reference].name} keeps gain 1 and offset 0.")
+
+
+def run_global(
+    inputs: List[str],
+    output_folder: str,
+    reference: Optional[str] = None,
+    mean_weight: float = 1.0,
+    std_weight: float = 1.0,
+    float32: bool = False,
+    feedback: Optional[Feedback] = None,
+    suffix: str = "_global",
+) -> RunResult:
+    """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``."""
+    feedback = feedback or Feedback()
+    infos, grid, ref = load_inputs(inputs, reference)
+    feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
+    scan = scan_statistics(infos, grid, feedback=feedback.stage(0.0, 0.4))
+    feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+    model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
+    outputs = write_outputs(
+        infos, output_folder, suffix, model.correction, float32, feedback.stage(0.4, 1.0)
+    )
+    return RunResult(outputs, model, scan)

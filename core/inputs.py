@@ -1,0 +1,53 @@
+"""Check the inputs of a run before any pixel is read."""
+from __future__ import annotations
+
+import os
+from typing import List, Optional, Tuple
+
+from .errors import InputError
+from .mosaic_grid import MosaicGrid, build_mosaic_grid
+from .rasters import RasterInfo, describe
+
+
+def load_inputs(
+    paths: List[str], reference: Optional[str] = None
+) -> Tuple[List[RasterInfo], MosaicGrid, Optional[int]]:
+    """Describe the inputs, place them on one grid and find the reference among them."""
+    if len(paths) < 2:
+        raise InputError(
+            f"{len(paths)} input raster(s) given: matching needs at least two overlapping "
+            "rasters. Fix: add the rasters to match."
+        )
+    seen = {}
+    for path in paths:
+        key = os.path.realpath(path)
+        if key in seen:
+            raise InputError(
+                f"{path}: this file is given twice (also as {seen[key]}). "
+                "Fix: give each raster once."
+            )
+        seen[key] = path
+    infos = [describe(p) for p in paths]
+    bands = infos[0].band_count
+    for info in infos[1:]:
+        if info.band_count != bands:
+            raise InputError(
+                f"{info.path}: it has {info.band_count} bands, but {infos[0].path} has {bands}. "
+                "Fix: give rasters with the same bands in the same order (e.g. select bands "
+                "with gdal_translate -b)."
+            )
+    ref_index = None
+    if reference:
+        key = os.path.realpath(reference)
+        matches = [k for k, p in enumerate(paths) if os.path.realpath(p) == key]
+        if not matches:
+            raise InputError(
+                f"{reference}: the reference image is not among the inputs. "
+                "Fix: choose one of the input rasters as reference, or none."
+            )
+        ref_index = matches[0]
+    return infos, build_mosaic_grid(infos), ref_index
+
+
+def output_name(info: RasterInfo, suffix: str) -> str:
+    return f"{info.stem}{suffix}.tif"

@@ -1,0 +1,202 @@
+"""Write corrected rasters window by window, safely.
+
+Every output is first written under a temporary name in the output folder and renamed only
+when the whole run has succeeded; on failure or cancel the temporary files are removed, so a
+run never leaves a half-written raster behind nor replaces an existing file half-way.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+from osgeo import gdal
+
+from .errors import InputError
+from .feedback import Feedback
+from .rasters import RasterInfo, open_readonly, read_window
+from .windows import iter_windows, window_count, window_size
+
+# (values, valid, row, col) on the input's own pixel grid -> corrected float64 values
+Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
+
+TILE = 256
+
+
+def creation_options(gdal_type: int) -> List[str]:
+    """Tiled, compressed GeoTIFF; the predictor suits the type."""
+    predictor = "3" if gdal_type in (gdal.GDT_Float32, gdal.GDT_Float64) else "2"
+    return [
+        "TILED=YES",
+        f"BLOCKXSIZE={TILE}",
+        f"BLOCKYSIZE={TILE}",
+        "COMPRESS=DEFLATE",
+        f"PREDICTOR={predictor}",
+        "BIGTIFF=IF_SAFER",
+        "NUM_THREADS=ALL_CPUS",
+    ]
+
+
+def _type_range(dtype: np.dtype) -> Tuple[float, float]:
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+    else:
+        info = np.finfo(dtype)
+    return float(info.min), float(info.max)
+
+
+def to_output_type(
+    values: np.ndarray, valid: np.ndarray, dtype: np.dtype, nodata: Optional[float]
+) -> np.ndarray:
+    """Round and clip to the type's range; keep valid pixels off the no-data value."""
+    lo, hi = _type_range(dtype)
+    if np.issubdtype(dtype, np.integer):
+        out = np.clip(np.rint(np.nan_to_num(values, nan=lo)), lo, hi)
+    else:
+        out = np.clip(np.nan_to_num(values, nan=0.0, posinf=hi, neginf=lo), lo, hi)
+    if nodata is not None and not np.isnan(nodata):
+        clash = valid & (out == nodata)
+        if clash.any():
+            if np.issubdtype(dtype, np.integer):
+                step = 1.0 if nodata < hi else -1.0
+                out[clash] = nodata + step
+            else:
+                away = np.inf if nodata < hi else -np.inf
+                out[clash] = np.nextafter(np.asarray(nodata, dtype=dtype), away)
+        out[~valid] = nodata
+    elif not np.issubdtype(dtype, np.integer):
+        out[~valid] = np.nan
+    else:
+        out[~valid] = 0
+    return out.astype(dtype)
+
+
+class OutputSet:
+    """Temporary files that become the outputs together, or vanish together."""
+
+    def __init__(self) -> None:
+        self._pending: List[Tuple[str, str]] = []
+
+    def temporary_for(self, final_path: str) -> str:
+        folder, name = os.path.split(final_path)
+        tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+        self._pending.append((tmp, final_path))
+        return tmp
+
+    def commit(self) -> List[str]:
+        for tmp, final in self._pending:
+            os.replace(tmp, final)
+        done = [final for _, final in self._pending]
+        self._pending = []
+        return done
+
+    def discard(self) -> None:
+        for tmp, _ in self._pending:
+            for path in (tmp, tmp + ".aux.xml", tmp + ".msk"):
+                if os.path.exists(path):
+                    os.remove(path)
+        self._pending = []
+
+
+def check_output_folder(folder: str, inputs: List[RasterInfo], names: List[str]) -> None:
+    """Create the folder; refuse one that cannot be written or outputs that would hit inputs."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{folder}: the output folder cannot be created ({exc.strerror}). "
+            "Fix: choose a folder you can write to."
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{folder}: the output folder is not writable. Fix: choose a folder you can write to."
+        )
+    sources = {os.path.realpath(i.path) for i in inputs}
+    for name in names:
+        target = os.path.realpath(os.path.join(folder, name))
+        if target in sources:
+            raise InputError(
+                f"{target}: this output would overwrite an input. "
+                "Fix: choose another output folder."
+            )
+
+
+def write_corrected(
+    info: RasterInfo,
+    path: str,
+    correct: Correction,
+    float32: bool = False,
+    feedback: Optional[Feedback] = None,
+) -> None:
+    """Write ``correct`` applied to every window of the input to a new GeoTIFF at ``path``."""
+    feedback = feedback or Feedback()
+    src = open_readonly(info.path)
+    gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+    dtype = np.dtype(np.float32) if float32 else info.numpy_type
+    nodata = info.nodata[0]
+    driver = gdal.GetDriverByName("GTiff")
+    dst = driver.Create(
+        path, info.width, info.height, info.band_count, gdal_type, creation_options(gdal_type)
+    )
+    try:
+        dst.SetGeoTransform(info.geotransform)
+        dst.SetProjection(info.crs_wkt)
+        for b in range(info.band_count):
+            sband, dband = src.GetRasterBand(b + 1), dst.GetRasterBand(b + 1)
+            if info.nodata[b] is not None:
+                dband.SetNoDataValue(info.nodata[b])
+            dband.SetDescription(sband.GetDescription())
+            dband.SetColorInterpretation(sband.GetColorInterpretation())
+        use_mask = info.needs_mask_band and nodata is None
+        if use_mask:
+            dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+        size = window_size([info.block_size, (TILE, TILE)])
+        total = window_count(info.width, info.height, size)
+        for done, (col, row, cols, rows) in enumerate(iter_windows(info.width, info.height, size)):
+            feedback.check_cancel()
+            values, valid = read_window(src, info, col, row, cols, rows)
+            corrected = correct(values, valid, row, col)
+            for b in range(info.band_count):
+                out = to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
+                dst.GetRasterBand(b + 1).WriteArray(out, col, row)
+            if use_mask:
+                mask = (valid.all(axis=0) * 255).astype(np.uint8)
+                dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
+            feedback.progress((done + 1) / total)
+        dst.FlushCache()
+    finally:
+        dst = None
+
+
+def write_outputs(
+    infos: List[RasterInfo],
+    folder: str,
+    suffix: str,
+    correction_for: Callable[[int], Correction],
+    float32: bool = False,
+    feedback: Optional[Feedback] = None,
+) -> List[str]:
+    """Write one corrected GeoTIFF per input, named ``<stem><suffix>.tif``; all or none."""
+    feedback = feedback or Feedback()
+    names = [f"{info.stem}{suffix}.tif" for info in infos]
+    check_output_folder(folder, infos, names)
+    pixels = np.array([info.width * info.height for info in infos], dtype=float)
+    edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
+    outputs = OutputSet()
+    try:
+        for k, info in enumerate(infos):
+            tmp = outputs.temporary_for(os.path.join(folder, names[k]))
+            try:
+                write_corrected(
+                    info, tmp, correction_for(k), float32, feedback.stage(edges[k], edges[k + 1])
+                )
+            except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+                raise InputError(
+                    f"{os.path.join(folder, names[k])}: writing failed ({exc}). "
+                    "Fix: check free space and permissions of the output folder."
+                ) from None
+        return outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise

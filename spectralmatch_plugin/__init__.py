@@ -1,0 +1,1 @@
+"""QGIS-facing parts: the plugin class and its Processing provider."""

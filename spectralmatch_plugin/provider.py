@@ -1,0 +1,27 @@
+"""The Processing provider "Spectral match" (id ``spectralmatch``)."""
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..algorithms.base import ICON
+from ..algorithms.global_match import GlobalMatchAlgorithm
+
+
+class SpectralMatchProvider(QgsProcessingProvider):
+    def id(self) -> str:
+        return "spectralmatch"
+
+    def name(self) -> str:
+        return QCoreApplication.translate("SpectralMatchProvider", "Spectral match")
+
+    def longName(self) -> str:  # noqa: N802
+        return self.name()
+
+    def icon(self) -> QIcon:
+        return QIcon(ICON)
+
+    def loadAlgorithms(self) -> None:  # noqa: N802
+        for alg in (GlobalMatchAlgorithm(),):
+            self.addAlgorithm(alg)

@@ -1,0 +1,182 @@
+"""Test sets with known truth: a real Landsat scene cut into overlapping, distorted tiles.
+
+Matching is defined up to one common gain and offset per band, so results are compared with
+the truth after one affine fit per band over the whole set.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+from osgeo import gdal, gdal_array
+
+gdal.UseExceptions()
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENE = os.path.join(HERE, "data", "landsat_20210326_bgrn.tif")
+
+
+@dataclass
+class Tile:
+    path: str
+    row: int  # position in the scene, pixels
+    col: int
+    truth: np.ndarray  # (bands, rows, cols) float64, undistorted
+    valid: np.ndarray  # (bands, rows, cols) bool
+
+
+def load_scene(bands: Optional[Sequence[int]] = None) -> Tuple[np.ndarray, tuple, str]:
+    ds = gdal.Open(SCENE)
+    data = ds.ReadAsArray().astype(np.float64)
+    if bands is not None:
+        data = data[list(bands)]
+    return data, ds.GetGeoTransform(), ds.GetProjection()
+
+
+def tile_windows(rows: int, cols: int, grid=(2, 2), overlap=0.3) -> List[Tuple[int, int, int, int]]:
+    """(row, col, height, width) of a grid of tiles that overlap by ``overlap`` of a tile."""
+    gy, gx = grid
+    th = int(rows / (gy - (gy - 1) * overlap))
+    tw = int(cols / (gx - (gx - 1) * overlap))
+    out = []
+    for i in range(gy):
+        for j in range(gx):
+            r = min(int(round(i * th * (1 - overlap))), rows - th)
+            c = min(int(round(j * tw * (1 - overlap))), cols - tw)
+            out.append((r, c, th, tw))
+    return out
+
+
+def smooth_field(shape: Tuple[int, int], tilt: float, angle: float) -> np.ndarray:
+    """A multiplicative plane 1 +- tilt across the tile, in the direction ``angle``."""
+    h, w = shape
+    y, x = np.mgrid[0:h, 0:w]
+    u = (x / max(w - 1, 1) - 0.5) * np.cos(angle) + (y / max(h - 1, 1) - 0.5) * np.sin(angle)
+    return 1.0 + 2.0 * tilt * u
+
+
+def write_raster(path, data, gt, crs, gdal_type, nodata=None):
+    drv = gdal.GetDriverByName("GTiff")
+    ds = drv.Create(path, data.shape[2], data.shape[1], data.shape[0], gdal_type,
+                    ["TILED=YES", "COMPRESS=DEFLATE"])
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(crs)
+    for b in range(data.shape[0]):
+        band = ds.GetRasterBand(b + 1)
+        if nodata is not None:
+            band.SetNoDataValue(nodata)
+        band.WriteArray(data[b])
+    ds = None
+
+
+def make_set(
+    folder: str,
+    gains: Sequence[Sequence[float]],
+    offsets: Sequence[Sequence[float]],
+    grid=(2, 2),
+    overlap=0.3,
+    gdal_type=gdal.GDT_UInt16,
+    nodata: Optional[float] = 0,
+    fields: Optional[Sequence[Tuple[float, float]]] = None,
+    transform=None,
+    holes: Optional[Sequence[Optional[Tuple[int, int, int, int]]]] = None,
+    bands: Optional[Sequence[int]] = None,
+) -> List[Tile]:
+    """Write distorted tiles of the scene; tile k is ``gains[k] * truth * field + offsets[k]``.
+
+    ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
+    ``fields`` gives (tilt, angle) of a smooth multiplicative field per tile; ``holes`` a
+    no-data rectangle (row, col, height, width) in tile coordinates per tile.
+    """
+    scene, gt, crs = load_scene(bands)
+    if transform is not None:
+        scene = transform(scene)
+    dtype = np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type))
+    tiles = []
+    for k, (r, c, h, w) in enumerate(tile_windows(scene.shape[1], scene.shape[2], grid, overlap)):
+        truth = scene[:, r:r + h, c:c + w]
+        g = np.asarray(gains[k], dtype=float)[:, None, None]
+        o = np.asarray(offsets[k], dtype=float)[:, None, None]
+        field = 1.0
+        if fields is not None and fields[k] is not None:
+            field = smooth_field((h, w), *fields[k])[None]
+        data = g * truth * field + o
+        valid = np.ones(data.shape, dtype=bool)
+        if holes is not None and holes[k] is not None:
+            hr, hc, hh, hw = holes[k]
+            valid[:, hr:hr + hh, hc:hc + hw] = False
+        if np.issubdtype(dtype, np.integer):
+            data = np.rint(data)
+        if nodata is not None:
+            data[~valid] = nodata
+        elif not np.issubdtype(dtype, np.integer):
+            data[~valid] = np.nan
+        tgt = (gt[0] + c * gt[1], gt[1], 0.0, gt[3] + r * gt[5], 0.0, gt[5])
+        path = os.path.join(folder, f"tile_{k}.tif")
+        write_raster(path, data.astype(dtype), tgt, crs, gdal_type, nodata)
+        tiles.append(Tile(path, r, c, truth, valid))
+    return tiles
+
+
+def read(path: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Values as float64 and the validity mask GDAL reports for them."""
+    ds = gdal.Open(path)
+    data = ds.ReadAsArray().astype(np.float64)
+    if data.ndim == 2:
+        data = data[None]
+    valid = np.ones(data.shape, dtype=bool)
+    for b in range(ds.RasterCount):
+        nd = ds.GetRasterBand(b + 1).GetNoDataValue()
+        if nd is not None:
+            valid[b] &= data[b] != nd
+    valid &= ~np.isnan(data)
+    return data, valid
+
+
+def affine_error(tiles: List[Tile], outputs: List[str]) -> np.ndarray:
+    """Per band: RMS of (output - best common affine map of the truth) / std of the truth."""
+    outs = [read(p) for p in outputs]
+    n_bands = tiles[0].truth.shape[0]
+    errors = []
+    for b in range(n_bands):
+        t = np.concatenate([tile.truth[b][m[b]] for tile, (_, m) in zip(tiles, outs)])
+        y = np.concatenate([o[b][m[b]] for o, m in outs])
+        design = np.column_stack([t, np.ones_like(t)])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        resid = y - design @ coef
+        # In the units of the truth: divide by the fitted common gain.
+        errors.append(np.sqrt(np.mean(resid**2)) / abs(coef[0]) / t.std())
+    return np.array(errors)
+
+
+def overlap_mad(tiles: List[Tile], paths: List[str]) -> np.ndarray:
+    """Per band: mean absolute difference between overlapping rasters, over all pairs."""
+    data = [read(p) for p in paths]
+    n_bands = data[0][0].shape[0]
+    total, count = np.zeros(n_bands), np.zeros(n_bands)
+    for a in range(len(tiles)):
+        for b in range(a + 1, len(tiles)):
+            ta, tb = tiles[a], tiles[b]
+            r0, c0 = max(ta.row, tb.row), max(ta.col, tb.col)
+            r1 = min(ta.row + ta.truth.shape[1], tb.row + tb.truth.shape[1])
+            c1 = min(ta.col + ta.truth.shape[2], tb.col + tb.truth.shape[2])
+            if r1 <= r0 or c1 <= c0:
+                continue
+            va, ma = (x[:, r0 - ta.row:r1 - ta.row, c0 - ta.col:c1 - ta.col] for x in data[a])
+            vb, mb = (x[:, r0 - tb.row:r1 - tb.row, c0 - tb.col:c1 - tb.col] for x in data[b])
+            both = ma & mb
+            total += np.where(both, np.abs(va - vb), 0).sum(axis=(1, 2))
+            count += both.sum(axis=(1, 2))
+    return total / np.maximum(count, 1)
+
+
+def file_digest(path: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

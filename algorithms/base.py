@@ -14,6 +14,9 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterLayer,
     QgsProcessingOutputMultipleLayers,
+    QgsMapLayer,
+    QgsMapLayerType,
+    QgsProcessingUtils,
     QgsProviderRegistry,
 )
 from qgis.PyQt.QtCore import QCoreApplication
@@ -104,19 +107,68 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
         )
 
     # -- reading parameters -----------------------------------------------------------------
+    # Raster inputs are resolved to file paths without loading them as QGIS layers: loading a
+    # layer computes a histogram for its renderer and GDAL saves it as an .aux.xml beside the
+    # input, and inputs are never to be touched.
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        for param in self.parameterDefinitions():
+            name = param.name()
+            value = parameters.get(name)
+            if name in (self.INPUT, self.REFERENCE):
+                try:
+                    self.raster_sources(value, context, optional=name == self.REFERENCE)
+                except QgsProcessingException as exc:
+                    return False, str(exc)
+            elif not param.checkValueIsAcceptable(value, context):
+                return False, self.tr("Incorrect parameter value for {}").format(name)
+        paths = self.raster_sources(parameters.get(self.INPUT), context)
+        if len(paths) < 2:
+            return False, self.tr(
+                "{} input raster(s) given: matching needs at least two overlapping rasters. "
+                "Fix: add the rasters to match."
+            ).format(len(paths))
+        return True, ""
+
+    def raster_sources(self, value, context, optional: bool = False) -> List[str]:
+        """File paths of a layer parameter's value: layers, layer ids or paths."""
+        if value is None or value == "" or value == []:
+            if optional:
+                return []
+            raise QgsProcessingException(self.tr("No input rasters given."))
+        items = value if isinstance(value, (list, tuple)) else [value]
+        paths = []
+        for item in items:
+            if isinstance(item, QgsMapLayer):
+                paths.append(self.layer_path(item))
+                continue
+            text = str(item)
+            layer = QgsProcessingUtils.mapLayerFromString(text, context, False)
+            if layer is not None:
+                paths.append(self.layer_path(layer))
+            elif os.path.isfile(text):
+                paths.append(text)
+            else:
+                raise QgsProcessingException(
+                    self.tr(
+                        "{}: no such raster file or layer. Fix: check the path, or choose a "
+                        "raster layer of the project."
+                    ).format(text)
+                )
+        return paths
 
     def input_paths(self, parameters, context) -> List[str]:
-        layers = self.parameterAsLayerList(parameters, self.INPUT, context)
-        return [self.layer_path(layer) for layer in layers]
+        return self.raster_sources(parameters.get(self.INPUT), context)
 
     def reference_path(self, parameters, context) -> Optional[str]:
-        layer = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)
-        return self.layer_path(layer) if layer is not None else None
+        found = self.raster_sources(parameters.get(self.REFERENCE), context, optional=True)
+        return found[0] if found else None
 
     def layer_path(self, layer) -> str:
         parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
         path = parts.get("path") or layer.source()
-        if layer.providerType() != "gdal" or not os.path.isfile(path):
+        if layer.type() != QgsMapLayerType.RasterLayer or layer.providerType() != "gdal" \
+                or not os.path.isfile(path):
             raise QgsProcessingException(
                 self.tr(
                     "{name}: this layer is not a raster file on disk ({source}). "

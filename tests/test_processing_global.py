@@ -1,0 +1,78 @@
+"""spectralmatch:globalmatch through Processing: processing.run and qgis_process.bin."""
+import numpy as np
+import pytest
+from qgis.core import QgsProcessingException, QgsRasterLayer
+
+import synthetic as S
+from test_global_core import GAINS, OFFSETS
+
+
+@pytest.fixture
+def tiles(tmp_path):
+    return S.make_set(str(tmp_path), GAINS, OFFSETS)
+
+
+def test_processing_run_with_paths(provider, tiles, tmp_path):
+    import processing
+
+    digests = [S.file_digest(t.path) for t in tiles]
+    out = tmp_path / "out"
+    result = processing.run(
+        "spectralmatch:globalmatch", {"INPUT": [t.path for t in tiles], "OUTPUT": str(out)}
+    )
+    assert result["OUTPUT"] == str(out)
+    assert result["OUTPUT_LAYERS"] == [str(out / f"tile_{k}_global.tif") for k in range(4)]
+    assert np.all(S.affine_error(tiles, result["OUTPUT_LAYERS"]) < 0.01)
+    assert [S.file_digest(t.path) for t in tiles] == digests
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"tile_{k}.tif" for k in range(4)] + ["out"])  # no .aux.xml beside the inputs
+
+
+def test_processing_run_with_layers_reference_and_float32(provider, tiles, tmp_path):
+    import processing
+
+    layers = [QgsRasterLayer(t.path, f"t{k}") for k, t in enumerate(tiles)]
+    result = processing.run(
+        "spectralmatch:globalmatch",
+        {"INPUT": layers, "REFERENCE": layers[1], "OUTPUT_TYPE": 1,
+         "OUTPUT": str(tmp_path / "out")},
+    )
+    ref_out, _ = S.read(result["OUTPUT_LAYERS"][1])
+    np.testing.assert_array_equal(ref_out, S.read(tiles[1].path)[0])
+    layer = QgsRasterLayer(result["OUTPUT_LAYERS"][0], "o")
+    assert layer.isValid() and layer.dataProvider().dataType(1) == 6  # Qgis.Float32
+
+
+def test_processing_errors_name_the_file(provider, tiles, tmp_path):
+    import processing
+
+    bad = tmp_path / "broken.tif"
+    bad.write_bytes(b"II*\x00 truncated")
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:globalmatch",
+                       {"INPUT": [tiles[0].path, str(bad)], "OUTPUT": str(tmp_path / "out")})
+    assert str(bad) in str(err.value)
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:globalmatch",
+                       {"INPUT": [tiles[0].path], "OUTPUT": str(tmp_path / "out")})
+    assert "at least two" in str(err.value)
+
+
+def test_qgis_process_run(qgis_process, tiles, tmp_path):
+    out = tmp_path / "cli"
+    args = ["run", "spectralmatch:globalmatch", "--"]
+    args += [f"INPUT={t.path}" for t in tiles] + [f"REFERENCE={tiles[0].path}", f"OUTPUT={out}"]
+    proc = qgis_process(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = [str(out / f"tile_{k}_global.tif") for k in range(4)]
+    assert f"OUTPUT_LAYERS:\t{', '.join(outputs)}" in proc.stdout
+    assert "tile_1.tif: gain x offset per band: b1: 0.833" in proc.stdout  # 1 / 1.2
+    assert np.all(S.affine_error(tiles, outputs) < 0.01)
+
+
+def test_qgis_process_error_exits_non_zero(qgis_process, tiles, tmp_path):
+    missing = tmp_path / "missing.tif"
+    proc = qgis_process("run", "spectralmatch:globalmatch", "--", f"INPUT={tiles[0].path}",
+                        f"INPUT={missing}", f"OUTPUT={tmp_path / 'cli'}")
+    assert proc.returncode != 0
+    assert str(missing) in proc.stdout + proc.stderr

@@ -1,0 +1,47 @@
+"""Every algorithm of the provider is complete: ids, help, parameters with help text."""
+import re
+
+from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+
+def test_provider_is_registered_with_its_algorithms(provider):
+    assert provider.id() == "spectralmatch"
+    assert provider.name() == "Spectral match"
+    ids = [a.id() for a in provider.algorithms()]
+    assert "spectralmatch:globalmatch" in ids
+
+
+def test_every_algorithm_is_documented(provider):
+    for alg in provider.algorithms():
+        assert re.fullmatch(r"[a-z]+", alg.name()), alg.name()
+        assert alg.displayName() and alg.groupId() == "matching"
+        help_text = alg.shortHelpString()
+        assert "Yu et al. (2017)" in help_text and "doi:10.1016" in help_text
+        assert not alg.icon().isNull()
+        for param in alg.parameterDefinitions():
+            assert param.help(), f"{alg.id()} {param.name()} has no help"
+            assert param.name().isupper()
+        outputs = {o.name() for o in alg.outputDefinitions()}
+        assert {"OUTPUT", "OUTPUT_LAYERS"} <= outputs
+
+
+def test_tuning_knobs_are_advanced(provider):
+    alg = QgsApplication.processingRegistry().algorithmById("spectralmatch:globalmatch")
+    flags = {p.name(): bool(p.flags() & QgsProcessingParameterDefinition.FlagAdvanced)
+             for p in alg.parameterDefinitions()}
+    assert flags == {"INPUT": False, "REFERENCE": False, "MEAN_WEIGHT": True, "STD_WEIGHT": True,
+                     "OUTPUT_TYPE": True, "OUTPUT": False}
+
+
+def test_plugin_class_registers_and_removes_provider(qgis_processing):
+    import spectralmatch
+
+    registry = QgsApplication.processingRegistry()
+    before = registry.providerById("spectralmatch")
+    if before is not None:
+        registry.removeProvider(before)
+    plugin = spectralmatch.classFactory(None)
+    plugin.initProcessing()
+    assert registry.providerById("spectralmatch") is not None
+    plugin.unload()
+    assert registry.providerById("spectralmatch") is None

@@ -42,6 +42,14 @@ def make_block_grid(
     return BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
 
 
+def footprint(blocks: BlockGrid, place) -> Tuple[int, int, int, int]:
+    """(first block row, first block col, block rows, block cols) that a placement touches."""
+    by0, bx0 = place.row // blocks.size, place.col // blocks.size
+    by1 = -(-place.row_end // blocks.size)
+    bx1 = -(-place.col_end // blocks.size)
+    return by0, bx0, by1 - by0, bx1 - bx0
+
+
 def _breaks(start: int, length: int, size: int) -> Tuple[int, np.ndarray]:
     """First block index and the offsets where a new block starts within a span."""
     first = start // size

@@ -30,6 +30,11 @@ class GlobalModel:
         return apply
 
 
+def identity_model(n_images: int, n_bands: int) -> GlobalModel:
+    """Gain 1 and offset 0 everywhere: the base of local matching on its own."""
+    return GlobalModel(np.ones((n_images, n_bands)), np.zeros((n_images, n_bands)), [])
+
+
 @dataclass
 class RunResult:
     outputs: List[str]

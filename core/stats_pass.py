@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .block_grid import BlockGrid, block_sums
+from .block_grid import BlockGrid, block_sums, footprint
 from .feedback import Feedback
 from .moments import Moments, masked_moments
 from .mosaic_grid import MosaicGrid, Placement, overlapping_pairs
@@ -44,7 +44,9 @@ class ScanResult:
     valid_count: np.ndarray  # (images, bands)
     minimum: np.ndarray  # (images, bands), +inf where no valid pixel
     maximum: np.ndarray  # (images, bands), -inf where no valid pixel
-    block_sum: Optional[List[np.ndarray]] = None  # per image (bands, block rows, block cols)
+    # Per image, over the blocks its rectangle touches (see block_grid.footprint):
+    # (bands, block rows, block cols) sums and counts of valid pixels.
+    block_sum: Optional[List[np.ndarray]] = None
     block_count: Optional[List[np.ndarray]] = None
 
 
@@ -71,8 +73,9 @@ def scan_statistics(
     maximum = np.full((n_img, n_band), -np.inf)
     bsum = bcount = None
     if blocks is not None:
-        bsum = [np.zeros((n_band,) + blocks.shape) for _ in infos]
-        bcount = [np.zeros((n_band,) + blocks.shape) for _ in infos]
+        spans = [footprint(blocks, p) for p in grid.placements]
+        bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
+        bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
 
     datasets = [open_readonly(info.path) for info in infos]
     size = window or window_size([info.block_size for info in infos])
@@ -98,6 +101,7 @@ def scan_statistics(
                 maximum[k] = np.maximum(maximum[k], hi)
             if blocks is not None:
                 by0, bx0, s, c = block_sums(blocks, values, valid, rect.row, rect.col)
+                by0, bx0 = by0 - spans[k][0], bx0 - spans[k][1]
                 bsum[k][:, by0:by0 + s.shape[1], bx0:bx0 + s.shape[2]] += s
                 bcount[k][:, by0:by0 + s.shape[1], bx0:bx0 + s.shape[2]] += c
         for i, j, inter in pairs:

@@ -1,0 +1,131 @@
+"""Local matching (Yu et al. 2017): block means, a reference block map, per-pixel correction.
+
+The block statistics come from the same streaming pass as the overlap statistics (raw sums
+per block); block means of a globally corrected image follow from them exactly, as
+``gain * mean + offset``, so the global result is never written and read back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, BlockGrid, footprint, make_block_grid
+from .block_map import Span, all_image_maps, block_means, reference_map
+from .feedback import Feedback
+from .global_match import GlobalModel, identity_model
+from .inputs import load_inputs
+from .interpolation import interpolate_window
+from .local_correction import GAMMA, LINEAR, METHODS, OFFSET, apply_local, gamma_scale
+from .mosaic_grid import MosaicGrid
+from .rasters import RasterInfo
+from .stats_pass import ScanResult, scan_statistics
+from .writer import Correction, write_outputs
+
+DEFAULT_METHOD = LINEAR
+DEFAULT_MIN_VALID_FRACTION = 0.1
+
+
+@dataclass
+class LocalModel:
+    blocks: BlockGrid
+    spans: List[Span]
+    maps: List[Tuple[np.ndarray, np.ndarray]]  # per image: filled (local, reference) maps
+    method: str
+    scale: np.ndarray  # per band, for gamma
+    grid: MosaicGrid
+
+    def correction(self, k: int, base: Correction) -> Correction:
+        """The image's correction: ``base`` (e.g. global) followed by the local one."""
+        local, ref = self.maps[k]
+        by, bx, _, _ = self.spans[k]
+        place = self.grid.placements[k]
+        size, method, scale = self.blocks.size, self.method, self.scale[:, None, None]
+
+        def apply(values, valid, row, col):
+            corrected = base(values, valid, row, col)
+            at = (place.row + row, place.col + col, values.shape[1], values.shape[2])
+            local_field = interpolate_window(local, (by, bx), size, *at)
+            ref_field = interpolate_window(ref, (by, bx), size, *at)
+            return apply_local(corrected, local_field, ref_field, method, scale)
+
+        return apply
+
+
+def _corrected_range(scan: ScanResult, model: GlobalModel) -> Tuple[np.ndarray, np.ndarray]:
+    """Per band, the smallest and largest value of the set after the global correction."""
+    a, b = model.gains, model.offsets
+    lo = np.where(a >= 0, a * scan.minimum + b, a * scan.maximum + b)
+    hi = np.where(a >= 0, a * scan.maximum + b, a * scan.minimum + b)
+    has_data = scan.valid_count > 0
+    return (np.where(has_data, lo, np.inf).min(axis=0),
+            np.where(has_data, hi, -np.inf).max(axis=0))
+
+
+def fit_local(
+    infos: List[RasterInfo],
+    grid: MosaicGrid,
+    blocks: BlockGrid,
+    scan: ScanResult,
+    base: GlobalModel,
+    method: str = DEFAULT_METHOD,
+    reference: Optional[int] = None,
+    min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
+    feedback: Optional[Feedback] = None,
+) -> LocalModel:
+    """Block maps of every image after ``base``, and the reference map they are moved onto."""
+    feedback = feedback or Feedback()
+    if method not in METHODS:
+        raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
+    lo, hi = _corrected_range(scan, base)
+    if method in (GAMMA, LINEAR) and np.any(lo <= 0):
+        bands = ", ".join(str(b + 1) for b in np.flatnonzero(lo <= 0))
+        feedback.warning(
+            f"Local method '{method}' needs strictly positive values, but band(s) {bands} hold "
+            "zero or negative values: the offset form (in + reference - local) is used instead."
+        )
+        method = OFFSET
+    spans = [footprint(blocks, p) for p in grid.placements]
+    min_count = min_valid_fraction * blocks.size * blocks.size
+    means = []
+    for k in range(len(infos)):
+        raw = block_means(scan.block_sum[k], scan.block_count[k], min_count)
+        means.append(base.gains[k][:, None, None] * raw + base.offsets[k][:, None, None])
+    ref = reference_map(blocks.shape, means, scan.block_count, spans, reference)
+    maps = all_image_maps(means, ref, spans)
+    empty = sum(int(np.isnan(m).sum()) for m in means)
+    total = sum(m.size for m in means)
+    feedback.info(
+        f"Local matching: blocks of {blocks.size} x {blocks.size} pixels "
+        f"({blocks.size * grid.pixel_width:g} map units), a {blocks.cols} x {blocks.rows} block "
+        f"grid, method '{method}'; {empty} of {total} image blocks were empty or below the "
+        "valid-pixel threshold and take their nearest neighbour's value."
+    )
+    return LocalModel(blocks, spans, maps, method, gamma_scale(hi), grid)
+
+
+def run_local(
+    inputs: List[str],
+    output_folder: str,
+    blocks_per_image: float = DEFAULT_BLOCKS_PER_IMAGE,
+    block_size: Optional[float] = None,
+    method: str = DEFAULT_METHOD,
+    reference: Optional[str] = None,
+    min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
+    float32: bool = False,
+    feedback: Optional[Feedback] = None,
+    suffix: str = "_local",
+):
+    """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
+    feedback = feedback or Feedback()
+    infos, grid, ref = load_inputs(inputs, reference)
+    blocks = make_block_grid(grid, blocks_per_image, block_size)
+    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.4))
+    base = identity_model(len(infos), infos[0].band_count)
+    model = fit_local(infos, grid, blocks, scan, base, method, ref, min_valid_fraction, feedback)
+    outputs = write_outputs(
+        infos, output_folder, suffix,
+        lambda k: model.correction(k, base.correction(k)), float32, feedback.stage(0.4, 1.0),
+    )
+    return outputs, model

@@ -57,6 +57,25 @@ def _breaks(start: int, length: int, size: int) -> Tuple[int, np.ndarray]:
     return first, np.concatenate(([0], inner)).astype(np.intp)
 
 
+class BlockSummer:
+    """Per-block sums over one window: the block boundaries are found once for all arrays.
+
+    ``row`` and ``col`` are the window's position on the mosaic grid, ``rows`` and ``cols``
+    its size; ``first`` is the (block row, block col) of the window's first block.
+    """
+
+    def __init__(self, blocks: BlockGrid, row: int, col: int, rows: int, cols: int):
+        by0, self._rbreaks = _breaks(row, rows, blocks.size)
+        bx0, self._cbreaks = _breaks(col, cols, blocks.size)
+        self.first = (by0, bx0)
+
+    def __call__(self, array: np.ndarray) -> np.ndarray:
+        """(bands, block rows, block cols) sums of a (bands, rows, cols) array."""
+        return np.add.reduceat(
+            np.add.reduceat(array, self._rbreaks, axis=1), self._cbreaks, axis=2
+        )
+
+
 def block_sums(
     blocks: BlockGrid,
     values: np.ndarray,
@@ -66,15 +85,11 @@ def block_sums(
 ) -> Tuple[int, int, np.ndarray, np.ndarray]:
     """Per-block sums and counts of the valid values of a (bands, rows, cols) window.
 
-    ``row`` and ``col`` are the window's position on the mosaic grid. Returns the first block
-    row and column it touches and arrays (bands, block rows, block cols) of sums and counts.
+    Returns the first block row and column it touches and arrays (bands, block rows,
+    block cols) of sums and counts.
     """
-    by0, rbreaks = _breaks(row, values.shape[1], blocks.size)
-    bx0, cbreaks = _breaks(col, values.shape[2], blocks.size)
-    zeroed = np.where(valid, values, 0.0)
-    sums = np.add.reduceat(np.add.reduceat(zeroed, rbreaks, axis=1), cbreaks, axis=2)
-    counts = np.add.reduceat(
-        np.add.reduceat(valid.astype(np.float64), rbreaks, axis=1), cbreaks, axis=2
-    )
-    return by0, bx0, sums, counts
+    summer = BlockSummer(blocks, row, col, values.shape[1], values.shape[2])
+    sums = summer(np.where(valid, values, 0.0))
+    counts = summer(valid.astype(np.float64))
+    return summer.first[0], summer.first[1], sums, counts
 

@@ -12,7 +12,8 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, BlockGrid, footprint, make_block_grid
-from .block_map import Span, all_image_maps, block_means, reference_map
+from .block_consensus import consensus_corrections
+from .block_map import block_means, fill_empty_blocks
 from .feedback import Feedback
 from .global_match import GlobalModel, identity_model
 from .inputs import load_inputs
@@ -30,7 +31,7 @@ DEFAULT_MIN_VALID_FRACTION = 0.1
 @dataclass
 class LocalModel:
     blocks: BlockGrid
-    spans: List[Span]
+    spans: List[Tuple[int, int, int, int]]
     maps: List[Tuple[np.ndarray, np.ndarray]]  # per image: filled (local, reference) maps
     method: str
     scale: np.ndarray  # per band, for gamma
@@ -92,8 +93,15 @@ def fit_local(
     for k in range(len(infos)):
         raw = block_means(scan.block_sum[k], scan.block_count[k], min_count)
         means.append(base.gains[k][:, None, None] * raw + base.offsets[k][:, None, None])
-    ref = reference_map(blocks.shape, means, scan.block_count, spans, reference)
-    maps = all_image_maps(means, ref, spans)
+    multiplicative = method != OFFSET
+    shifts = consensus_corrections(
+        blocks.shape, spans, means, scan.block_count, scan.pair_blocks,
+        base.gains, base.offsets, multiplicative, min_count, reference,
+    )
+    maps = []
+    for m, x in zip(means, shifts):
+        ref = m * np.exp(x) if multiplicative else m + x
+        maps.append(fill_empty_blocks(m, ref))
     empty = sum(int(np.isnan(m).sum()) for m in means)
     total = sum(m.size for m in means)
     feedback.info(

@@ -7,8 +7,9 @@ there. From those pixels the pass accumulates, per band:
   pixels valid in both (the inputs of the global least-squares system);
 * for every image, its valid count, minimum and maximum;
 * optionally, for every image, the sum and count of its valid pixels in each block of the
-  local-matching grid, so that block means of any affine correction of the image follow
-  without reading it again.
+  local-matching grid, and for every overlapping pair, per block, the count and the sums of
+  both images over the pixels valid in both; block means of any affine correction of the
+  images follow from these without reading them again.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .block_grid import BlockGrid, block_sums, footprint
+from .block_grid import BlockGrid, BlockSummer, block_sums, footprint
 from .feedback import Feedback
 from .moments import Moments, masked_moments
 from .mosaic_grid import MosaicGrid, Placement, overlapping_pairs
@@ -48,12 +49,36 @@ class ScanResult:
     # (bands, block rows, block cols) sums and counts of valid pixels.
     block_sum: Optional[List[np.ndarray]] = None
     block_count: Optional[List[np.ndarray]] = None
+    pair_blocks: Optional[List["PairBlocks"]] = None
+
+
+@dataclass
+class PairBlocks:
+    """Block sums of images i and j over the pixels valid in both, on the pair's blocks."""
+
+    i: int
+    j: int
+    span: Tuple[int, int, int, int]  # first block row, first block col, block rows, cols
+    count: np.ndarray  # (bands, block rows, block cols)
+    sum_i: np.ndarray
+    sum_j: np.ndarray
 
 
 def _local(rect: Placement, origin: Placement) -> Tuple[slice, slice]:
     """Slices of ``rect`` inside an array that holds ``origin``'s rectangle."""
     r0, c0 = rect.row - origin.row, rect.col - origin.col
     return slice(r0, r0 + rect.rows), slice(c0, c0 + rect.cols)
+
+
+def _add_pair_blocks(pb: PairBlocks, blocks: BlockGrid, rect: Placement, both: np.ndarray,
+                     vi: np.ndarray, vj: np.ndarray) -> None:
+    summer = BlockSummer(blocks, rect.row, rect.col, rect.rows, rect.cols)
+    count = summer(both.astype(np.float64))
+    by, bx = summer.first[0] - pb.span[0], summer.first[1] - pb.span[1]
+    at = (slice(None), slice(by, by + count.shape[1]), slice(bx, bx + count.shape[2]))
+    pb.count[at] += count
+    pb.sum_i[at] += summer(np.where(both, vi, 0.0))
+    pb.sum_j[at] += summer(np.where(both, vj, 0.0))
 
 
 def scan_statistics(
@@ -71,11 +96,16 @@ def scan_statistics(
     valid_count = np.zeros((n_img, n_band))
     minimum = np.full((n_img, n_band), np.inf)
     maximum = np.full((n_img, n_band), -np.inf)
-    bsum = bcount = None
+    bsum = bcount = pblocks = None
     if blocks is not None:
         spans = [footprint(blocks, p) for p in grid.placements]
         bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
         bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
+        pblocks = {}
+        for i, j, inter in pairs:
+            span = footprint(blocks, inter)
+            shape = (n_band, span[2], span[3])
+            pblocks[(i, j)] = PairBlocks(i, j, span, *(np.zeros(shape) for _ in range(3)))
 
     datasets = [open_readonly(info.path) for info in infos]
     size = window or window_size([info.block_size for info in infos])
@@ -119,6 +149,9 @@ def scan_statistics(
             mom_i, mom_j = pair_moments[(i, j)]
             mom_i.merge(*masked_moments(vi[:, si[0], si[1]], both))
             mom_j.merge(*masked_moments(vj[:, sj[0], sj[1]], both))
+            if blocks is not None:
+                _add_pair_blocks(pblocks[(i, j)], blocks, rect, both,
+                                 vi[:, si[0], si[1]], vj[:, sj[0], sj[1]])
         feedback.progress((done + 1) / total)
 
     overlaps = []
@@ -129,4 +162,6 @@ def scan_statistics(
         overlaps.append(
             OverlapStats(i, j, mom_i.count, mom_i.mean, mom_i.std, mom_j.mean, mom_j.std)
         )
-    return ScanResult(overlaps, valid_count, minimum, maximum, bsum, bcount)
+    pair_blocks = list(pblocks.values()) if pblocks is not None else None
+    return ScanResult(overlaps, valid_count, minimum, maximum, bsum, bcount, pair_blocks)
+

@@ -17,6 +17,9 @@ sys.path.insert(0, PLUGINS)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
+_KEEP_ALIVE = []
+
+
 @pytest.fixture
 def provider(qgis_processing):
     from qgis.core import QgsApplication
@@ -28,6 +31,7 @@ def provider(qgis_processing):
     if prov is None:
         prov = SpectralMatchProvider()
         assert registry.addProvider(prov)
+        _KEEP_ALIVE.append(prov)  # the Python object must outlive its use by the registry
     return prov
 
 

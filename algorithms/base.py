@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingOutputMultipleLayers,
     QgsMapLayer,
@@ -23,6 +24,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
+from ..core.block_grid import DEFAULT_BLOCKS_PER_IMAGE
+from ..core.local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
 
@@ -35,6 +38,13 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     OUTPUT_TYPE = "OUTPUT_TYPE"
     OUTPUT = "OUTPUT"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
+    MEAN_WEIGHT = "MEAN_WEIGHT"
+    STD_WEIGHT = "STD_WEIGHT"
+    BLOCKS = "BLOCKS"
+    BLOCK_SIZE = "BLOCK_SIZE"
+    METHOD = "METHOD"
+    MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
+    METHODS = ("gamma", "linear", "offset")  # core.local_correction names, in enum order
 
     def tr(self, text: str) -> str:
         return QCoreApplication.translate(type(self).__name__, text)
@@ -50,6 +60,13 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
 
     def icon(self) -> QIcon:
         return QIcon(ICON)
+
+    def citation(self) -> str:
+        return self.tr(
+            "Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method "
+            "for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing "
+            "132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002."
+        )
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -95,6 +112,88 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
                 "keeps them unrounded."
             ),
             advanced=True,
+        )
+
+    def add_weight_parameters(self) -> None:
+        for name, label, help_text in (
+            (self.MEAN_WEIGHT, self.tr("Weight of overlap means"),
+             self.tr("Weight of the equations that equalise overlap means.")),
+            (self.STD_WEIGHT, self.tr("Weight of overlap standard deviations"),
+             self.tr("Weight of the equations that equalise overlap standard deviations.")),
+        ):
+            self.add(
+                QgsProcessingParameterNumber(
+                    name, label, QgsProcessingParameterNumber.Double, defaultValue=1.0, minValue=0.0
+                ),
+                help_text,
+                advanced=True,
+            )
+
+    def weights(self, parameters, context):
+        mean_w = self.parameterAsDouble(parameters, self.MEAN_WEIGHT, context)
+        std_w = self.parameterAsDouble(parameters, self.STD_WEIGHT, context)
+        if mean_w <= 0 or std_w <= 0:
+            raise QgsProcessingException(
+                self.tr(
+                    "MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). "
+                    "Fix: use positive weights; 1 and 1 reproduce the published method."
+                ).format(mean_w, std_w)
+            )
+        return mean_w, std_w
+
+    def add_local_parameters(self) -> None:
+        self.add(
+            QgsProcessingParameterNumber(
+                self.BLOCKS, self.tr("Blocks per image"), QgsProcessingParameterNumber.Integer,
+                defaultValue=DEFAULT_BLOCKS_PER_IMAGE, minValue=1,
+            ),
+            self.tr(
+                "Target number of blocks per image for the local correction: the block side "
+                "is chosen so that an average image holds about this many blocks. More blocks "
+                "follow finer spatial differences."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.BLOCK_SIZE, self.tr("Block size (map units, optional)"),
+                QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
+            ),
+            self.tr("Side of the square blocks in map units; when set, overrides Blocks per image."),
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                self.METHOD, self.tr("Local correction"),
+                options=[self.tr("Gamma (Yu et al. 2017)"), self.tr("Linear (ratio)"),
+                         self.tr("Offset (difference)")],
+                defaultValue=self.METHODS.index(DEFAULT_METHOD),
+            ),
+            self.tr(
+                "How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); "
+                "linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear "
+                "need positive values; on data with zero or negative values offset is used."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.MIN_VALID_FRACTION, self.tr("Minimum valid fraction of a block"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=DEFAULT_MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
+            ),
+            self.tr(
+                "A block where an image has fewer valid pixels than this fraction of the block "
+                "counts as empty and takes the values of its nearest block with data."
+            ),
+            advanced=True,
+        )
+
+    def local_options(self, parameters, context) -> dict:
+        size = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context) \
+            if parameters.get(self.BLOCK_SIZE) not in (None, "") else 0.0
+        return dict(
+            blocks_per_image=self.parameterAsInt(parameters, self.BLOCKS, context),
+            block_size=size or None,
+            method=self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+            min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
         )
 
     def add_output_parameters(self, suffix: str) -> None:

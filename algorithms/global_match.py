@@ -1,15 +1,11 @@
 """Processing algorithm spectralmatch:globalmatch."""
 from __future__ import annotations
 
-from qgis.core import QgsProcessingException, QgsProcessingParameterNumber
-
 from ..core import run_global
 from .base import SpectralMatchAlgorithm
 
 
 class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
-    MEAN_WEIGHT = "MEAN_WEIGHT"
-    STD_WEIGHT = "STD_WEIGHT"
     SUFFIX = "_global"
 
     def name(self) -> str:
@@ -31,43 +27,13 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
             "are written unchanged, with a warning.\n\n"
             "Writes one GeoTIFF per input, <input name>_global.tif, on the input's grid with "
             "its type and no-data value. The gains and offsets are listed in the log.\n\n"
-            "Method: Yu et al. (2017), An auto-adapting "
-            "global-to-local color balancing method for optical imagery mosaic. ISPRS Journal "
-            "of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002."
-        )
+        ) + self.citation()
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
         self.add_weight_parameters()
         self.add_output_type_parameter()
         self.add_output_parameters(self.SUFFIX)
-
-    def add_weight_parameters(self) -> None:
-        for name, label, help_text in (
-            (self.MEAN_WEIGHT, self.tr("Weight of overlap means"),
-             self.tr("Weight of the equations that equalise overlap means.")),
-            (self.STD_WEIGHT, self.tr("Weight of overlap standard deviations"),
-             self.tr("Weight of the equations that equalise overlap standard deviations.")),
-        ):
-            self.add(
-                QgsProcessingParameterNumber(
-                    name, label, QgsProcessingParameterNumber.Double, defaultValue=1.0, minValue=0.0
-                ),
-                help_text,
-                advanced=True,
-            )
-
-    def weights(self, parameters, context):
-        mean_w = self.parameterAsDouble(parameters, self.MEAN_WEIGHT, context)
-        std_w = self.parameterAsDouble(parameters, self.STD_WEIGHT, context)
-        if mean_w <= 0 or std_w <= 0:
-            raise QgsProcessingException(
-                self.tr(
-                    "MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). "
-                    "Fix: use positive weights; 1 and 1 reproduce the published method."
-                ).format(mean_w, std_w)
-            )
-        return mean_w, std_w
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = self.input_paths(parameters, context)

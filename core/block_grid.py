@@ -13,7 +13,7 @@ import numpy as np
 
 from .mosaic_grid import MosaicGrid
 
-DEFAULT_BLOCKS_PER_IMAGE = 100
+DEFAULT_BLOCKS_PER_IMAGE = 200
 
 
 @dataclass(frozen=True)

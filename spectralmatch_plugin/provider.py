@@ -7,6 +7,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.base import ICON
 from ..algorithms.global_match import GlobalMatchAlgorithm
+from ..algorithms.local_match import LocalMatchAlgorithm
+from ..algorithms.match import MatchAlgorithm
 
 
 class SpectralMatchProvider(QgsProcessingProvider):
@@ -23,5 +25,5 @@ class SpectralMatchProvider(QgsProcessingProvider):
         return QIcon(ICON)
 
     def loadAlgorithms(self) -> None:  # noqa: N802
-        for alg in (GlobalMatchAlgorithm(),):
+        for alg in (GlobalMatchAlgorithm(), LocalMatchAlgorithm(), MatchAlgorithm()):
             self.addAlgorithm(alg)

@@ -1,0 +1,51 @@
+"""Processing algorithm spectralmatch:localmatch."""
+from __future__ import annotations
+
+from ..core import run_local
+from .base import SpectralMatchAlgorithm
+
+
+class LocalMatchAlgorithm(SpectralMatchAlgorithm):
+    SUFFIX = "_local"
+
+    def name(self) -> str:
+        return "localmatch"
+
+    def displayName(self) -> str:  # noqa: N802
+        return self.tr("Local match")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return self.tr(
+            "Removes smooth radiometric differences between overlapping rasters (haze, "
+            "vignetting, a sun-angle gradient) that one gain and offset per raster cannot.\n\n"
+            "A grid of square blocks covers all inputs. In every block, each pair of rasters "
+            "is compared on the pixels both have; one small least-squares problem per block "
+            "finds how far each raster's local mean moves so that all agree, keeping the "
+            "block's central tendency (or a reference raster's values). These block values are "
+            "interpolated bilinearly to every pixel and applied by gamma, linear or offset "
+            "correction. Blocks covered by a single raster keep it as it is; empty blocks take "
+            "their nearest neighbour's values, so image edges and no-data borders get no rim.\n\n"
+            "Expects rasters that already agree globally (run Global match first, or use "
+            "Global and local match), with the same bands, in one CRS and on one pixel grid.\n\n"
+            "Writes one GeoTIFF per input, <input name>_local.tif, with the input's grid, "
+            "type and no-data value.\n\n"
+        ) + self.citation()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.add_input_parameters()
+        self.add_local_parameters()
+        self.add_output_type_parameter()
+        self.add_output_parameters(self.SUFFIX)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        reference = self.reference_path(parameters, context)
+        options = self.local_options(parameters, context)
+        folder = self.parameterAsString(parameters, self.OUTPUT, context)
+        outputs, _ = self.run_core(
+            lambda: run_local(
+                inputs, folder, reference=reference, float32=self.float32(parameters, context),
+                feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
+            )
+        )
+        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}

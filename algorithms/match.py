@@ -1,0 +1,62 @@
+"""Processing algorithm spectralmatch:match: global then local in one run."""
+from __future__ import annotations
+
+from qgis.core import QgsProcessingParameterBoolean
+
+from ..core import run_match
+from .base import SpectralMatchAlgorithm
+
+
+class MatchAlgorithm(SpectralMatchAlgorithm):
+    KEEP_GLOBAL = "KEEP_GLOBAL"
+    SUFFIX = "_matched"
+
+    def name(self) -> str:
+        return "match"
+
+    def displayName(self) -> str:  # noqa: N802
+        return self.tr("Global and local match")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return self.tr(
+            "The usual job in one run: global matching (one gain and offset per raster and "
+            "band from the means and standard deviations of all overlaps, in one least-squares "
+            "solution) followed by local block matching (smooth differences such as haze and "
+            "vignetting), so that a mosaic of the outputs shows no seams.\n\n"
+            "Expects two or more overlapping rasters with the same bands, in one CRS and on one "
+            "pixel grid; no-data values, masks and NaN are respected; any pixel unit works.\n\n"
+            "Each input is read once for all statistics and once to write its output: the "
+            "globally corrected rasters are not written unless Keep global outputs is set.\n\n"
+            "Writes one GeoTIFF per input, <input name>_matched.tif, with the input's grid, "
+            "type and no-data value. The gains and offsets are listed in the log.\n\n"
+        ) + self.citation()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.add_input_parameters()
+        self.add_local_parameters()
+        self.add_weight_parameters()
+        self.add(
+            QgsProcessingParameterBoolean(
+                self.KEEP_GLOBAL, self.tr("Keep global outputs"), defaultValue=False
+            ),
+            self.tr("Also write the globally matched rasters, <input name>_global.tif."),
+            advanced=True,
+        )
+        self.add_output_type_parameter()
+        self.add_output_parameters(self.SUFFIX)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        reference = self.reference_path(parameters, context)
+        mean_w, std_w = self.weights(parameters, context)
+        options = self.local_options(parameters, context)
+        folder = self.parameterAsString(parameters, self.OUTPUT, context)
+        result = self.run_core(
+            lambda: run_match(
+                inputs, folder, reference=reference, mean_weight=mean_w, std_weight=std_w,
+                float32=self.float32(parameters, context),
+                keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
+                feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
+            )
+        )
+        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# The main job on the sample data, as a user runs it from the command line.
+# The main job on the sample data, as a user runs it from the command line:
+# global and local matching of four overlapping Landsat tiles of four dates.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+python="$here/../.venv/bin/python"
 out="$here/output"
 rm -rf "$out"
 mkdir -p "$out"
 inputs=()
 for f in "$here"/data/*.tif; do inputs+=("INPUT=$f"); done
 export QT_QPA_PLATFORM=offscreen
-echo "demo: qgis_process.bin run spectralmatch:globalmatch on ${#inputs[@]} Landsat tiles"
-qgis_process.bin run spectralmatch:globalmatch -- "${inputs[@]}" "OUTPUT=$out" \
+# qgis_process loads every raster parameter as a QGIS layer before it runs an algorithm, and
+# QGIS then saves a histogram as <input>.aux.xml; this keeps the sample data folder clean.
+export GDAL_PAM_ENABLED=NO
+echo "demo: qgis_process.bin run spectralmatch:match on ${#inputs[@]} Landsat tiles (KEEP_GLOBAL=true)"
+qgis_process.bin run spectralmatch:match -- "${inputs[@]}" KEEP_GLOBAL=true "OUTPUT=$out" \
   > "$out/qgis_process.log" 2>&1 || { cat "$out/qgis_process.log"; exit 1; }
-grep -E "gain x offset" "$out/qgis_process.log" || true
-"$here/../.venv/bin/python" "$here/measure.py" "inputs=$here/data/*.tif" "global=$out/*_global.tif"
+grep -E "gain x offset|Local matching" "$out/qgis_process.log" || true
+"$python" "$here/measure.py" "inputs=$here/data/*.tif" "global=$out/*_global.tif" \
+  "global+local=$out/*_matched.tif"
+"$python" "$here/render.py" "$out/mosaic_before_after.png" \
+  "inputs=$here/data/*.tif" "global=$out/*_global.tif" "matched=$out/*_matched.tif"
+echo "demo: log $out/qgis_process.log"
 echo "demo: outputs in $out:"
-ls -1 "$out"/*.tif
+ls -1 "$out"/*_matched.tif

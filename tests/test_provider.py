@@ -8,7 +8,7 @@ def test_provider_is_registered_with_its_algorithms(provider):
     assert provider.id() == "spectralmatch"
     assert provider.name() == "Spectral match"
     ids = [a.id() for a in provider.algorithms()]
-    assert "spectralmatch:globalmatch" in ids
+    assert ids == ["spectralmatch:globalmatch", "spectralmatch:localmatch", "spectralmatch:match"]
 
 
 def test_every_algorithm_is_documented(provider):
@@ -26,11 +26,21 @@ def test_every_algorithm_is_documented(provider):
 
 
 def test_tuning_knobs_are_advanced(provider):
-    alg = QgsApplication.processingRegistry().algorithmById("spectralmatch:globalmatch")
-    flags = {p.name(): bool(p.flags() & QgsProcessingParameterDefinition.FlagAdvanced)
-             for p in alg.parameterDefinitions()}
-    assert flags == {"INPUT": False, "REFERENCE": False, "MEAN_WEIGHT": True, "STD_WEIGHT": True,
-                     "OUTPUT_TYPE": True, "OUTPUT": False}
+    advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "MIN_VALID_FRACTION", "KEEP_GLOBAL"}
+    expected = {
+        "globalmatch": ["INPUT", "REFERENCE", "MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE",
+                        "OUTPUT"],
+        "localmatch": ["INPUT", "REFERENCE", "BLOCKS", "BLOCK_SIZE", "METHOD",
+                       "MIN_VALID_FRACTION", "OUTPUT_TYPE", "OUTPUT"],
+        "match": ["INPUT", "REFERENCE", "BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
+                  "MEAN_WEIGHT", "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "OUTPUT"],
+    }
+    for name, params in expected.items():
+        alg = QgsApplication.processingRegistry().algorithmById(f"spectralmatch:{name}")
+        assert [p.name() for p in alg.parameterDefinitions()] == params
+        for p in alg.parameterDefinitions():
+            is_advanced = bool(p.flags() & QgsProcessingParameterDefinition.FlagAdvanced)
+            assert is_advanced == (p.name() in advanced), (name, p.name())
 
 
 def test_plugin_class_registers_and_removes_provider(qgis_processing):

@@ -1,4 +1,4 @@
-"""spectralmatch:globalmatch through Processing: processing.run and qgis_process.bin."""
+"""The algorithms through Processing: processing.run and qgis_process.bin."""
 import numpy as np
 import pytest
 from qgis.core import QgsProcessingException, QgsRasterLayer
@@ -76,3 +76,48 @@ def test_qgis_process_error_exits_non_zero(qgis_process, tiles, tmp_path):
                         f"INPUT={missing}", f"OUTPUT={tmp_path / 'cli'}")
     assert proc.returncode != 0
     assert str(missing) in proc.stdout + proc.stderr
+
+
+TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]
+
+
+@pytest.fixture
+def tilted(tmp_path):
+    return S.make_set(str(tmp_path), GAINS, OFFSETS, fields=TILTS)
+
+
+def test_processing_run_match_and_localmatch(provider, tilted, tmp_path):
+    import processing
+
+    paths = [t.path for t in tilted]
+    glob = processing.run("spectralmatch:globalmatch",
+                          {"INPUT": paths, "OUTPUT": str(tmp_path / "g")})["OUTPUT_LAYERS"]
+    matched = processing.run(
+        "spectralmatch:match",
+        {"INPUT": paths, "OUTPUT": str(tmp_path / "m"), "KEEP_GLOBAL": True, "METHOD": 2},
+    )
+    assert matched["OUTPUT_LAYERS"] == [str(tmp_path / "m" / f"tile_{k}_matched.tif")
+                                        for k in range(4)]
+    assert (tmp_path / "m" / "tile_0_global.tif").exists()
+    g_mad = S.overlap_mad(tilted, glob).mean()
+    assert S.overlap_mad(tilted, matched["OUTPUT_LAYERS"]).mean() < 0.12 * g_mad
+    local = processing.run(
+        "spectralmatch:localmatch",
+        {"INPUT": glob, "OUTPUT": str(tmp_path / "l"), "BLOCK_SIZE": 600.0},
+    )
+    assert local["OUTPUT_LAYERS"][0].endswith("tile_0_global_local.tif")
+    assert S.overlap_mad(tilted, local["OUTPUT_LAYERS"]).mean() < 0.3 * g_mad
+
+
+def test_qgis_process_match(qgis_process, tilted, tmp_path):
+    out = tmp_path / "cli"
+    args = ["run", "spectralmatch:match", "--"] + [f"INPUT={t.path}" for t in tilted]
+    args += ["BLOCKS=100", "METHOD=0", f"OUTPUT={out}"]
+    proc = qgis_process(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = [str(out / f"tile_{k}_matched.tif") for k in range(4)]
+    assert f"OUTPUT_LAYERS:\t{', '.join(outputs)}" in proc.stdout
+    assert "method 'gamma'" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == [f"tile_{k}_matched.tif" for k in range(4)]
+    glob = S.overlap_mad(tilted, [t.path for t in tilted])
+    assert S.overlap_mad(tilted, outputs).mean() < 0.1 * glob.mean()

@@ -16,9 +16,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingOutputMultipleLayers,
     QgsMapLayer,
-    QgsMapLayerType,
     QgsProcessingUtils,
     QgsProviderRegistry,
+    QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
@@ -266,7 +266,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     def layer_path(self, layer) -> str:
         parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
         path = parts.get("path") or layer.source()
-        if layer.type() != QgsMapLayerType.RasterLayer or layer.providerType() != "gdal" \
+        if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal" \
                 or not os.path.isfile(path):
             raise QgsProcessingException(
                 self.tr(

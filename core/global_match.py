@@ -94,15 +94,20 @@ def run_global(
     float32: bool = False,
     feedback: Optional[Feedback] = None,
     suffix: str = "_global",
+    window: Optional[int] = None,
 ) -> RunResult:
-    """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``."""
+    """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``.
+
+    ``window`` is the side of the square windows that stream the rasters (default: about
+    512 pixels, a whole number of the inputs' tiles).
+    """
     feedback = feedback or Feedback()
     infos, grid, ref = load_inputs(inputs, reference)
     feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-    scan = scan_statistics(infos, grid, feedback=feedback.stage(0.0, 0.4))
+    scan = scan_statistics(infos, grid, feedback=feedback.stage(0.0, 0.4), window=window)
     feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
     model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
     outputs = write_outputs(
-        infos, output_folder, suffix, model.correction, float32, feedback.stage(0.4, 1.0)
+        infos, output_folder, suffix, model.correction, float32, feedback.stage(0.4, 1.0), window
     )
     return RunResult(outputs, model, scan)

@@ -124,16 +124,18 @@ def run_local(
     float32: bool = False,
     feedback: Optional[Feedback] = None,
     suffix: str = "_local",
+    window: Optional[int] = None,
 ):
     """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
     feedback = feedback or Feedback()
     infos, grid, ref = load_inputs(inputs, reference)
     blocks = make_block_grid(grid, blocks_per_image, block_size)
-    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.4))
+    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.4), window)
     base = identity_model(len(infos), infos[0].band_count)
     model = fit_local(infos, grid, blocks, scan, base, method, ref, min_valid_fraction, feedback)
     outputs = write_outputs(
         infos, output_folder, suffix,
         lambda k: model.correction(k, base.correction(k)), float32, feedback.stage(0.4, 1.0),
+        window,
     )
     return outputs, model

@@ -36,6 +36,7 @@ def run_match(
     keep_global: bool = False,
     feedback: Optional[Feedback] = None,
     suffix: str = "_matched",
+    window: Optional[int] = None,
 ) -> MatchResult:
     """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``."""
     feedback = feedback or Feedback()
@@ -43,7 +44,7 @@ def run_match(
     feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
     blocks = make_block_grid(grid, blocks_per_image, block_size)
     # One read of every input gives both the overlap and the block statistics.
-    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.35))
+    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.35), window)
     feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
     global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
     local_model = fit_local(
@@ -54,11 +55,12 @@ def run_match(
     if keep_global:
         global_outputs = write_outputs(
             infos, output_folder, "_global", global_model.correction, float32,
-            write_stage.stage(0.0, 0.5),
+            write_stage.stage(0.0, 0.5), window,
         )
         write_stage = write_stage.stage(0.5, 1.0)
     outputs = write_outputs(
         infos, output_folder, suffix,
         lambda k: local_model.correction(k, global_model.correction(k)), float32, write_stage,
+        window,
     )
     return MatchResult(outputs, global_outputs, global_model, local_model, scan)

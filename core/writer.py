@@ -128,6 +128,7 @@ def write_corrected(
     correct: Correction,
     float32: bool = False,
     feedback: Optional[Feedback] = None,
+    window: Optional[int] = None,
 ) -> None:
     """Write ``correct`` applied to every window of the input to a new GeoTIFF at ``path``."""
     feedback = feedback or Feedback()
@@ -150,8 +151,14 @@ def write_corrected(
             dband.SetColorInterpretation(sband.GetColorInterpretation())
         use_mask = info.needs_mask_band and nodata is None
         if use_mask:
-            dst.CreateMaskBand(gdal.GMF_PER_DATASET)
-        size = window_size([info.block_size, (TILE, TILE)])
+            # Inside the GeoTIFF, not as a .msk beside it that the final rename would leave.
+            previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
+            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
+            try:
+                dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+            finally:
+                gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+        size = window or window_size([info.block_size, (TILE, TILE)])
         total = window_count(info.width, info.height, size)
         for done, (col, row, cols, rows) in enumerate(iter_windows(info.width, info.height, size)):
             feedback.check_cancel()
@@ -176,6 +183,7 @@ def write_outputs(
     correction_for: Callable[[int], Correction],
     float32: bool = False,
     feedback: Optional[Feedback] = None,
+    window: Optional[int] = None,
 ) -> List[str]:
     """Write one corrected GeoTIFF per input, named ``<stem><suffix>.tif``; all or none."""
     feedback = feedback or Feedback()
@@ -189,7 +197,8 @@ def write_outputs(
             tmp = outputs.temporary_for(os.path.join(folder, names[k]))
             try:
                 write_corrected(
-                    info, tmp, correction_for(k), float32, feedback.stage(edges[k], edges[k + 1])
+                    info, tmp, correction_for(k), float32,
+                    feedback.stage(edges[k], edges[k + 1]), window,
                 )
             except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
                 raise InputError(

@@ -121,16 +121,14 @@ def make_set(
 
 
 def read(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Values as float64 and the validity mask GDAL reports for them."""
+    """Values as float64 and the validity GDAL reports for them."""
     ds = gdal.Open(path)
     data = ds.ReadAsArray().astype(np.float64)
     if data.ndim == 2:
         data = data[None]
-    valid = np.ones(data.shape, dtype=bool)
-    for b in range(ds.RasterCount):
-        nd = ds.GetRasterBand(b + 1).GetNoDataValue()
-        if nd is not None:
-            valid[b] &= data[b] != nd
+    # GDAL's mask band covers no-data values and mask or alpha bands alike.
+    valid = np.stack([ds.GetRasterBand(b + 1).GetMaskBand().ReadAsArray() > 0
+                      for b in range(ds.RasterCount)])
     valid &= ~np.isnan(data)
     return data, valid
 

@@ -44,6 +44,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     BLOCK_SIZE = "BLOCK_SIZE"
     METHOD = "METHOD"
     MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
+    THREADS = "THREADS"
     METHODS = ("gamma", "linear", "offset")  # core.local_correction names, in enum order
 
     def tr(self, text: str) -> str:
@@ -194,6 +195,23 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
             block_size=size or None,
             method=self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
             min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
+        )
+
+    def add_threads_parameter(self) -> None:
+        self.add(
+            QgsProcessingParameterNumber(
+                self.THREADS, self.tr("Threads"), QgsProcessingParameterNumber.Integer,
+                defaultValue=0, minValue=0,
+            ),
+            self.tr("How many windows are processed at once; 0 uses all cores."),
+            advanced=True,
+        )
+
+    def run_options(self, parameters, context) -> dict:
+        """Options every run takes: output type and threads."""
+        return dict(
+            float32=self.float32(parameters, context),
+            threads=self.parameterAsInt(parameters, self.THREADS, context) or None,
         )
 
     def add_output_parameters(self, suffix: str) -> None:

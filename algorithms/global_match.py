@@ -33,6 +33,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_input_parameters()
         self.add_weight_parameters()
         self.add_output_type_parameter()
+        self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -42,8 +43,8 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         result = self.run_core(
             lambda: run_global(
-                inputs, folder, reference, mean_w, std_w,
-                self.float32(parameters, context), self.core_feedback(feedback), self.SUFFIX,
+                inputs, folder, reference, mean_w, std_w, feedback=self.core_feedback(feedback),
+                suffix=self.SUFFIX, **self.run_options(parameters, context),
             )
         )
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}

@@ -35,6 +35,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_input_parameters()
         self.add_local_parameters()
         self.add_output_type_parameter()
+        self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -44,8 +45,8 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         outputs, _ = self.run_core(
             lambda: run_local(
-                inputs, folder, reference=reference, float32=self.float32(parameters, context),
-                feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
+                inputs, folder, reference=reference, feedback=self.core_feedback(feedback),
+                suffix=self.SUFFIX, **options, **self.run_options(parameters, context),
             )
         )
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}

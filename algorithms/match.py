@@ -43,6 +43,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
             advanced=True,
         )
         self.add_output_type_parameter()
+        self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -54,9 +55,9 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         result = self.run_core(
             lambda: run_match(
                 inputs, folder, reference=reference, mean_weight=mean_w, std_weight=std_w,
-                float32=self.float32(parameters, context),
                 keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
                 feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
+                **self.run_options(parameters, context),
             )
         )
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}

@@ -9,6 +9,7 @@ import numpy as np
 from .feedback import Feedback
 from .inputs import load_inputs
 from .least_squares import BandSolution, solve_gains_offsets
+from .parallel import bounded_block_cache
 from .rasters import RasterInfo
 from .stats_pass import ScanResult, scan_statistics
 from .writer import write_outputs
@@ -95,19 +96,23 @@ def run_global(
     feedback: Optional[Feedback] = None,
     suffix: str = "_global",
     window: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> RunResult:
     """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``.
 
     ``window`` is the side of the square windows that stream the rasters (default: about
-    512 pixels, a whole number of the inputs' tiles).
+    512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
+    processed at once (default: all cores).
     """
     feedback = feedback or Feedback()
-    infos, grid, ref = load_inputs(inputs, reference)
-    feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-    scan = scan_statistics(infos, grid, feedback=feedback.stage(0.0, 0.4), window=window)
-    feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
-    model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
-    outputs = write_outputs(
-        infos, output_folder, suffix, model.correction, float32, feedback.stage(0.4, 1.0), window
-    )
+    with bounded_block_cache():
+        infos, grid, ref = load_inputs(inputs, reference)
+        feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
+        scan = scan_statistics(infos, grid, None, feedback.stage(0.0, 0.4), window, threads)
+        feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+        model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
+        (outputs,) = write_outputs(
+            infos, output_folder, [(suffix, model.correction)], float32,
+            feedback.stage(0.4, 1.0), window, threads,
+        )
     return RunResult(outputs, model, scan)

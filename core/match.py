@@ -1,4 +1,4 @@
-"""Global then local matching in one run: one statistics pass, one write per image."""
+"""Global then local matching in one run: one statistics pass, one read to write each image."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ from .feedback import Feedback
 from .global_match import GlobalModel, fit_global
 from .inputs import load_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
+from .parallel import bounded_block_cache
 from .stats_pass import ScanResult, scan_statistics
 from .writer import write_outputs
 
@@ -37,30 +38,33 @@ def run_match(
     feedback: Optional[Feedback] = None,
     suffix: str = "_matched",
     window: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> MatchResult:
-    """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``."""
+    """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``.
+
+    Every input is read twice in all: once for the overlap and block statistics (block
+    means of the globally corrected images follow from the raw block sums and the gains),
+    once to write its outputs.
+    """
     feedback = feedback or Feedback()
-    infos, grid, ref = load_inputs(inputs, reference)
-    feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-    blocks = make_block_grid(grid, blocks_per_image, block_size)
-    # One read of every input gives both the overlap and the block statistics.
-    scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.35), window)
-    feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
-    global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
-    local_model = fit_local(
-        infos, grid, blocks, scan, global_model, method, ref, min_valid_fraction, feedback
-    )
-    write_stage = feedback.stage(0.35, 1.0)
-    global_outputs: List[str] = []
-    if keep_global:
-        global_outputs = write_outputs(
-            infos, output_folder, "_global", global_model.correction, float32,
-            write_stage.stage(0.0, 0.5), window,
+    with bounded_block_cache():
+        infos, grid, ref = load_inputs(inputs, reference)
+        feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
+        blocks = make_block_grid(grid, blocks_per_image, block_size)
+        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.35), window, threads)
+        feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+        global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
+        local_model = fit_local(
+            infos, grid, blocks, scan, global_model, method, ref, min_valid_fraction, feedback
         )
-        write_stage = write_stage.stage(0.5, 1.0)
-    outputs = write_outputs(
-        infos, output_folder, suffix,
-        lambda k: local_model.correction(k, global_model.correction(k)), float32, write_stage,
-        window,
-    )
-    return MatchResult(outputs, global_outputs, global_model, local_model, scan)
+        corrections = [
+            (suffix, lambda k: local_model.correction(k, global_model.correction(k)))
+        ]
+        if keep_global:
+            corrections.append(("_global", global_model.correction))
+        written = write_outputs(
+            infos, output_folder, corrections, float32, feedback.stage(0.35, 1.0), window,
+            threads,
+        )
+    return MatchResult(written[0], written[1] if keep_global else [], global_model,
+                       local_model, scan)

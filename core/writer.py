@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from osgeo import gdal
 
 from .errors import InputError
 from .feedback import Feedback
+from .parallel import ThreadDatasets, ordered_map, thread_count
 from .rasters import RasterInfo, open_readonly, read_window
 from .windows import iter_windows, window_count, window_size
 
@@ -122,90 +123,119 @@ def check_output_folder(folder: str, inputs: List[RasterInfo], names: List[str])
             )
 
 
-def write_corrected(
+def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
+    """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
+    gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+    dst = gdal.GetDriverByName("GTiff").Create(
+        path, info.width, info.height, info.band_count, gdal_type, creation_options(gdal_type)
+    )
+    dst.SetGeoTransform(info.geotransform)
+    dst.SetProjection(info.crs_wkt)
+    for b in range(info.band_count):
+        sband, dband = src.GetRasterBand(b + 1), dst.GetRasterBand(b + 1)
+        if info.nodata[b] is not None:
+            dband.SetNoDataValue(info.nodata[b])
+        dband.SetDescription(sband.GetDescription())
+        dband.SetColorInterpretation(sband.GetColorInterpretation())
+    if _uses_mask(info):
+        # Inside the GeoTIFF, not as a .msk beside it that the final rename would leave.
+        previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
+        gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
+        try:
+            dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+        finally:
+            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+    return dst
+
+
+def _uses_mask(info: RasterInfo) -> bool:
+    return info.needs_mask_band and info.nodata[0] is None
+
+
+def write_image(
     info: RasterInfo,
-    path: str,
-    correct: Correction,
+    targets: Sequence[Tuple[str, Correction]],
     float32: bool = False,
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> None:
-    """Write ``correct`` applied to every window of the input to a new GeoTIFF at ``path``."""
+    """Write each correction of ``targets`` (path, correction) of one input, reading it once.
+
+    Windows are read and corrected on ``threads`` threads; this thread writes them in order.
+    """
     feedback = feedback or Feedback()
-    src = open_readonly(info.path)
-    gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
     dtype = np.dtype(np.float32) if float32 else info.numpy_type
-    nodata = info.nodata[0]
-    driver = gdal.GetDriverByName("GTiff")
-    dst = driver.Create(
-        path, info.width, info.height, info.band_count, gdal_type, creation_options(gdal_type)
-    )
+    src = open_readonly(info.path)
+    datasets = ThreadDatasets()
+    dsts = [_create_like(info, src, path, float32) for path, _ in targets]
     try:
-        dst.SetGeoTransform(info.geotransform)
-        dst.SetProjection(info.crs_wkt)
-        for b in range(info.band_count):
-            sband, dband = src.GetRasterBand(b + 1), dst.GetRasterBand(b + 1)
-            if info.nodata[b] is not None:
-                dband.SetNoDataValue(info.nodata[b])
-            dband.SetDescription(sband.GetDescription())
-            dband.SetColorInterpretation(sband.GetColorInterpretation())
-        use_mask = info.needs_mask_band and nodata is None
-        if use_mask:
-            # Inside the GeoTIFF, not as a .msk beside it that the final rename would leave.
-            previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
-            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
-            try:
-                dst.CreateMaskBand(gdal.GMF_PER_DATASET)
-            finally:
-                gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
         size = window or window_size([info.block_size, (TILE, TILE)])
         total = window_count(info.width, info.height, size)
-        for done, (col, row, cols, rows) in enumerate(iter_windows(info.width, info.height, size)):
+
+        def compute(win):
             feedback.check_cancel()
-            values, valid = read_window(src, info, col, row, cols, rows)
-            corrected = correct(values, valid, row, col)
-            for b in range(info.band_count):
-                out = to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
-                dst.GetRasterBand(b + 1).WriteArray(out, col, row)
-            if use_mask:
-                mask = (valid.all(axis=0) * 255).astype(np.uint8)
-                dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
+            col, row, cols, rows = win
+            values, valid = read_window(datasets.get(info.path), info, col, row, cols, rows)
+            outs = []
+            for _, correct in targets:
+                corrected = correct(values, valid, row, col)
+                outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
+                             for b in range(info.band_count)])
+            mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
+            return col, row, outs, mask
+
+        windows = iter_windows(info.width, info.height, size)
+        for done, (col, row, outs, mask) in enumerate(
+            ordered_map(compute, windows, thread_count(threads))
+        ):
+            for dst, bands in zip(dsts, outs):
+                for b, out in enumerate(bands):
+                    dst.GetRasterBand(b + 1).WriteArray(out, col, row)
+                if mask is not None:
+                    dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
             feedback.progress((done + 1) / total)
-        dst.FlushCache()
+        for dst in dsts:
+            dst.FlushCache()
     finally:
-        dst = None
+        dsts = None
 
 
 def write_outputs(
     infos: List[RasterInfo],
     folder: str,
-    suffix: str,
-    correction_for: Callable[[int], Correction],
+    corrections: Sequence[Tuple[str, Callable[[int], Correction]]],
     float32: bool = False,
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
-) -> List[str]:
-    """Write one corrected GeoTIFF per input, named ``<stem><suffix>.tif``; all or none."""
+    threads: Optional[int] = None,
+) -> List[List[str]]:
+    """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
+
+    Each input is read once for all its corrections. Returns the paths per suffix.
+    """
     feedback = feedback or Feedback()
-    names = [f"{info.stem}{suffix}.tif" for info in infos]
-    check_output_folder(folder, infos, names)
+    names = [[f"{info.stem}{suffix}.tif" for info in infos] for suffix, _ in corrections]
+    check_output_folder(folder, infos, [n for group in names for n in group])
     pixels = np.array([info.width * info.height for info in infos], dtype=float)
     edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
     outputs = OutputSet()
     try:
         for k, info in enumerate(infos):
-            tmp = outputs.temporary_for(os.path.join(folder, names[k]))
+            targets = [
+                (outputs.temporary_for(os.path.join(folder, group[k])), correction_for(k))
+                for group, (_, correction_for) in zip(names, corrections)
+            ]
             try:
-                write_corrected(
-                    info, tmp, correction_for(k), float32,
-                    feedback.stage(edges[k], edges[k + 1]), window,
-                )
+                write_image(info, targets, float32, feedback.stage(edges[k], edges[k + 1]),
+                            window, threads)
             except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
                 raise InputError(
-                    f"{os.path.join(folder, names[k])}: writing failed ({exc}). "
+                    f"{os.path.join(folder, names[0][k])}: writing failed ({exc}). "
                     "Fix: check free space and permissions of the output folder."
                 ) from None
-        return outputs.commit()
+        outputs.commit()
+        return [[os.path.join(folder, n) for n in group] for group in names]
     except BaseException:
         outputs.discard()
         raise

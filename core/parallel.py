@@ -1,0 +1,80 @@
+"""Windows processed on several threads, results consumed in order.
+
+numpy and GDAL's Python bindings release the GIL for their heavy work (array arithmetic,
+block decoding and encoding), so threads share the cores without copying data between
+processes. GDAL datasets are not thread-safe: every thread opens its own read-only handles.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterable, Iterator, Optional, TypeVar
+
+from osgeo import gdal
+
+from .rasters import open_readonly
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Blocks are read once each; a large block cache only holds memory. This bounds GDAL's
+# cache during a run (it is never raised, and restored afterwards).
+RUN_CACHE_BYTES = 32 * 1024 * 1024
+
+
+def thread_count(threads: Optional[int]) -> int:
+    """``threads`` if given and positive, else all cores."""
+    return threads if threads and threads > 0 else (os.cpu_count() or 1)
+
+
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], threads: int, ahead: Optional[int] = None
+) -> Iterator[R]:
+    """``map(fn, items)`` on ``threads`` threads, in order, with few results held at once."""
+    if threads <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    ahead = ahead or 2 * threads
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="spectralmatch") as pool:
+        pending: deque = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+class ThreadDatasets:
+    """Read-only GDAL datasets opened once per thread and path."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, path: str) -> gdal.Dataset:
+        cache: Dict[str, gdal.Dataset] = getattr(self._local, "datasets", None)
+        if cache is None:
+            cache = self._local.datasets = {}
+        if path not in cache:
+            cache[path] = open_readonly(path)
+        return cache[path]
+
+
+@contextmanager
+def bounded_block_cache(limit: int = RUN_CACHE_BYTES):
+    previous = gdal.GetCacheMax()
+    if previous > limit:
+        gdal.SetCacheMax(limit)
+    try:
+        yield
+    finally:
+        if gdal.GetCacheMax() != previous:
+            gdal.SetCacheMax(previous)

@@ -22,9 +22,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve
 
-from .least_squares import RIDGE
+from .least_squares import solve_constrained
 
 Span = Tuple[int, int, int, int]
 
@@ -121,10 +120,7 @@ def _solve_band(b, grid_shape, spans, own_means, own_counts, pair_blocks, gains,
     C = sp.csr_matrix((weight / total[con], (con, np.arange(n_unknowns))),
                       shape=(blocks.size, n_unknowns))
     normal = (A.T @ A).tocsr()
-    ridge = RIDGE * max(float(normal.diagonal().max()), 1.0)
-    normal = normal + ridge * sp.identity(n_unknowns, format="csr")
-    kkt = sp.bmat([[normal, C.T], [C, None]], format="csc")
-    x = spsolve(kkt, np.concatenate([rhs, np.zeros(blocks.size)]))[:n_unknowns]
+    x = solve_constrained(normal, rhs, C, np.zeros(blocks.size), np.zeros(n_unknowns))
     for k, idx in enumerate(index):
         ly, lx = np.nonzero(idx >= 0)
         result[k][b][ly, lx] = x[idx[ly, lx]]

@@ -18,18 +18,45 @@ Karush-Kuhn-Tucker system, so thousands of images stay cheap.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import spsolve
+from scipy.sparse.linalg import MatrixRankWarning, spsolve
 
-# A ridge this small (relative to the system's diagonal) changes a well-posed solution by far
-# less than float rounding of the output, yet keeps degenerate groups (constant images, std 0)
-# solvable, pulling their undetermined gains towards 1.
+# Used only where the exact system is singular (constant images, std 0; blocks whose images
+# form separate groups): a ridge this small, relative to the system's diagonal, pulls the
+# undetermined unknowns towards their prior and leaves the determined ones as they are.
 RIDGE = 1e-10
+
+
+def solve_constrained(normal, rhs, C, d, prior: np.ndarray) -> np.ndarray:
+    """Minimise the least-squares problem with normal equations (normal, rhs) under C x = d.
+
+    Solves the Karush-Kuhn-Tucker system exactly; only if it is singular, again with a tiny
+    ridge towards ``prior``.
+    """
+    n = normal.shape[0]
+    kkt = sp.bmat([[normal, C.T], [C, None]], format="csc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MatrixRankWarning)
+        try:
+            # The KKT matrix is symmetric: a symmetric fill-reducing order halves the time.
+            x = spsolve(kkt, np.concatenate([rhs, d]), permc_spec="MMD_AT_PLUS_A")[:n]
+            if np.all(np.isfinite(x)):
+                return x
+        except (MatrixRankWarning, RuntimeError):
+            pass
+    ridge = RIDGE * max(float(normal.diagonal().max()), 1.0)
+    kkt = sp.bmat([[normal + ridge * sp.identity(n, format="csr"), C.T], [C, None]],
+                  format="csc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MatrixRankWarning)
+        return spsolve(kkt, np.concatenate([rhs + ridge * prior, d]),
+                       permc_spec="MMD_AT_PLUS_A")[:n]
 
 
 @dataclass
@@ -91,48 +118,47 @@ def solve_band(
     sigma = stds / s
     w = np.sqrt(counts / counts.mean())
 
+    first = np.array([r.i for r in rows])
+    second = np.array([r.j for r in rows])
     for members in _components(n_images, rows):
         if len(members) == 1:
             solution.isolated.append(int(members[0]))
             continue
-        solution.groups.append([int(m) for m in members])
-        local = {int(g): k for k, g in enumerate(members)}
-        sel = [q for q, r in enumerate(rows) if r.i in local]
+        solution.groups.append([int(g) for g in members])
         m = len(members)
-        a_col = lambda img: local[img]  # noqa: E731
-        b_col = lambda img: m + local[img]  # noqa: E731
-        ri, ci, vals = [], [], []
-        for n, q in enumerate(sel):
-            r = rows[q]
-            wm, ws = mean_weight * w[q], std_weight * w[q]
-            # mean row 2n, std row 2n+1
-            ri += [2 * n] * 4 + [2 * n + 1] * 2
-            ci += [a_col(r.i), b_col(r.i), a_col(r.j), b_col(r.j), a_col(r.i), a_col(r.j)]
-            vals += [wm * mu[q, 0], wm, -wm * mu[q, 1], -wm, ws * sigma[q, 0], -ws * sigma[q, 1]]
-        A = sp.csr_matrix((vals, (ri, ci)), shape=(2 * len(sel), 2 * m))
+        column = np.full(n_images, -1)
+        column[members] = np.arange(m)
+        sel = np.flatnonzero(column[first] >= 0)
+        ai, aj = column[first[sel]], column[second[sel]]  # gain columns; offsets at m + ...
+        wm, ws = mean_weight * w[sel], std_weight * w[sel]
+        n = sel.size
+        mean_row, std_row = 2 * np.arange(n), 2 * np.arange(n) + 1
+        A = sp.csr_matrix(
+            (
+                np.concatenate([wm * mu[sel, 0], wm, -wm * mu[sel, 1], -wm,
+                                ws * sigma[sel, 0], -ws * sigma[sel, 1]]),
+                (np.concatenate([mean_row] * 4 + [std_row] * 2),
+                 np.concatenate([ai, m + ai, aj, m + aj, ai, aj])),
+            ),
+            shape=(2 * n, 2 * m),
+        )
         normal = (A.T @ A).tocsr()
-        ridge = RIDGE * max(float(normal.diagonal().max()), 1.0)
-        normal = normal + ridge * sp.identity(2 * m, format="csr")
-        rhs = np.concatenate([np.full(m, ridge), np.zeros(m)])
-
-        if reference is not None and reference in local:
-            C = sp.csr_matrix(
-                ([1.0, 1.0], ([0, 1], [a_col(reference), b_col(reference)])), shape=(2, 2 * m)
-            )
+        if reference is not None and column[reference] >= 0:
+            r = column[reference]
+            C = sp.csr_matrix(([1.0, 1.0], ([0, 1], [r, m + r])), shape=(2, 2 * m))
             d = np.array([1.0, 0.0])
         else:
             C = sp.csr_matrix(
                 (np.ones(2 * m), (np.repeat([0, 1], m), np.arange(2 * m))), shape=(2, 2 * m)
             )
             d = np.array([float(m), 0.0])
-        kkt = sp.bmat([[normal, C.T], [C, None]], format="csc")
-        x = spsolve(kkt, np.concatenate([rhs, d]))[: 2 * m]
+        prior = np.concatenate([np.ones(m), np.zeros(m)])  # gain 1, offset 0
+        x = solve_constrained(normal, np.zeros(2 * m), C, d, prior)
         a, b_scaled = x[:m], x[m:]
-        idx = np.array(members)
-        gains[idx] = a
+        gains[members] = a
         # Back from scaled units: b = s b' + c - a c.
-        offsets[idx] = s * b_scaled + c - a * c
-        if reference is not None and reference in local:
+        offsets[members] = s * b_scaled + c - a * c
+        if reference is not None and column[reference] >= 0:
             gains[reference], offsets[reference] = 1.0, 0.0  # exactly, not up to rounding
     return solution
 

@@ -24,8 +24,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
-from ..core.block_grid import DEFAULT_BLOCKS_PER_IMAGE
-from ..core.local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION
+from ..spectralmatch_plugin.dependencies import dependency_message
+from ..core import defaults
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
 
@@ -45,7 +45,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     METHOD = "METHOD"
     MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
     THREADS = "THREADS"
-    METHODS = ("gamma", "linear", "offset")  # core.local_correction names, in enum order
+    METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
     def tr(self, text: str) -> str:
         return QCoreApplication.translate(type(self).__name__, text)
@@ -61,6 +61,16 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
 
     def icon(self) -> QIcon:
         return QIcon(ICON)
+
+    def canExecute(self):  # noqa: N802
+        message = dependency_message()
+        return (not message, self.tr(message) if message else "")
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        ok, message = self.canExecute()
+        if not ok:  # qgis_process runs algorithms without asking canExecute
+            raise QgsProcessingException(message)
+        return True
 
     def citation(self) -> str:
         return self.tr(
@@ -146,7 +156,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
         self.add(
             QgsProcessingParameterNumber(
                 self.BLOCKS, self.tr("Blocks per image"), QgsProcessingParameterNumber.Integer,
-                defaultValue=DEFAULT_BLOCKS_PER_IMAGE, minValue=1,
+                defaultValue=defaults.BLOCKS_PER_IMAGE, minValue=1,
             ),
             self.tr(
                 "Target number of blocks per image for the local correction: the block side "
@@ -166,7 +176,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
                 self.METHOD, self.tr("Local correction"),
                 options=[self.tr("Gamma (Yu et al. 2017)"), self.tr("Linear (ratio)"),
                          self.tr("Offset (difference)")],
-                defaultValue=self.METHODS.index(DEFAULT_METHOD),
+                defaultValue=self.METHODS.index(defaults.LOCAL_METHOD),
             ),
             self.tr(
                 "How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); "
@@ -178,7 +188,7 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
             QgsProcessingParameterNumber(
                 self.MIN_VALID_FRACTION, self.tr("Minimum valid fraction of a block"),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=DEFAULT_MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
+                defaultValue=defaults.MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
             ),
             self.tr(
                 "A block where an image has fewer valid pixels than this fraction of the block "

@@ -1,7 +1,7 @@
 """Processing algorithm spectralmatch:globalmatch."""
 from __future__ import annotations
 
-from ..core import run_global
+from .. import core
 from .base import SpectralMatchAlgorithm
 
 
@@ -42,7 +42,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         mean_w, std_w = self.weights(parameters, context)
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         result = self.run_core(
-            lambda: run_global(
+            lambda: core.run_global(
                 inputs, folder, reference, mean_w, std_w, feedback=self.core_feedback(feedback),
                 suffix=self.SUFFIX, **self.run_options(parameters, context),
             )

@@ -1,7 +1,7 @@
 """Processing algorithm spectralmatch:localmatch."""
 from __future__ import annotations
 
-from ..core import run_local
+from .. import core
 from .base import SpectralMatchAlgorithm
 
 
@@ -44,7 +44,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         options = self.local_options(parameters, context)
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         outputs, _ = self.run_core(
-            lambda: run_local(
+            lambda: core.run_local(
                 inputs, folder, reference=reference, feedback=self.core_feedback(feedback),
                 suffix=self.SUFFIX, **options, **self.run_options(parameters, context),
             )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterBoolean
 
-from ..core import run_match
+from .. import core
 from .base import SpectralMatchAlgorithm
 
 
@@ -53,7 +53,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         options = self.local_options(parameters, context)
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         result = self.run_core(
-            lambda: run_match(
+            lambda: core.run_match(
                 inputs, folder, reference=reference, mean_weight=mean_w, std_weight=std_w,
                 keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
                 feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,

@@ -1,15 +1,23 @@
 """Relative radiometric matching of overlapping rasters: numpy, scipy and GDAL only.
 
 This package never imports QGIS; it serves the Processing algorithms, the desktop task and
-scripts alike.
+scripts alike. The runs are imported on first use, so that the plugin can load, and say what
+is missing, on a Python without numpy, scipy or GDAL.
 """
 from .errors import Cancelled, InputError, SpectralMatchError
 from .feedback import Feedback
-from .global_match import run_global
-from .local_match import run_local
-from .match import run_match
 
 __all__ = [
     "Cancelled", "Feedback", "InputError", "SpectralMatchError",
     "run_global", "run_local", "run_match",
 ]
+
+_RUNS = {"run_global": "global_match", "run_local": "local_match", "run_match": "match"}
+
+
+def __getattr__(name):
+    if name in _RUNS:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_RUNS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

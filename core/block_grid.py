@@ -13,7 +13,7 @@ import numpy as np
 
 from .mosaic_grid import MosaicGrid
 
-DEFAULT_BLOCKS_PER_IMAGE = 200
+from .defaults import BLOCKS_PER_IMAGE as DEFAULT_BLOCKS_PER_IMAGE
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-GAMMA, LINEAR, OFFSET = "gamma", "linear", "offset"
-METHODS = (GAMMA, LINEAR, OFFSET)
+from .defaults import LOCAL_METHODS as METHODS
+
+GAMMA, LINEAR, OFFSET = METHODS
 
 # Smallest scaled intensity that enters the gamma form, to keep log() finite.
 _TINY = 1e-12

@@ -12,6 +12,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, BlockGrid, footprint, make_block_grid
+from . import defaults
 from .block_consensus import consensus_corrections
 from .block_map import block_means, fill_empty_blocks
 from .feedback import Feedback
@@ -25,8 +26,8 @@ from .rasters import RasterInfo
 from .stats_pass import ScanResult, scan_statistics
 from .writer import Correction, write_outputs
 
-DEFAULT_METHOD = LINEAR
-DEFAULT_MIN_VALID_FRACTION = 0.1
+DEFAULT_METHOD = defaults.LOCAL_METHOD
+DEFAULT_MIN_VALID_FRACTION = defaults.MIN_VALID_FRACTION
 
 
 @dataclass

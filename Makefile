@@ -3,7 +3,7 @@
 PYTHON := .venv/bin/python
 export QT_QPA_PLATFORM := offscreen
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test package clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,6 +13,9 @@ demo: setup
 
 test: setup
 	@$(PYTHON) -m pytest -q tests
+
+package: setup
+	@$(PYTHON) scripts/package.py dist
 
 clean:
 	rm -rf .build .venv demo/output dist .pytest_cache

@@ -48,7 +48,14 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
     def tr(self, text: str) -> str:
-        return QCoreApplication.translate(type(self).__name__, text)
+        """Translate in the context of the class that wrote the string (as pylupdate5 files it)."""
+        for cls in type(self).__mro__:
+            if cls is QgsProcessingAlgorithm:
+                break
+            translated = QCoreApplication.translate(cls.__name__, text)
+            if translated != text:
+                return translated
+        return text
 
     def createInstance(self):  # noqa: N802 (QGIS API)
         return type(self)()

@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$here/.venv"
 
 debs=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-numpy python3-scipy
-      python3-venv python3-pip qttools5-dev-tools time)
+      python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools time)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,3 +56,11 @@ if ! grep -qs "^spectralmatch=true" "$profile/QGIS/QGIS3.ini"; then
     exit 1
   fi
 fi
+
+# Compiled translations, rebuilt when their source is newer.
+for ts in "$here"/i18n/*.ts; do
+  qm="${ts%.ts}.qm"
+  if [ ! -f "$qm" ] || [ "$ts" -nt "$qm" ]; then
+    lrelease -silent "$ts" -qm "$qm"
+  fi
+done

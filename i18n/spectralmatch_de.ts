@@ -1,0 +1,297 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>GlobalMatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/global_match.py" line="15"/>
+        <source>Global match</source>
+        <translation>Globaler Abgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/global_match.py" line="18"/>
+        <source>Makes overlapping rasters radiometrically consistent with one gain and one offset per raster and band, found in a single least-squares solution that equalises the mean and standard deviation of every overlap.
+
+Expects two or more rasters that overlap, with the same bands, in one CRS and on one pixel grid. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
+
+Without a reference, the set keeps its own central tendency (mean gain 1, mean offset 0); with one, the reference keeps its values. Rasters that overlap no other are written unchanged, with a warning.
+
+Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input&apos;s grid with its type and no-data value. The gains and offsets are listed in the log.
+
+</source>
+        <translation>Gleicht überlappende Raster radiometrisch an: mit einem Faktor und einem Versatz je Raster und Band, gefunden in einer einzigen Ausgleichslösung (kleinste Quadrate), die Mittelwert und Standardabweichung jeder Überlappung angleicht.
+
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in einem KBS und auf einem Pixelraster. Es zählen nur Pixel, die in beiden Rastern einer Überlappung gültig sind (NoData-Wert, Maskenband, NaN). Jede Pixeleinheit ist möglich, auch negative Werte.
+
+Ohne Referenz behält der Satz seine eigene zentrale Tendenz (mittlerer Faktor 1, mittlerer Versatz 0); mit Referenz behält diese ihre Werte. Raster ohne Überlappung werden unverändert geschrieben, mit einer Warnung.
+
+Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster der Eingabe mit deren Datentyp und NoData-Wert. Faktoren und Versätze stehen im Protokoll.
+
+</translation>
+    </message>
+</context>
+<context>
+    <name>LocalMatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/local_match.py" line="15"/>
+        <source>Local match</source>
+        <translation>Lokaler Abgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/local_match.py" line="18"/>
+        <source>Removes smooth radiometric differences between overlapping rasters (haze, vignetting, a sun-angle gradient) that one gain and offset per raster cannot.
+
+A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
+
+Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands, in one CRS and on one pixel grid.
+
+Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;s grid, type and no-data value.
+
+</source>
+        <translation>Entfernt glatte radiometrische Unterschiede zwischen überlappenden Rastern (Dunst, Vignettierung, ein Gradient des Sonnenstands), die ein Faktor und ein Versatz je Raster nicht erfassen.
+
+Ein Gitter quadratischer Blöcke überdeckt alle Eingaben. In jedem Block wird jedes Rasterpaar auf den Pixeln verglichen, die beide haben; ein kleines Ausgleichsproblem je Block bestimmt, wie weit sich der lokale Mittelwert jedes Rasters verschiebt, damit alle übereinstimmen, wobei die zentrale Tendenz des Blocks (oder die Werte eines Referenzrasters) erhalten bleibt. Diese Blockwerte werden bilinear auf jedes Pixel interpoliert und als Gamma-, lineare oder Versatzkorrektur angewandt. Blöcke, die nur ein Raster abdeckt, bleiben unverändert; leere Blöcke übernehmen die Werte ihres nächsten Nachbarn, sodass Bildränder und NoData-Grenzen keinen Saum erhalten.
+
+Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern, in einem KBS und auf einem Pixelraster.
+
+Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Datentyp und NoData-Wert der Eingabe.
+
+</translation>
+    </message>
+</context>
+<context>
+    <name>MatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/match.py" line="18"/>
+        <source>Global and local match</source>
+        <translation>Globaler und lokaler Abgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/match.py" line="21"/>
+        <source>The usual job in one run: global matching (one gain and offset per raster and band from the means and standard deviations of all overlaps, in one least-squares solution) followed by local block matching (smooth differences such as haze and vignetting), so that a mosaic of the outputs shows no seams.
+
+Expects two or more overlapping rasters with the same bands, in one CRS and on one pixel grid; no-data values, masks and NaN are respected; any pixel unit works.
+
+Each input is read once for all statistics and once to write its output: the globally corrected rasters are not written unless Keep global outputs is set.
+
+Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input&apos;s grid, type and no-data value. The gains and offsets are listed in the log.
+
+</source>
+        <translation>Die übliche Aufgabe in einem Lauf: globaler Abgleich (ein Faktor und ein Versatz je Raster und Band aus Mittelwerten und Standardabweichungen aller Überlappungen, in einer Ausgleichslösung), gefolgt vom lokalen Blockabgleich (glatte Unterschiede wie Dunst und Vignettierung), sodass ein Mosaik der Ergebnisse keine Nähte zeigt.
+
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in einem KBS und auf einem Pixelraster; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit ist möglich.
+
+Jede Eingabe wird einmal für alle Statistiken und einmal zum Schreiben gelesen: die global korrigierten Raster werden nur geschrieben, wenn Globale Ergebnisse behalten gesetzt ist.
+
+Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Datentyp und NoData-Wert der Eingabe. Faktoren und Versätze stehen im Protokoll.
+
+</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/match.py" line="38"/>
+        <source>Keep global outputs</source>
+        <translation>Globale Ergebnisse behalten</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/match.py" line="38"/>
+        <source>Also write the globally matched rasters, &lt;input name&gt;_global.tif.</source>
+        <translation>Auch die global abgeglichenen Raster schreiben, &lt;Eingabename&gt;_global.tif.</translation>
+    </message>
+</context>
+<context>
+    <name>SpectralMatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/base.py" line="64"/>
+        <source>Radiometric matching</source>
+        <translation>Radiometrischer Abgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="83"/>
+        <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
+        <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="99"/>
+        <source>Input rasters</source>
+        <translation>Eingaberaster</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="103"/>
+        <source>Two or more overlapping rasters with the same bands in the same order, in one CRS and on one pixel grid. Their no-data values, masks and NaN are respected.</source>
+        <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in einem KBS und auf einem Pixelraster. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="110"/>
+        <source>Reference raster (optional)</source>
+        <translation>Referenzraster (optional)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="110"/>
+        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
+        <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="121"/>
+        <source>Output data type</source>
+        <translation>Datentyp der Ausgabe</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="121"/>
+        <source>Same as input</source>
+        <translation>Wie Eingabe</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="121"/>
+        <source>Float32</source>
+        <translation>Float32</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="121"/>
+        <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded.</source>
+        <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="136"/>
+        <source>Weight of overlap means</source>
+        <translation>Gewicht der Überlappungsmittelwerte</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="136"/>
+        <source>Weight of the equations that equalise overlap means.</source>
+        <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="136"/>
+        <source>Weight of overlap standard deviations</source>
+        <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="136"/>
+        <source>Weight of the equations that equalise overlap standard deviations.</source>
+        <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="154"/>
+        <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
+        <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="163"/>
+        <source>Blocks per image</source>
+        <translation>Blöcke je Bild</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="163"/>
+        <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
+        <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="174"/>
+        <source>Block size (map units, optional)</source>
+        <translation>Blockgröße (Karteneinheiten, optional)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="174"/>
+        <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
+        <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="181"/>
+        <source>Local correction</source>
+        <translation>Lokale Korrektur</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="181"/>
+        <source>Gamma (Yu et al. 2017)</source>
+        <translation>Gamma (Yu et al. 2017)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="181"/>
+        <source>Linear (ratio)</source>
+        <translation>Linear (Verhältnis)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="181"/>
+        <source>Offset (difference)</source>
+        <translation>Versatz (Differenz)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="181"/>
+        <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
+        <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="194"/>
+        <source>Minimum valid fraction of a block</source>
+        <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="194"/>
+        <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
+        <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="218"/>
+        <source>Threads</source>
+        <translation>Threads</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="218"/>
+        <source>How many windows are processed at once; 0 uses all cores.</source>
+        <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="235"/>
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="235"/>
+        <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
+        <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="239"/>
+        <source>Corrected rasters</source>
+        <translation>Korrigierte Raster</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="258"/>
+        <source>Incorrect parameter value for {}</source>
+        <translation>Ungültiger Parameterwert für {}</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="261"/>
+        <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
+        <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="272"/>
+        <source>No input rasters given.</source>
+        <translation>Keine Eingaberaster angegeben.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="286"/>
+        <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
+        <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="306"/>
+        <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
+        <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="332"/>
+        <source>Cancelled: {}</source>
+        <translation>Abgebrochen: {}</translation>
+    </message>
+</context>
+<context>
+    <name>SpectralMatchProvider</name>
+    <message>
+        <location filename="../spectralmatch_plugin/provider.py" line="19"/>
+        <source>Spectral match</source>
+        <translation>Spectral match</translation>
+    </message>
+</context>
+</TS>

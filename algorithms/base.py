@@ -7,6 +7,8 @@ from typing import Callable, List, Optional
 from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingException,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
@@ -28,6 +30,25 @@ from ..spectralmatch_plugin.dependencies import dependency_message
 from ..core import defaults
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
+
+
+# Post-processors must outlive the algorithm run that creates them.
+_POST_PROCESSORS: List["SameRendering"] = []
+
+
+class SameRendering(QgsProcessingLayerPostProcessorInterface):
+    """Gives a loaded output the band rendering of the input it was made from."""
+
+    def __init__(self, renderer):
+        super().__init__()
+        self.renderer = renderer
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        if isinstance(layer, QgsRasterLayer) and self.renderer is not None:
+            layer.setRenderer(self.renderer.clone())
+            layer.triggerRepaint()
+        if self in _POST_PROCESSORS:
+            _POST_PROCESSORS.remove(self)
 
 
 class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
@@ -313,6 +334,30 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
 
     def float32(self, parameters, context) -> bool:
         return self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1
+
+    # -- results on the map ------------------------------------------------------------------
+
+    def load_on_completion(self, context, outputs: List[str], inputs: List[str]) -> None:
+        """Ask QGIS to load the written rasters when the run ends (toolbox, not qgis_process).
+
+        Where an input is a layer of the project, its output gets the same band rendering.
+        """
+        project = context.project()
+        if project is None:
+            return
+        by_source = {}
+        for layer in project.mapLayers().values():
+            if isinstance(layer, QgsRasterLayer):
+                by_source.setdefault(os.path.realpath(layer.source().split("|")[0]), layer)
+        for out, src in zip(outputs, inputs):
+            name = os.path.splitext(os.path.basename(out))[0]
+            details = QgsProcessingContext.LayerDetails(name, project, self.OUTPUT_LAYERS)
+            source_layer = by_source.get(os.path.realpath(src))
+            if source_layer is not None and source_layer.renderer() is not None:
+                post = SameRendering(source_layer.renderer().clone())
+                _POST_PROCESSORS.append(post)
+                details.setPostProcessor(post)
+            context.addLayerToLoadOnCompletion(out, details)
 
     # -- running core -----------------------------------------------------------------------
 

@@ -47,4 +47,5 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
                 suffix=self.SUFFIX, **self.run_options(parameters, context),
             )
         )
+        self.load_on_completion(context, result.outputs, inputs)
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}

@@ -49,4 +49,5 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
                 suffix=self.SUFFIX, **options, **self.run_options(parameters, context),
             )
         )
+        self.load_on_completion(context, outputs, inputs)
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}

@@ -60,4 +60,5 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
                 **self.run_options(parameters, context),
             )
         )
+        self.load_on_completion(context, result.outputs, inputs)
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsApplication, QgsSettings
+from qgis.core import QgsApplication, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
 
 from .provider import SpectralMatchProvider
 
@@ -21,11 +23,17 @@ def _locale() -> str:
     return name[:2]
 
 
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SpectralMatchPlugin", text)
+
+
 class SpectralMatchPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.provider = None
         self.translator = None
+        self.action = None
+        self.tasks = []  # running tasks; Python must keep them alive
         path = os.path.join(PLUGIN_DIR, "i18n", f"spectralmatch_{_locale()}.qm")
         if os.path.exists(path):
             self.translator = QTranslator()
@@ -39,8 +47,45 @@ class SpectralMatchPlugin:
 
     def initGui(self) -> None:  # noqa: N802
         self.initProcessing()
+        icon = QIcon(os.path.join(PLUGIN_DIR, "icons", "spectralmatch.svg"))
+        self.action = QAction(icon, tr("Match selected rasters…"), self.iface.mainWindow())
+        self.action.setObjectName("spectralmatchMatchSelected")
+        self.action.setToolTip(tr("Make the selected rasters radiometrically consistent"))
+        self.action.triggered.connect(self.open_dialog)
+        self.iface.addPluginToRasterMenu(tr("Spectral match"), self.action)
+        self.iface.addRasterToolBarIcon(self.action)
+
+    def open_dialog(self) -> None:
+        from .dialog import MatchDialog
+
+        selected = self.iface.layerTreeView().selectedLayers()
+        dialog = MatchDialog(QgsProject.instance(), selected, self.iface.mainWindow())
+        if dialog.exec_():
+            self.start(dialog.request())
+
+    def start(self, request):
+        """Run a request as a background task; the results arrive on the map."""
+        from .task import MatchTask
+
+        task = MatchTask(request, QgsProject.instance(), self.notify)
+        self.tasks.append(task)
+        task.taskCompleted.connect(lambda: self._forget(task))
+        task.taskTerminated.connect(lambda: self._forget(task))
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def _forget(self, task) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+
+    def notify(self, level, text: str) -> None:
+        self.iface.messageBar().pushMessage(tr("Spectral match"), text, level, 0)
 
     def unload(self) -> None:
+        if self.action is not None:
+            self.iface.removePluginRasterMenu(tr("Spectral match"), self.action)
+            self.iface.removeRasterToolBarIcon(self.action)
+            self.action = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

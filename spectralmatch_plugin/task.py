@@ -1,0 +1,85 @@
+"""Run a match in the background as a QgsTask, then put the results on the map.
+
+The task gets a plain :class:`MatchRequest`; its ``run()`` works on files only and never
+touches layers, the project or widgets. ``finished()`` runs on the main thread: it adds the
+written rasters to the project in a group named after the run, or reports why there are none.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, List, Optional
+
+from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..core import Cancelled, Feedback, SpectralMatchError
+from .dialog import MatchRequest
+
+# (level, message) -> None: shows a message to the user (the message bar in QGIS).
+Notify = Callable[[Qgis.MessageLevel, str], None]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("MatchTask", text)
+
+
+class MatchTask(QgsTask):
+    def __init__(self, request: MatchRequest, project: QgsProject, notify: Notify):
+        name = tr("Spectral match of {} rasters").format(len(request.paths))
+        super().__init__(name, QgsTask.CanCancel)
+        self.request = request
+        self.project = project
+        self.notify = notify
+        self.group_name = tr("Spectral match {}").format(time.strftime("%Y-%m-%d %H:%M:%S"))
+        self.outputs: List[str] = []
+        self.error: Optional[str] = None
+        self.log: List[str] = []
+
+    def run(self) -> bool:  # worker thread: files only
+        from .. import core  # numpy, scipy and GDAL only when a run starts
+
+        r = self.request
+        feedback = Feedback(
+            progress=lambda fraction: self.setProgress(100.0 * fraction),
+            is_canceled=self.isCanceled,
+            info=self.log.append,
+            warning=lambda text: self.log.append(tr("Warning: ") + text),
+        )
+        try:
+            if r.local:
+                result = core.run_match(r.paths, r.folder, reference=r.reference,
+                                        blocks_per_image=r.blocks_per_image, method=r.method,
+                                        feedback=feedback)
+            else:
+                result = core.run_global(r.paths, r.folder, reference=r.reference,
+                                         feedback=feedback)
+            self.outputs = result.outputs
+            return True
+        except Cancelled:
+            self.error = None
+            return False
+        except SpectralMatchError as exc:
+            self.error = str(exc)
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported in finished(), never raised here
+            self.error = tr("Unexpected error: {}").format(exc)
+            return False
+
+    def finished(self, result: bool) -> None:  # main thread
+        if not result:
+            if self.error:
+                self.notify(Qgis.Critical, self.error)
+            else:
+                self.notify(Qgis.Info, tr("Spectral match was cancelled; no output was kept."))
+            return
+        root = self.project.layerTreeRoot()
+        group = root.insertGroup(0, self.group_name)
+        for path in self.outputs:
+            layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0], "gdal")
+            self.project.addMapLayer(layer, False)
+            group.addLayer(layer)
+        warnings = [line for line in self.log if line.startswith(tr("Warning: "))]
+        level = Qgis.Warning if warnings else Qgis.Success
+        text = tr("{} matched rasters written to {}").format(len(self.outputs), self.request.folder)
+        self.notify(level, "; ".join([text] + warnings))

@@ -75,8 +75,15 @@ class MatchTask(QgsTask):
             return
         root = self.project.layerTreeRoot()
         group = root.insertGroup(0, self.group_name)
-        for path in self.outputs:
+        sources = {}
+        for layer in self.project.mapLayers().values():
+            if isinstance(layer, QgsRasterLayer):
+                sources.setdefault(os.path.realpath(layer.source().split("|")[0]), layer)
+        for path, src in zip(self.outputs, self.request.paths):
             layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0], "gdal")
+            source = sources.get(os.path.realpath(src))
+            if source is not None and source.renderer() is not None:
+                layer.setRenderer(source.renderer().clone())  # the same band rendering
             self.project.addMapLayer(layer, False)
             group.addLayer(layer)
         warnings = [line for line in self.log if line.startswith(tr("Warning: "))]

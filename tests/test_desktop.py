@@ -93,6 +93,9 @@ def test_task_writes_files_and_adds_a_layer_group(project, tmp_path):
     assert group is not None and task.group_name.startswith("Spectral match ")
     assert sorted(layer.name() for layer in group.findLayers()) == [n[:-4] for n in names]
     assert all(node.layer().isValid() for node in group.findLayers())
+    # Outputs are drawn like the layers they come from.
+    by_name = {node.layer().name(): node.layer() for node in group.findLayers()}
+    assert by_name["tile_2_matched"].renderer().type() == layers[2].renderer().type()
     level, text = messages.seen[-1]
     assert level == Qgis.Success and str(tmp_path / "out") in text
     assert messages.bar.currentItem() is not None

@@ -9,7 +9,9 @@ import numpy as np
 from .feedback import Feedback
 from .inputs import load_inputs
 from .least_squares import BandSolution, solve_gains_offsets
+from .block_grid import make_block_grid
 from .parallel import bounded_block_cache
+from .robust import robust_rescan
 from .rasters import RasterInfo
 from .stats_pass import ScanResult, scan_statistics
 from .writer import write_outputs
@@ -50,6 +52,7 @@ def fit_global(
     std_weight: float = 1.0,
     reference: Optional[int] = None,
     feedback: Optional[Feedback] = None,
+    report: bool = True,
 ) -> GlobalModel:
     """Solve the least-squares system from the overlap statistics; report what it found."""
     feedback = feedback or Feedback()
@@ -57,6 +60,8 @@ def fit_global(
     gains, offsets, solutions = solve_gains_offsets(
         len(infos), scan.overlaps, n_bands, mean_weight, std_weight, reference
     )
+    if not report:
+        return GlobalModel(gains, offsets, solutions)
     _report_structure(infos, solutions, reference, feedback)
     for k, info in enumerate(infos):
         pairs = ", ".join(
@@ -97,22 +102,29 @@ def run_global(
     suffix: str = "_global",
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    robust: bool = True,
 ) -> RunResult:
     """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``.
 
     ``window`` is the side of the square windows that stream the rasters (default: about
     512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
-    processed at once (default: all cores).
+    processed at once (default: all cores). ``robust`` leaves pixels that disagree (clouds,
+    change) out of the statistics, at the cost of one more read of the overlaps.
     """
     feedback = feedback or Feedback()
     with bounded_block_cache():
         infos, grid, ref = load_inputs(inputs, reference)
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-        scan = scan_statistics(infos, grid, None, feedback.stage(0.0, 0.4), window, threads)
+        # Robust statistics take the smooth part of each overlap's difference from blocks.
+        blocks = make_block_grid(grid) if robust else None
+        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+        if robust:
+            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
+                                 threads)
         model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         (outputs,) = write_outputs(
             infos, output_folder, [(suffix, model.correction)], float32,
-            feedback.stage(0.4, 1.0), window, threads,
+            feedback.stage(0.45, 1.0), window, threads,
         )
     return RunResult(outputs, model, scan)

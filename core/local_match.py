@@ -22,6 +22,7 @@ from .interpolation import interpolate_window
 from .local_correction import GAMMA, LINEAR, METHODS, OFFSET, apply_local, gamma_scale
 from .mosaic_grid import MosaicGrid
 from .parallel import bounded_block_cache
+from .robust import robust_rescan
 from .rasters import RasterInfo
 from .stats_pass import ScanResult, scan_statistics
 from .writer import Correction, write_outputs
@@ -128,18 +129,22 @@ def run_local(
     suffix: str = "_local",
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    robust: bool = True,
 ):
     """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
     feedback = feedback or Feedback()
     with bounded_block_cache():
         infos, grid, ref = load_inputs(inputs, reference)
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.4), window, threads)
+        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
         base = identity_model(len(infos), infos[0].band_count)
+        if robust:
+            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
+                                 threads)
         model = fit_local(infos, grid, blocks, scan, base, method, ref, min_valid_fraction,
                           feedback)
         (outputs,) = write_outputs(
             infos, output_folder, [(suffix, lambda k: model.correction(k, base.correction(k)))],
-            float32, feedback.stage(0.4, 1.0), window, threads,
+            float32, feedback.stage(0.45, 1.0), window, threads,
         )
     return outputs, model

@@ -10,6 +10,7 @@ from .global_match import GlobalModel, fit_global
 from .inputs import load_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
 from .parallel import bounded_block_cache
+from .robust import robust_rescan
 from .stats_pass import ScanResult, scan_statistics
 from .writer import write_outputs
 
@@ -39,20 +40,24 @@ def run_match(
     suffix: str = "_matched",
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    robust: bool = True,
 ) -> MatchResult:
     """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``.
 
     Every input is read twice in all: once for the overlap and block statistics (block
     means of the globally corrected images follow from the raw block sums and the gains),
-    once to write its outputs.
+    once to write its outputs; ``robust`` adds one read of the overlaps (robust.py).
     """
     feedback = feedback or Feedback()
     with bounded_block_cache():
         infos, grid, ref = load_inputs(inputs, reference)
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.35), window, threads)
+        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+        if robust:
+            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
+                                 threads)
         global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         local_model = fit_local(
             infos, grid, blocks, scan, global_model, method, ref, min_valid_fraction, feedback
@@ -63,7 +68,7 @@ def run_match(
         if keep_global:
             corrections.append(("_global", global_model.correction))
         written = write_outputs(
-            infos, output_folder, corrections, float32, feedback.stage(0.35, 1.0), window,
+            infos, output_folder, corrections, float32, feedback.stage(0.45, 1.0), window,
             threads,
         )
     return MatchResult(written[0], written[1] if keep_global else [], global_model,

@@ -11,6 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from osgeo import gdal, gdal_array
+from scipy import ndimage
 
 gdal.UseExceptions()
 
@@ -133,9 +134,14 @@ def read(path: str) -> Tuple[np.ndarray, np.ndarray]:
     return data, valid
 
 
-def affine_error(tiles: List[Tile], outputs: List[str]) -> np.ndarray:
-    """Per band: RMS of (output - best common affine map of the truth) / std of the truth."""
+def affine_error(tiles: List[Tile], outputs: List[str], where=None) -> np.ndarray:
+    """Per band: RMS of (output - best common affine map of the truth) / std of the truth.
+
+    ``where``, per tile a (rows, cols) boolean array, limits the pixels that count.
+    """
     outs = [read(p) for p in outputs]
+    if where is not None:
+        outs = [(v, m & w[None]) for (v, m), w in zip(outs, where)]
     n_bands = tiles[0].truth.shape[0]
     errors = []
     for b in range(n_bands):
@@ -149,9 +155,11 @@ def affine_error(tiles: List[Tile], outputs: List[str]) -> np.ndarray:
     return np.array(errors)
 
 
-def overlap_mad(tiles: List[Tile], paths: List[str]) -> np.ndarray:
+def overlap_mad(tiles: List[Tile], paths: List[str], where=None) -> np.ndarray:
     """Per band: mean absolute difference between overlapping rasters, over all pairs."""
     data = [read(p) for p in paths]
+    if where is not None:
+        data = [(v, m & w[None]) for (v, m), w in zip(data, where)]
     n_bands = data[0][0].shape[0]
     total, count = np.zeros(n_bands), np.zeros(n_bands)
     for a in range(len(tiles)):
@@ -178,3 +186,47 @@ def file_digest(path: str) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def paste_clouds(tiles: List[Tile], which: Sequence[int], centres, radius: float = 7.0,
+                 brightness: float = 6000.0, shadow_shift=(9, 12), shadow_factor=0.55):
+    """Paste bright blobs and their dark shadows into tiles, at scene positions ``centres``.
+
+    A cloud is a disk with a soft edge a few pixels wide, as cumulus look at 30 m; its
+    shadow a darker disk beside it. Returns per tile a mask of the pixels no cloud or shadow
+    touches in any tile (a margin included): the pixels to judge the result on.
+    """
+    touched = [np.zeros(t.truth.shape[1:], dtype=bool) for t in tiles]
+    for k in which:
+        tile = tiles[k]
+        ds = gdal.Open(tile.path, gdal.GA_Update)
+        data = ds.ReadAsArray().astype(np.float64)
+        h, w = data.shape[1:]
+        y, x = np.mgrid[0:h, 0:w]
+        for cy, cx in centres:
+            cy, cx = cy - tile.row, cx - tile.col
+            cloud = np.clip((radius - np.hypot(y - cy, x - cx)) / 3.0, 0, 1)
+            sy, sx = cy + shadow_shift[0], cx + shadow_shift[1]
+            shadow = np.clip((radius - np.hypot(y - sy, x - sx)) / 3.0, 0, 1)
+            data = data * (1 - (1 - shadow_factor) * shadow[None]) + brightness * cloud[None]
+            touched[k] |= ndimage.binary_dilation((cloud > 0) | (shadow > 0), iterations=2)
+        info = np.iinfo(np.uint16)
+        data = np.clip(np.rint(data), 1, info.max)
+        data[~tile.valid] = 0
+        for b in range(data.shape[0]):
+            ds.GetRasterBand(b + 1).WriteArray(data[b].astype(np.uint16))
+        ds = None
+    # A pixel is cloudy for the evaluation if any tile has a cloud or shadow there.
+    scene_mask = {}
+    for tile, mask in zip(tiles, touched):
+        for r, c in zip(*np.nonzero(mask)):
+            scene_mask[(r + tile.row, c + tile.col)] = True
+    clear = []
+    for tile in tiles:
+        m = np.ones(tile.truth.shape[1:], dtype=bool)
+        for (r, c) in scene_mask:
+            rr, cc = r - tile.row, c - tile.col
+            if 0 <= rr < m.shape[0] and 0 <= cc < m.shape[1]:
+                m[rr, cc] = False
+        clear.append(m)
+    return clear

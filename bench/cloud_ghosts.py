@@ -1,0 +1,91 @@
+"""Do clouds of one date leave ghosts in the others? The five sample dates as a time series.
+
+Runs match on the five real Landsat dates (one footprint: a time series), with robust
+statistics and without. For each nearly clear date (2021-03-26, 2023-05-03, 2024-03-02) and
+visible band, takes r = log(out / in) on valid pixels, removes what a global gain and offset
+explain (least squares on 1, 1/in, 1/in^2), and correlates the rest with the other dates'
+cloud mask (blue band >= 12000, Gaussian-smoothed at the block scale). A local correction
+that follows the other dates' clouds shows as a positive correlation; 0 means no ghost. The
+same with the cloud mask rotated by 180 degrees gives the level that smooth fields reach
+by chance against a mask of a few dozen blobs.
+
+usage: .venv/bin/python bench/cloud_ghosts.py [LANDSAT_DIR] [--blocks N] [--out DIR]
+"""
+import argparse
+import glob
+import os
+import sys
+import tempfile
+
+import numpy as np
+from osgeo import gdal
+from scipy import ndimage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", ".build", "plugins"))
+from spectralmatch.core import run_match  # noqa: E402
+
+CLEAR = ("20210326", "20230503", "20240302")
+VISIBLE = (1, 2, 3)  # band indices of blue, green, red in the 11-band files
+BLUE, CLOUD_DN = 1, 12000
+
+
+def read(path):
+    return gdal.Open(path).ReadAsArray().astype(np.float64)
+
+
+def ghost_correlations(paths, outputs, block_pixels, flip=False):
+    dates = [os.path.basename(p).split("_")[1][:8] for p in paths]
+    cubes = {d: read(p) for d, p in zip(dates, paths)}
+    clouds = {d: (c[BLUE] >= CLOUD_DN).astype(float) for d, c in cubes.items()}
+    result = {}
+    for date, out_path in zip(dates, outputs):
+        if date not in CLEAR:
+            continue
+        others = np.mean([clouds[d] for d in dates if d != date], axis=0)
+        mask = ndimage.gaussian_filter(others, block_pixels)
+        if flip:  # the same clouds in the wrong place: what chance alone gives
+            mask = mask[::-1, ::-1]
+        out = read(out_path)
+        for band in VISIBLE:
+            x, y = cubes[date][band], out[band]
+            ok = (x > 0) & (y > 0)
+            r = np.log(y[ok] / x[ok])
+            design = np.column_stack([np.ones(ok.sum()), 1 / x[ok], 1 / x[ok] ** 2])
+            coef, *_ = np.linalg.lstsq(design, r, rcond=None)
+            rest = r - design @ coef
+            result[(date, band)] = float(np.corrcoef(rest, mask[ok])[0, 1])
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("landsat", nargs="?",
+                    default=os.path.join(HERE, "..", "..", "shared", "data", "landsat"))
+    ap.add_argument("--blocks", type=int, default=None)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    paths = sorted(glob.glob(os.path.join(args.landsat, "Landsat_*.tif")))
+    work = args.out or tempfile.mkdtemp(prefix="sm-ghosts-")
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", "NO")
+    kw = {"blocks_per_image": args.blocks} if args.blocks else {}
+    for robust in (True, False):
+        folder = os.path.join(work, "robust" if robust else "published")
+        result = run_match(paths, folder, robust=robust, **kw)
+        size = result.local_model.blocks.size
+        corr = ghost_correlations(paths, result.outputs, size)
+        label = "robust (default)" if robust else "ROBUST off"
+        values = np.array(list(corr.values()))
+        print(f"{label}: blocks of {size} px; correlation of the local correction of the "
+              f"clear dates with the other dates' clouds: mean {values.mean():+.3f}, "
+              f"mean |r| {np.abs(values).mean():.3f}")
+        for (date, band), value in sorted(corr.items()):
+            print(f"   {date} band {band + 1}: {value:+.3f}")
+        null = np.array(list(ghost_correlations(paths, result.outputs, size, True).values()))
+        print(f"   chance level (the cloud mask rotated by 180 degrees): mean {null.mean():+.3f},"
+              f" mean |r| {np.abs(null).mean():.3f}")
+    print("outputs in", work)
+
+
+if __name__ == "__main__":
+    main()

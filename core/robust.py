@@ -1,0 +1,199 @@
+"""Statistics that ignore what is not a radiometric difference: clouds, shadows, real change.
+
+Given a global fit, the difference of the two corrected images at a pixel of their overlap,
+``d = (a_i x_i + b_i) - (a_j x_j + b_j)``, is small where the ground is the same and large
+where a cloud, its shadow or a new building stands in one image only. A smooth difference
+(haze, vignetting) is what local matching corrects, not an outlier: it is taken out first,
+as the pair's block-mean difference interpolated bilinearly to the pixel. Per overlap and
+band, the median and median absolute deviation (MAD, scaled by 1.4826 to a standard
+deviation) of what remains come from the small sample of pixel pairs kept by the first pass;
+a pixel that lies more than ``THRESHOLD`` robust standard deviations from the median in any
+band is left out.
+
+The fit that defines ``d`` must not itself be biased by the clouds, so it is found on the
+samples alone: first from each overlap's medians and MADs (affine-equivariant, so exact for
+a pure gain and offset, and unmoved by anything covering less than half an overlap), then
+refined a few times on the samples that agree. One more read of the overlaps then gives the
+exact statistics of all agreeing pixels, for the global system, the pair block sums and the
+block means of both images.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from scipy import ndimage
+
+from .block_grid import BlockGrid, footprint
+from .block_map import fill_empty_blocks
+from .interpolation import interpolate_window
+from .rasters import RasterInfo
+from .stats_pass import OverlapStats, PairFilter, ScanResult, rescan_overlaps
+
+THRESHOLD = 4.0
+MAD_TO_STD = 1.4826
+REFINEMENTS = 4
+# The robust spread never counts as less than this fraction of the overlap's own spread,
+# so that images that agree almost exactly (rounding only) lose no pixels.
+MIN_SPREAD = 0.02
+MIN_SAMPLES = 20
+_TINY = 1e-12
+
+
+def _robust_line(x: np.ndarray, y: np.ndarray, rounds: int = 4):
+    """Per band, y ~ alpha + beta x fitted to (bands, n) samples, ignoring outliers.
+
+    Starts from medians and median absolute deviations (unmoved by anything that covers
+    less than half the samples), then least squares on the samples within THRESHOLD robust
+    standard deviations of the line, a few times.
+    """
+    mx, my = np.median(x, axis=1), np.median(y, axis=1)
+    sx = np.median(np.abs(x - mx[:, None]), axis=1)
+    sy = np.median(np.abs(y - my[:, None]), axis=1)
+    beta = np.where(sx > 0, sy / np.where(sx > 0, sx, 1.0), 1.0)
+    alpha = my - beta * mx
+    for _ in range(rounds):
+        resid = y - alpha[:, None] - beta[:, None] * x
+        med = np.median(resid, axis=1)
+        mad = MAD_TO_STD * np.median(np.abs(resid - med[:, None]), axis=1)
+        inlier = np.abs(resid - med[:, None]) <= THRESHOLD * np.maximum(mad, _TINY)[:, None]
+        for b in range(x.shape[0]):
+            xb, yb = x[b, inlier[b]], y[b, inlier[b]]
+            if xb.size < 3 or np.ptp(xb) == 0:
+                continue
+            beta[b], alpha[b] = np.polyfit(xb, yb, 1)
+    return alpha, beta
+
+
+class Disagreement:
+    """How far image j departs, at a pixel, from what image i predicts for it there.
+
+    Per overlap and band, straight lines relate the two images' values, fitted robustly to
+    the samples of each cell of a grid a few blocks wide and interpolated bilinearly between
+    cell centres: they absorb whatever gain, offset and smooth field separate the images,
+    so that neither the global fit, nor vignetting or haze, nor the brightness of the ground
+    enters the test. What departs from the line is a cloud, a shadow or a real change.
+    """
+
+    COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
+    LEAST = 30  # samples a cell needs for a line of its own
+
+    def __init__(self, scan: ScanResult, blocks):
+        self.cells = None
+        self.lines: Dict[Tuple[int, int], tuple] = {}
+        rects = {(pb.i, pb.j): pb.rect for pb in scan.pair_blocks or []}
+        if blocks is not None:
+            self.cells = BlockGrid(blocks.size * self.COARSER,
+                                   -(-blocks.cols // self.COARSER),
+                                   -(-blocks.rows // self.COARSER))
+        for key, (si, sj, where) in scan.samples.items():
+            if si.shape[1] < MIN_SAMPLES:
+                continue
+            si, sj = si.astype(np.float64), sj.astype(np.float64)
+            whole = _robust_line(si, sj)
+            rect = rects.get(key)
+            if self.cells is None or rect is None:
+                self.lines[key] = (whole[0][:, None, None], whole[1][:, None, None], None)
+                continue
+            span = footprint(self.cells, rect)
+            cell = ((where[0] // self.cells.size - span[0]) * span[3]
+                    + where[1] // self.cells.size - span[1])
+            alpha = np.full((si.shape[0], span[2] * span[3]), np.nan)
+            beta = np.full_like(alpha, np.nan)
+            for c in np.flatnonzero(np.bincount(cell, minlength=alpha.shape[1]) >= self.LEAST):
+                sel = cell == c
+                alpha[:, c], beta[:, c] = _robust_line(si[:, sel], sj[:, sel])
+            shape = (si.shape[0], span[2], span[3])
+            alpha, beta = alpha.reshape(shape), beta.reshape(shape)
+            if np.isnan(alpha).all():
+                alpha[:] = whole[0][:, None, None]
+                beta[:] = whole[1][:, None, None]
+            self.lines[key] = (*fill_empty_blocks(alpha, beta), span)
+
+    def _line_at(self, key, field: np.ndarray, span, where=None, win=None):
+        if span is None:
+            return field if where is None else field[:, :, 0]
+        if where is not None:
+            coords = (where + 0.5) / self.cells.size - 0.5 - np.array(span[:2])[:, None]
+            return np.stack([ndimage.map_coordinates(band, coords, order=1, mode="nearest")
+                             for band in field])
+        return interpolate_window(field, span[:2], self.cells.size, win.row, win.col,
+                                  win.rows, win.cols)
+
+    def at_samples(self, key, xi, xj, where):
+        """(bands, n) disagreement of samples at mosaic positions ``where``."""
+        alpha, beta, span = self.lines[key]
+        return xj - (self._line_at(key, alpha, span, where=where)
+                     + self._line_at(key, beta, span, where=where) * xi)
+
+    def on_window(self, key, win, xi, xj):
+        """(bands, rows, cols) disagreement over a window of the overlap."""
+        alpha, beta, span = self.lines[key]
+        return xj - (self._line_at(key, alpha, span, win=win)
+                     + self._line_at(key, beta, span, win=win) * xi)
+
+
+def _sample_limits(scan, disagree: Disagreement, threshold):
+    """Per pair: the median and half-width of the band of agreeing disagreements."""
+    spread = {(o.i, o.j): o.std_j for o in scan.overlaps}
+    result = {}
+    for key, (si, sj, where) in scan.samples.items():
+        if key not in disagree.lines or key not in spread:
+            continue
+        d = disagree.at_samples(key, si.astype(np.float64), sj.astype(np.float64), where)
+        median = np.median(d, axis=1)
+        mad = np.median(np.abs(d - median[:, None]), axis=1)
+        band = threshold * np.maximum(MAD_TO_STD * mad, MIN_SPREAD * spread[key])
+        result[key] = (median, band)
+    return result
+
+
+def pair_filter(scan: ScanResult, blocks, threshold: float = THRESHOLD) -> PairFilter:
+    """The keep-function of the robust pass."""
+    disagree = Disagreement(scan, blocks)
+    limits = {key: (median[:, None, None], band[:, None, None])
+              for key, (median, band) in _sample_limits(scan, disagree, threshold).items()}
+
+    def keep(i, j, rect, vi, vj, both):
+        limit = limits.get((i, j))
+        if limit is None:
+            return both
+        median, band = limit
+        d = disagree.on_window((i, j), rect, vi, vj)
+        outlier = (np.abs(d - median) > band) & both
+        return both & ~outlier.any(axis=0)[None]
+
+    return keep
+
+
+def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: int = 30) -> None:
+    """Log what fraction of each overlap was left out (the largest first, at most ``most``)."""
+    rows = []
+    for o in scan.overlaps:
+        if o.excluded is None:
+            continue
+        total = o.count + o.excluded
+        fraction = float((o.excluded / np.maximum(total, 1)).mean())
+        rows.append((fraction, infos[o.i].name, infos[o.j].name))
+    if not rows:
+        return
+    rows.sort(reverse=True)
+    overall = np.mean([r[0] for r in rows])
+    feedback.info(
+        f"Robust statistics: on average {100 * overall:.1f}% of each overlap was left out as "
+        "disagreeing (clouds, shadows, change); per overlap:"
+    )
+    for fraction, a, b in rows[:most]:
+        feedback.info(f"  {a} / {b}: {100 * fraction:.1f}% left out")
+    if len(rows) > most:
+        feedback.info(f"  ... and {len(rows) - most} more overlaps, each below "
+                      f"{100 * rows[most - 1][0]:.1f}%")
+
+
+def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
+                  threads=None) -> ScanResult:
+    """The overlaps read again without their disagreeing pixels; logs what was left out."""
+    keep = pair_filter(scan, blocks)
+    robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads)
+    report_excluded(infos, robust, feedback)
+    return robust

@@ -40,13 +40,16 @@ def consensus_corrections(
     min_count: float,
     reference: Optional[int] = None,
 ) -> List[np.ndarray]:
-    """Per image, (bands, block rows, block cols) of x: log factors, or offsets; 0 if free.
+    """Per image, (bands, block rows, block cols) of x: log factors, or offsets.
+
+    NaN where no pair constrains the image's block (the caller decides: 0 inside an image,
+    the neighbours' value inside an overlap).
 
     ``own_means`` are the images' block means after the global correction (NaN where empty);
     pair block sums are raw and are corrected here with ``gains`` and ``offsets``.
     """
     n_bands = own_means[0].shape[0]
-    result = [np.zeros_like(m) for m in own_means]
+    result = [np.full_like(m, np.nan) for m in own_means]
     for b in range(n_bands):
         _solve_band(b, grid_shape, spans, own_means, own_counts, pair_blocks, gains, offsets,
                     multiplicative, min_count, reference, result)

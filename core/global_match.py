@@ -11,9 +11,9 @@ from .inputs import load_inputs
 from .least_squares import BandSolution, solve_gains_offsets
 from .block_grid import make_block_grid
 from .parallel import bounded_block_cache
-from .robust import robust_rescan
+from .gather import gather_statistics
 from .rasters import RasterInfo
-from .stats_pass import ScanResult, scan_statistics
+from .stats_pass import ScanResult
 from .writer import write_outputs
 
 
@@ -103,25 +103,24 @@ def run_global(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     robust: bool = True,
+    exclude: Optional[str] = None,
 ) -> RunResult:
     """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``.
 
     ``window`` is the side of the square windows that stream the rasters (default: about
     512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
     processed at once (default: all cores). ``robust`` leaves pixels that disagree (clouds,
-    change) out of the statistics, at the cost of one more read of the overlaps.
+    change) out of the statistics, at the cost of one more read of the overlaps; the
+    polygons of ``exclude`` (a vector file, any CRS) count in no statistic.
     """
     feedback = feedback or Feedback()
     with bounded_block_cache():
         infos, grid, ref = load_inputs(inputs, reference)
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-        # Robust statistics take the smooth part of each overlap's difference from blocks.
+        # Robust statistics compare the images cell by cell on a block grid.
         blocks = make_block_grid(grid) if robust else None
-        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
-        feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
-        if robust:
-            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
-                                 threads)
+        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
+                                 threads, robust, exclude)
         model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         (outputs,) = write_outputs(
             infos, output_folder, [(suffix, model.correction)], float32,

@@ -14,7 +14,7 @@ import numpy as np
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, BlockGrid, footprint, make_block_grid
 from . import defaults
 from .block_consensus import consensus_corrections
-from .block_map import block_means, fill_empty_blocks
+from .block_map import block_means, fill_empty_blocks, nearest_fill_indices
 from .feedback import Feedback
 from .global_match import GlobalModel, identity_model
 from .inputs import load_inputs
@@ -22,9 +22,9 @@ from .interpolation import interpolate_window
 from .local_correction import GAMMA, LINEAR, METHODS, OFFSET, apply_local, gamma_scale
 from .mosaic_grid import MosaicGrid
 from .parallel import bounded_block_cache
-from .robust import robust_rescan
+from .gather import gather_statistics
 from .rasters import RasterInfo
-from .stats_pass import ScanResult, scan_statistics
+from .stats_pass import ScanResult
 from .writer import Correction, write_outputs
 
 DEFAULT_METHOD = defaults.LOCAL_METHOD
@@ -55,6 +55,31 @@ class LocalModel:
             return apply_local(corrected, local_field, ref_field, method, scale)
 
         return apply
+
+
+def _fill_unconstrained(shifts, spans, blocks: BlockGrid, scan: ScanResult) -> None:
+    """Give every block its local factor (in place).
+
+    A block that another image also covers but where no pair had enough agreeing pixels
+    (clouds, a sliver, no-data) takes the value of the image's nearest constrained block, as
+    empty blocks do; a block that only this image covers keeps it as it is (0).
+    """
+    covered = [np.zeros(s[2:], dtype=bool) for s in spans]
+    for pb in scan.pair_blocks or []:
+        fy, fx, h, w = footprint(blocks, pb.rect)
+        for k in (pb.i, pb.j):
+            by, bx = fy - spans[k][0], fx - spans[k][1]
+            covered[k][max(by, 0):by + h, max(bx, 0):bx + w] = True
+    for x, cover in zip(shifts, covered):
+        for b in range(x.shape[0]):
+            solved = ~np.isnan(x[b])
+            missing = cover & ~solved
+            if missing.any():
+                found = nearest_fill_indices(solved)
+                if found is not None:
+                    rows, cols = found
+                    x[b][missing] = x[b][rows, cols][missing]
+            x[b][np.isnan(x[b])] = 0.0
 
 
 def _corrected_range(scan: ScanResult, model: GlobalModel) -> Tuple[np.ndarray, np.ndarray]:
@@ -101,6 +126,7 @@ def fit_local(
         blocks.shape, spans, means, scan.block_count, scan.pair_blocks,
         base.gains, base.offsets, multiplicative, min_count, reference,
     )
+    _fill_unconstrained(shifts, spans, blocks, scan)
     maps = []
     for m, x in zip(means, shifts):
         ref = m * np.exp(x) if multiplicative else m + x
@@ -130,17 +156,16 @@ def run_local(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     robust: bool = True,
+    exclude: Optional[str] = None,
 ):
     """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
     feedback = feedback or Feedback()
     with bounded_block_cache():
         infos, grid, ref = load_inputs(inputs, reference)
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
+        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
+                                 threads, robust, exclude)
         base = identity_model(len(infos), infos[0].band_count)
-        if robust:
-            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
-                                 threads)
         model = fit_local(infos, grid, blocks, scan, base, method, ref, min_valid_fraction,
                           feedback)
         (outputs,) = write_outputs(

@@ -10,8 +10,8 @@ from .global_match import GlobalModel, fit_global
 from .inputs import load_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
 from .parallel import bounded_block_cache
-from .robust import robust_rescan
-from .stats_pass import ScanResult, scan_statistics
+from .gather import gather_statistics
+from .stats_pass import ScanResult
 from .writer import write_outputs
 
 
@@ -41,6 +41,7 @@ def run_match(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     robust: bool = True,
+    exclude: Optional[str] = None,
 ) -> MatchResult:
     """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``.
 
@@ -53,11 +54,8 @@ def run_match(
         infos, grid, ref = load_inputs(inputs, reference)
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = scan_statistics(infos, grid, blocks, feedback.stage(0.0, 0.3), window, threads)
-        feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
-        if robust:
-            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(0.3, 0.45), window,
-                                 threads)
+        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
+                                 threads, robust, exclude)
         global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         local_model = fit_local(
             infos, grid, blocks, scan, global_model, method, ref, min_valid_fraction, feedback

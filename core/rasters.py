@@ -24,13 +24,19 @@ class RasterInfo:
     path: str
     width: int
     height: int
-    band_count: int
+    band_count: int  # data bands: every band but an alpha band
     geotransform: Tuple[float, float, float, float, float, float]
     crs_wkt: str
     gdal_type: int
     nodata: Tuple[Optional[float], ...]
     mask_flags: Tuple[int, ...]
     block_size: Tuple[int, int]
+    data_bands: Tuple[int, ...] = ()  # GDAL band numbers (1-based) of the data bands
+    alpha_band: Optional[int] = None  # GDAL band number of an alpha band, copied unchanged
+
+    @property
+    def total_bands(self) -> int:
+        return self.band_count + (self.alpha_band is not None)
 
     @property
     def name(self) -> str:
@@ -95,20 +101,27 @@ def describe(path: str) -> RasterInfo:
             f"{path}: the raster has no north-up georeference (geotransform). "
             "Fix: georeference it, or warp it to a north-up grid with gdalwarp."
         )
-    band = ds.GetRasterBand(1)
-    nodata = tuple(ds.GetRasterBand(b + 1).GetNoDataValue() for b in range(ds.RasterCount))
-    flags = tuple(ds.GetRasterBand(b + 1).GetMaskFlags() for b in range(ds.RasterCount))
+    alpha = [b for b in range(1, ds.RasterCount + 1)
+             if ds.GetRasterBand(b).GetColorInterpretation() == gdal.GCI_AlphaBand]
+    data = tuple(b for b in range(1, ds.RasterCount + 1) if b not in alpha)
+    if not data:
+        raise InputError(f"{path}: the file has only an alpha band. Fix: give a raster with data.")
+    band = ds.GetRasterBand(data[0])
+    nodata = tuple(ds.GetRasterBand(b).GetNoDataValue() for b in data)
+    flags = tuple(ds.GetRasterBand(b).GetMaskFlags() for b in data)
     info = RasterInfo(
         path=path,
         width=ds.RasterXSize,
         height=ds.RasterYSize,
-        band_count=ds.RasterCount,
+        band_count=len(data),
         geotransform=tuple(gt),
         crs_wkt=ds.GetProjection() or "",
         gdal_type=band.DataType,
         nodata=nodata,
         mask_flags=flags,
         block_size=tuple(band.GetBlockSize()),
+        data_bands=data,
+        alpha_band=alpha[0] if alpha else None,
     )
     return info
 
@@ -139,16 +152,16 @@ def valid_mask(
 def read_window(
     ds: gdal.Dataset, info: RasterInfo, col: int, row: int, cols: int, rows: int
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Read all bands of a window as float64 with its validity mask."""
-    raw = ds.ReadAsArray(col, row, cols, rows)
+    """Read the data bands of a window as float64 with their validity mask."""
+    raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
     if raw.ndim == 2:
         raw = raw[np.newaxis]
     masks = None
     if info.needs_mask_band:
         masks = np.stack(
             [
-                ds.GetRasterBand(b + 1).GetMaskBand().ReadAsArray(col, row, cols, rows)
-                for b in range(info.band_count)
+                ds.GetRasterBand(b).GetMaskBand().ReadAsArray(col, row, cols, rows)
+                for b in info.data_bands
             ]
         )
     valid = valid_mask(raw, info, masks)

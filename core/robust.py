@@ -191,9 +191,10 @@ def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: i
 
 
 def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
-                  threads=None) -> ScanResult:
+                  threads=None, exclusion=None) -> ScanResult:
     """The overlaps read again without their disagreeing pixels; logs what was left out."""
     keep = pair_filter(scan, blocks)
-    robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads)
+    robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
+                             exclusion)
     report_excluded(infos, robust, feedback)
     return robust

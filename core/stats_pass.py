@@ -130,8 +130,9 @@ class _Window:
 class _Pass:
     """The shared machinery of a pass: inputs, grid, pairs, reading, threads."""
 
-    def __init__(self, infos, grid: MosaicGrid, blocks: Optional[BlockGrid]):
+    def __init__(self, infos, grid: MosaicGrid, blocks: Optional[BlockGrid], exclusion=None):
         self.infos, self.grid, self.blocks = infos, grid, blocks
+        self.exclusion = exclusion
         self.pairs = overlapping_pairs(grid)
         self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
         self.index = _PlacementIndex(grid)
@@ -144,6 +145,7 @@ class _Pass:
         if overlaps_only and len(touching) < 2:
             return {}
         parts = {}
+        excluded = self.exclusion.window(win) if self.exclusion is not None else None
         for k in touching:
             place = self.grid.placements[k]
             rect = place.intersect(win)
@@ -151,6 +153,9 @@ class _Pass:
                 self.datasets.get(self.infos[k].path), self.infos[k],
                 rect.col - place.col, rect.row - place.row, rect.cols, rect.rows,
             )
+            if excluded is not None:  # left out of every statistic, still corrected later
+                sl = _local(rect, win)
+                valid &= ~excluded[sl][None]
             parts[k] = (rect, values, valid)
         return parts
 
@@ -237,11 +242,15 @@ def scan_statistics(
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    exclusion=None,
 ) -> ScanResult:
-    """Read every input once, window by window, and return the statistics above."""
+    """Read every input once, window by window, and return the statistics above.
+
+    Pixels an :class:`exclusion.Exclusion` covers count in no statistic.
+    """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
-    ctx = _Pass(infos, grid, blocks)
+    ctx = _Pass(infos, grid, blocks, exclusion)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     valid_count = np.zeros((n_img, n_band))
     minimum = np.full((n_img, n_band), np.inf)
@@ -305,6 +314,7 @@ def rescan_overlaps(
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    exclusion=None,
 ) -> ScanResult:
     """Read the overlaps again; pair statistics and block means use only kept pixels.
 
@@ -313,7 +323,7 @@ def rescan_overlaps(
     """
     feedback = feedback or Feedback()
     n_band = infos[0].band_count
-    ctx = _Pass(infos, grid, blocks)
+    ctx = _Pass(infos, grid, blocks, exclusion)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     excluded = {key: np.zeros(n_band) for key in ctx.pair_rects}
     pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if blocks is not None else None

@@ -127,16 +127,18 @@ def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) 
     """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
     gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
     dst = gdal.GetDriverByName("GTiff").Create(
-        path, info.width, info.height, info.band_count, gdal_type, creation_options(gdal_type)
+        path, info.width, info.height, info.total_bands, gdal_type, creation_options(gdal_type)
     )
     dst.SetGeoTransform(info.geotransform)
     dst.SetProjection(info.crs_wkt)
-    for b in range(info.band_count):
-        sband, dband = src.GetRasterBand(b + 1), dst.GetRasterBand(b + 1)
-        if info.nodata[b] is not None:
-            dband.SetNoDataValue(info.nodata[b])
+    for k, number in enumerate(info.data_bands):
+        sband, dband = src.GetRasterBand(number), dst.GetRasterBand(number)
+        if info.nodata[k] is not None:
+            dband.SetNoDataValue(info.nodata[k])
         dband.SetDescription(sband.GetDescription())
         dband.SetColorInterpretation(sband.GetColorInterpretation())
+    if info.alpha_band is not None:
+        dst.GetRasterBand(info.alpha_band).SetColorInterpretation(gdal.GCI_AlphaBand)
     if _uses_mask(info):
         # Inside the GeoTIFF, not as a .msk beside it that the final rename would leave.
         previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
@@ -149,7 +151,8 @@ def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) 
 
 
 def _uses_mask(info: RasterInfo) -> bool:
-    return info.needs_mask_band and info.nodata[0] is None
+    """A mask band of its own, where validity is neither a no-data value nor an alpha band."""
+    return info.needs_mask_band and info.nodata[0] is None and info.alpha_band is None
 
 
 def write_image(
@@ -183,17 +186,24 @@ def write_image(
                 outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
                              for b in range(info.band_count)])
             mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
-            return col, row, outs, mask
+            alpha = None
+            if info.alpha_band is not None:  # copied as it is
+                ds = datasets.get(info.path)
+                alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
+            return col, row, outs, mask, alpha
 
         windows = iter_windows(info.width, info.height, size)
-        for done, (col, row, outs, mask) in enumerate(
+        for done, (col, row, outs, mask, alpha) in enumerate(
             ordered_map(compute, windows, thread_count(threads))
         ):
             for dst, bands in zip(dsts, outs):
-                for b, out in enumerate(bands):
-                    dst.GetRasterBand(b + 1).WriteArray(out, col, row)
+                for number, out in zip(info.data_bands, bands):
+                    dst.GetRasterBand(number).WriteArray(out, col, row)
                 if mask is not None:
                     dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
+                if alpha is not None:
+                    dst.GetRasterBand(info.alpha_band).WriteArray(
+                        alpha.astype(np.float32) if dtype == np.float32 else alpha, col, row)
             feedback.progress((done + 1) / total)
         for dst in dsts:
             dst.FlushCache()

@@ -10,7 +10,9 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
@@ -66,6 +68,8 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
     METHOD = "METHOD"
     MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
     THREADS = "THREADS"
+    ROBUST = "ROBUST"
+    EXCLUDE = "EXCLUDE"
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
     def tr(self, text: str) -> str:
@@ -234,6 +238,39 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
             method=self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
             min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
         )
+
+    def add_statistics_parameters(self) -> None:
+        """EXCLUDE and ROBUST: what counts in the statistics."""
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUDE, self.tr("Exclusion mask (optional)"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            ),
+            self.tr(
+                "Polygons (clouds, water, a known change; any CRS) whose pixels count in no "
+                "statistic. They are still corrected in the outputs."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterBoolean(
+                self.ROBUST, self.tr("Robust statistics (ignore clouds and change)"),
+                defaultValue=True,
+            ),
+            self.tr(
+                "Leave pixels where the images disagree beyond what a smooth correction "
+                "explains (clouds, shadows, real change) out of all statistics; costs one "
+                "more read of the overlaps. Off reproduces the published method."
+            ),
+            advanced=True,
+        )
+
+    def statistics_options(self, parameters, context, feedback) -> dict:
+        exclude = None
+        if parameters.get(self.EXCLUDE) not in (None, ""):
+            exclude = self.parameterAsCompatibleSourceLayerPath(
+                parameters, self.EXCLUDE, context, ["gpkg", "shp"], "gpkg", feedback)
+        return dict(robust=self.parameterAsBool(parameters, self.ROBUST, context),
+                    exclude=exclude or None)
 
     def add_threads_parameter(self) -> None:
         self.add(

@@ -31,6 +31,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
+        self.add_statistics_parameters()
         self.add_weight_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
@@ -45,6 +46,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
             lambda: core.run_global(
                 inputs, folder, reference, mean_w, std_w, feedback=self.core_feedback(feedback),
                 suffix=self.SUFFIX, **self.run_options(parameters, context),
+                **self.statistics_options(parameters, context, feedback),
             )
         )
         self.load_on_completion(context, result.outputs, inputs)

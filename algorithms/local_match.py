@@ -33,6 +33,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
+        self.add_statistics_parameters()
         self.add_local_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
@@ -47,6 +48,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
             lambda: core.run_local(
                 inputs, folder, reference=reference, feedback=self.core_feedback(feedback),
                 suffix=self.SUFFIX, **options, **self.run_options(parameters, context),
+                **self.statistics_options(parameters, context, feedback),
             )
         )
         self.load_on_completion(context, outputs, inputs)

@@ -33,6 +33,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
+        self.add_statistics_parameters()
         self.add_local_parameters()
         self.add_weight_parameters()
         self.add(
@@ -58,6 +59,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
                 keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
                 feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
                 **self.run_options(parameters, context),
+                **self.statistics_options(parameters, context, feedback),
             )
         )
         self.load_on_completion(context, result.outputs, inputs)

@@ -19,43 +19,13 @@ import tempfile
 
 import numpy as np
 from osgeo import gdal
-from scipy import ndimage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", ".build", "plugins"))
+sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
+from ghosts import ghost_correlations  # noqa: E402
 from spectralmatch.core import run_match  # noqa: E402
 
-CLEAR = ("20210326", "20230503", "20240302")
-VISIBLE = (1, 2, 3)  # band indices of blue, green, red in the 11-band files
-BLUE, CLOUD_DN = 1, 12000
-
-
-def read(path):
-    return gdal.Open(path).ReadAsArray().astype(np.float64)
-
-
-def ghost_correlations(paths, outputs, block_pixels, flip=False):
-    dates = [os.path.basename(p).split("_")[1][:8] for p in paths]
-    cubes = {d: read(p) for d, p in zip(dates, paths)}
-    clouds = {d: (c[BLUE] >= CLOUD_DN).astype(float) for d, c in cubes.items()}
-    result = {}
-    for date, out_path in zip(dates, outputs):
-        if date not in CLEAR:
-            continue
-        others = np.mean([clouds[d] for d in dates if d != date], axis=0)
-        mask = ndimage.gaussian_filter(others, block_pixels)
-        if flip:  # the same clouds in the wrong place: what chance alone gives
-            mask = mask[::-1, ::-1]
-        out = read(out_path)
-        for band in VISIBLE:
-            x, y = cubes[date][band], out[band]
-            ok = (x > 0) & (y > 0)
-            r = np.log(y[ok] / x[ok])
-            design = np.column_stack([np.ones(ok.sum()), 1 / x[ok], 1 / x[ok] ** 2])
-            coef, *_ = np.linalg.lstsq(design, r, rcond=None)
-            rest = r - design @ coef
-            result[(date, band)] = float(np.corrcoef(rest, mask[ok])[0, 1])
-    return result
+BLUE, VISIBLE = 1, (1, 2, 3)  # band indices of blue, green, red in the 11-band files
 
 
 def main():
@@ -73,7 +43,7 @@ def main():
         folder = os.path.join(work, "robust" if robust else "published")
         result = run_match(paths, folder, robust=robust, **kw)
         size = result.local_model.blocks.size
-        corr = ghost_correlations(paths, result.outputs, size)
+        corr = ghost_correlations(paths, result.outputs, size, BLUE, VISIBLE)
         label = "robust (default)" if robust else "ROBUST off"
         values = np.array(list(corr.values()))
         print(f"{label}: blocks of {size} px; correlation of the local correction of the "
@@ -81,7 +51,8 @@ def main():
               f"mean |r| {np.abs(values).mean():.3f}")
         for (date, band), value in sorted(corr.items()):
             print(f"   {date} band {band + 1}: {value:+.3f}")
-        null = np.array(list(ghost_correlations(paths, result.outputs, size, True).values()))
+        null = np.array(list(ghost_correlations(paths, result.outputs, size, BLUE, VISIBLE,
+                                                rotate=True).values()))
         print(f"   chance level (the cloud mask rotated by 180 degrees): mean {null.mean():+.3f},"
               f" mean |r| {np.abs(null).mean():.3f}")
     print("outputs in", work)

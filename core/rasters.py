@@ -101,8 +101,10 @@ def describe(path: str) -> RasterInfo:
             f"{path}: the raster has no north-up georeference (geotransform). "
             "Fix: georeference it, or warp it to a north-up grid with gdalwarp."
         )
-    alpha = [b for b in range(1, ds.RasterCount + 1)
-             if ds.GetRasterBand(b).GetColorInterpretation() == gdal.GCI_AlphaBand]
+    # An alpha band, by GDAL's convention the last band, is validity rather than data.
+    last = ds.RasterCount
+    alpha = [last] if last > 1 and \
+        ds.GetRasterBand(last).GetColorInterpretation() == gdal.GCI_AlphaBand else []
     data = tuple(b for b in range(1, ds.RasterCount + 1) if b not in alpha)
     if not data:
         raise InputError(f"{path}: the file has only an alpha band. Fix: give a raster with data.")
@@ -157,7 +159,10 @@ def read_window(
     if raw.ndim == 2:
         raw = raw[np.newaxis]
     masks = None
-    if info.needs_mask_band:
+    if info.alpha_band is not None:  # whatever GDAL's mask flags make of it
+        alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
+        masks = np.broadcast_to(alpha[None], raw.shape)
+    elif info.needs_mask_band:
         masks = np.stack(
             [
                 ds.GetRasterBand(b).GetMaskBand().ReadAsArray(col, row, cols, rows)

@@ -121,3 +121,25 @@ def test_qgis_process_match(qgis_process, tilted, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [f"tile_{k}_matched.tif" for k in range(4)]
     glob = S.overlap_mad(tilted, [t.path for t in tilted])
     assert S.overlap_mad(tilted, outputs).mean() < 0.1 * glob.mean()
+
+
+def test_qgis_process_exclude_and_robust_switch(qgis_process, tmp_path):
+    from test_robust import CLOUDS, cloud_squares_in_wgs84, write_polygons
+
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    clear = S.paste_clouds(tiles, [1, 2], CLOUDS)
+    mask = str(tmp_path / "clouds.gpkg")
+    write_polygons(mask, cloud_squares_in_wgs84(tiles), 4326)
+    inputs = [f"INPUT={t.path}" for t in tiles]
+    off = qgis_process("run", "spectralmatch:globalmatch", "--", *inputs, "ROBUST=false",
+                       f"OUTPUT={tmp_path / 'off'}")
+    assert off.returncode == 0 and "Robust statistics" not in off.stdout
+    masked = qgis_process("run", "spectralmatch:globalmatch", "--", *inputs, "ROBUST=false",
+                          f"EXCLUDE={mask}", f"OUTPUT={tmp_path / 'masked'}")
+    assert masked.returncode == 0, masked.stdout + masked.stderr
+    robust = qgis_process("run", "spectralmatch:globalmatch", "--", *inputs,
+                          f"OUTPUT={tmp_path / 'robust'}")
+    assert "Robust statistics: on average" in robust.stdout
+    err = {name: S.affine_error(tiles, sorted(str(p) for p in (tmp_path / name).iterdir()),
+                                clear).max() for name in ("off", "masked", "robust")}
+    assert err["masked"] < 0.02 and err["robust"] < 0.02 and err["off"] > 0.1, err

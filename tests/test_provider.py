@@ -27,14 +27,14 @@ def test_every_algorithm_is_documented(provider):
 
 def test_tuning_knobs_are_advanced(provider):
     advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "MIN_VALID_FRACTION", "KEEP_GLOBAL",
-                "THREADS"}
+                "THREADS", "ROBUST"}
+    first = ["INPUT", "REFERENCE", "EXCLUDE", "ROBUST"]
     expected = {
-        "globalmatch": ["INPUT", "REFERENCE", "MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE",
-                        "THREADS", "OUTPUT"],
-        "localmatch": ["INPUT", "REFERENCE", "BLOCKS", "BLOCK_SIZE", "METHOD",
-                       "MIN_VALID_FRACTION", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
-        "match": ["INPUT", "REFERENCE", "BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
-                  "MEAN_WEIGHT", "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+        "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+        "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
+                               "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+        "match": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION", "MEAN_WEIGHT",
+                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
     }
     for name, params in expected.items():
         alg = QgsApplication.processingRegistry().algorithmById(f"spectralmatch:{name}")

@@ -66,13 +66,15 @@ def _robust_line(x: np.ndarray, y: np.ndarray, rounds: int = 4):
 
 
 class Disagreement:
-    """How far image j departs, at a pixel, from what image i predicts for it there.
+    """How far two images depart, at a pixel, from what each predicts for the other there.
 
     Per overlap and band, straight lines relate the two images' values, fitted robustly to
     the samples of each cell of a grid a few blocks wide and interpolated bilinearly between
     cell centres: they absorb whatever gain, offset and smooth field separate the images,
     so that neither the global fit, nor vignetting or haze, nor the brightness of the ground
-    enters the test. What departs from the line is a cloud, a shadow or a real change.
+    enters the test. What departs from the lines is a cloud, a shadow or a real change.
+    Both directions are tested, j predicted from i and i from j: a regression flattens
+    where texture is faint, and a flat line cannot see an outlier in the image it reads.
     """
 
     COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
@@ -90,27 +92,31 @@ class Disagreement:
             if si.shape[1] < MIN_SAMPLES:
                 continue
             si, sj = si.astype(np.float64), sj.astype(np.float64)
-            whole = _robust_line(si, sj)
             rect = rects.get(key)
-            if self.cells is None or rect is None:
-                self.lines[key] = (whole[0][:, None, None], whole[1][:, None, None], None)
-                continue
-            span = footprint(self.cells, rect)
-            cell = ((where[0] // self.cells.size - span[0]) * span[3]
-                    + where[1] // self.cells.size - span[1])
-            alpha = np.full((si.shape[0], span[2] * span[3]), np.nan)
-            beta = np.full_like(alpha, np.nan)
-            for c in np.flatnonzero(np.bincount(cell, minlength=alpha.shape[1]) >= self.LEAST):
-                sel = cell == c
-                alpha[:, c], beta[:, c] = _robust_line(si[:, sel], sj[:, sel])
-            shape = (si.shape[0], span[2], span[3])
-            alpha, beta = alpha.reshape(shape), beta.reshape(shape)
-            if np.isnan(alpha).all():
-                alpha[:] = whole[0][:, None, None]
-                beta[:] = whole[1][:, None, None]
-            self.lines[key] = (*fill_empty_blocks(alpha, beta), span)
+            span = footprint(self.cells, rect) if self.cells and rect else None
+            self.lines[key] = (self._lines(si, sj, where, span),
+                               self._lines(sj, si, where, span), span)
 
-    def _line_at(self, key, field: np.ndarray, span, where=None, win=None):
+    def _lines(self, x, y, where, span):
+        """Cell maps (bands, rows, cols) of alpha and beta for y ~ alpha + beta x."""
+        whole = _robust_line(x, y)
+        if span is None:
+            return whole[0][:, None, None], whole[1][:, None, None]
+        cell = ((where[0] // self.cells.size - span[0]) * span[3]
+                + where[1] // self.cells.size - span[1])
+        alpha = np.full((x.shape[0], span[2] * span[3]), np.nan)
+        beta = np.full_like(alpha, np.nan)
+        for c in np.flatnonzero(np.bincount(cell, minlength=alpha.shape[1]) >= self.LEAST):
+            sel = cell == c
+            alpha[:, c], beta[:, c] = _robust_line(x[:, sel], y[:, sel])
+        shape = (x.shape[0], span[2], span[3])
+        alpha, beta = alpha.reshape(shape), beta.reshape(shape)
+        if np.isnan(alpha).all():
+            alpha[:] = whole[0][:, None, None]
+            beta[:] = whole[1][:, None, None]
+        return fill_empty_blocks(alpha, beta)
+
+    def _field(self, field, span, where=None, win=None):
         if span is None:
             return field if where is None else field[:, :, 0]
         if where is not None:
@@ -120,22 +126,24 @@ class Disagreement:
         return interpolate_window(field, span[:2], self.cells.size, win.row, win.col,
                                   win.rows, win.cols)
 
+    def _residuals(self, key, xi, xj, **at):
+        (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
+        dj = xj - (self._field(a_ji, span, **at) + self._field(b_ji, span, **at) * xi)
+        di = xi - (self._field(a_ij, span, **at) + self._field(b_ij, span, **at) * xj)
+        return np.concatenate([dj, di])
+
     def at_samples(self, key, xi, xj, where):
-        """(bands, n) disagreement of samples at mosaic positions ``where``."""
-        alpha, beta, span = self.lines[key]
-        return xj - (self._line_at(key, alpha, span, where=where)
-                     + self._line_at(key, beta, span, where=where) * xi)
+        """(2 bands, n): departures of j from i's prediction, then of i from j's."""
+        return self._residuals(key, xi, xj, where=where)
 
     def on_window(self, key, win, xi, xj):
-        """(bands, rows, cols) disagreement over a window of the overlap."""
-        alpha, beta, span = self.lines[key]
-        return xj - (self._line_at(key, alpha, span, win=win)
-                     + self._line_at(key, beta, span, win=win) * xi)
+        """(2 bands, rows, cols) departures over a window of the overlap."""
+        return self._residuals(key, xi, xj, win=win)
 
 
 def _sample_limits(scan, disagree: Disagreement, threshold):
     """Per pair: the median and half-width of the band of agreeing disagreements."""
-    spread = {(o.i, o.j): o.std_j for o in scan.overlaps}
+    spread = {(o.i, o.j): np.concatenate([o.std_j, o.std_i]) for o in scan.overlaps}
     result = {}
     for key, (si, sj, where) in scan.samples.items():
         if key not in disagree.lines or key not in spread:
@@ -160,7 +168,7 @@ def pair_filter(scan: ScanResult, blocks, threshold: float = THRESHOLD) -> PairF
             return both
         median, band = limit
         d = disagree.on_window((i, j), rect, vi, vj)
-        outlier = (np.abs(d - median) > band) & both
+        outlier = (np.abs(d - median) > band) & np.concatenate([both, both])
         return both & ~outlier.any(axis=0)[None]
 
     return keep

@@ -113,6 +113,8 @@ def main() -> None:
     ap.add_argument("--bands", type=int, default=4)
     ap.add_argument("--overlap", type=float, default=0.3)
     ap.add_argument("--threads", type=int, default=0, help="THREADS of the algorithm (0: all)")
+    ap.add_argument("--compare-robust", action="store_true",
+                    help="also run with ROBUST=false and print the ratio")
     ap.add_argument("--peer", help="venv with spectralmatch (../shared/peer/setup_peer.sh)")
     ap.add_argument("--keep", help="folder to write into and keep (default: a temporary one)")
     args = ap.parse_args()
@@ -148,11 +150,20 @@ def main() -> None:
     if args.threads:
         cmd.append(f"THREADS={args.threads}")
     ours_wall, ours_peak, _ = timed(cmd, env)
+    plain = None
+    if args.compare_robust:
+        shutil.rmtree(out, ignore_errors=True)
+        plain = timed(cmd + ["ROBUST=false"], env)
 
     print(f"{'run':<34}{'wall s':>9}{'peak MB':>10}{'wall / copy':>13}")
     print(f"{'gdal_translate copy (I/O floor)':<34}{copy_wall:>9.1f}{copy_peak:>10.0f}{1.0:>13.2f}")
     print(f"{'spectralmatch:match (ours)':<34}{ours_wall:>9.1f}{ours_peak:>10.0f}"
           f"{ours_wall / copy_wall:>13.2f}")
+    if plain is not None:
+        print(f"{'spectralmatch:match ROBUST=false':<34}{plain[0]:>9.1f}{plain[1]:>10.0f}"
+              f"{plain[0] / copy_wall:>13.2f}")
+        print(f"robust / not robust: wall {ours_wall / plain[0]:.2f}x, "
+              f"peak memory {ours_peak / plain[1]:.2f}x")
     if args.peer:
         peer_out = os.path.join(work, "peer")
         shutil.rmtree(peer_out, ignore_errors=True)

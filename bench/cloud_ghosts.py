@@ -34,15 +34,19 @@ def main():
                     default=os.path.join(HERE, "..", "..", "shared", "data", "landsat"))
     ap.add_argument("--blocks", type=int, default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--picture", help="PNG: the other dates' clouds and the local correction "
+                                      "of 2023-05-03 (blue), without and with robust statistics")
     args = ap.parse_args()
     paths = sorted(glob.glob(os.path.join(args.landsat, "Landsat_*.tif")))
     work = args.out or tempfile.mkdtemp(prefix="sm-ghosts-")
     gdal.SetConfigOption("GDAL_PAM_ENABLED", "NO")
     kw = {"blocks_per_image": args.blocks} if args.blocks else {}
+    fields = {}
     for robust in (True, False):
         folder = os.path.join(work, "robust" if robust else "published")
         result = run_match(paths, folder, robust=robust, **kw)
         size = result.local_model.blocks.size
+        fields[robust] = correction_field(paths, result.outputs, "20230503", BLUE)
         corr = ghost_correlations(paths, result.outputs, size, BLUE, VISIBLE)
         label = "robust (default)" if robust else "ROBUST off"
         values = np.array(list(corr.values()))
@@ -56,6 +60,35 @@ def main():
         print(f"   chance level (the cloud mask rotated by 180 degrees): mean {null.mean():+.3f},"
               f" mean |r| {np.abs(null).mean():.3f}")
     print("outputs in", work)
+    if args.picture:
+        clouds = np.mean([gdal.Open(p).ReadAsArray(band_list=[BLUE + 1]) >= 12000
+                          for p in paths if "20230503" not in p], axis=0)
+        save_panels(args.picture, [clouds.astype(float), fields[False], fields[True]])
+        print("picture", args.picture, "(other dates' clouds | ROBUST off | robust)")
+
+
+def correction_field(paths, outputs, date, band):
+    """log(out / in) of one date and band, less what a global gain and offset explain."""
+    k = next(n for n, p in enumerate(paths) if date in p)
+    x = gdal.Open(paths[k]).ReadAsArray(band_list=[band + 1]).astype(float)
+    y = gdal.Open(outputs[k]).ReadAsArray(band_list=[band + 1]).astype(float)
+    r = np.log(np.maximum(y, 1) / np.maximum(x, 1))
+    design = np.stack([np.ones_like(x), 1 / x, 1 / x ** 2], axis=-1).reshape(-1, 3)
+    coef, *_ = np.linalg.lstsq(design, r.ravel(), rcond=None)
+    return r - (design @ coef).reshape(r.shape)
+
+
+def save_panels(path, panels, gap=6):
+    """Grey panels side by side; the two correction fields share one stretch."""
+    lo, hi = np.percentile(np.concatenate([p.ravel() for p in panels[1:]]), [2, 98])
+    scaled = [panels[0] / max(panels[0].max(), 1e-9) * 255] + [np.clip((p - lo) / (hi - lo), 0, 1) * 255 for p in panels[1:]]
+    h, w = panels[0].shape
+    canvas = np.full((h, len(panels) * (w + gap) - gap), 255, dtype=np.uint8)
+    for k, p in enumerate(scaled):
+        canvas[:, k * (w + gap):k * (w + gap) + w] = p.astype(np.uint8)
+    mem = gdal.GetDriverByName("MEM").Create("", canvas.shape[1], h, 1, gdal.GDT_Byte)
+    mem.GetRasterBand(1).WriteArray(canvas)
+    gdal.GetDriverByName("PNG").CreateCopy(path, mem)
 
 
 if __name__ == "__main__":

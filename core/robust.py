@@ -126,19 +126,22 @@ class Disagreement:
         return interpolate_window(field, span[:2], self.cells.size, win.row, win.col,
                                   win.rows, win.cols)
 
-    def _residuals(self, key, xi, xj, **at):
+    def _residuals(self, key, xi, xj, bands=slice(None), **at):
         (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
+        a_ji, b_ji, a_ij, b_ij = (f[bands] for f in (a_ji, b_ji, a_ij, b_ij))
         dj = xj - (self._field(a_ji, span, **at) + self._field(b_ji, span, **at) * xi)
         di = xi - (self._field(a_ij, span, **at) + self._field(b_ij, span, **at) * xj)
-        return np.concatenate([dj, di])
+        return dj, di
 
     def at_samples(self, key, xi, xj, where):
         """(2 bands, n): departures of j from i's prediction, then of i from j's."""
-        return self._residuals(key, xi, xj, where=where)
+        return np.concatenate(self._residuals(key, xi, xj, where=where))
 
-    def on_window(self, key, win, xi, xj):
-        """(2 bands, rows, cols) departures over a window of the overlap."""
-        return self._residuals(key, xi, xj, win=win)
+    def on_window(self, key, win, xi, xj, band: int):
+        """Departures of j and of i, (rows, cols) each, for one band of a window."""
+        dj, di = self._residuals(key, xi[band:band + 1], xj[band:band + 1],
+                                 slice(band, band + 1), win=win)
+        return dj[0], di[0]
 
 
 def _sample_limits(scan, disagree: Disagreement, threshold):
@@ -159,17 +162,20 @@ def _sample_limits(scan, disagree: Disagreement, threshold):
 def pair_filter(scan: ScanResult, blocks, threshold: float = THRESHOLD) -> PairFilter:
     """The keep-function of the robust pass."""
     disagree = Disagreement(scan, blocks)
-    limits = {key: (median[:, None, None], band[:, None, None])
-              for key, (median, band) in _sample_limits(scan, disagree, threshold).items()}
+    limits = _sample_limits(scan, disagree, threshold)
 
     def keep(i, j, rect, vi, vj, both):
         limit = limits.get((i, j))
         if limit is None:
             return both
-        median, band = limit
-        d = disagree.on_window((i, j), rect, vi, vj)
-        outlier = (np.abs(d - median) > band) & np.concatenate([both, both])
-        return both & ~outlier.any(axis=0)[None]
+        median, width = limit
+        n = vi.shape[0]
+        bad = np.zeros(vi.shape[1:], dtype=bool)
+        for b in range(n):  # band by band: a few window-sized arrays at a time
+            dj, di = disagree.on_window((i, j), rect, vi, vj, b)
+            bad |= both[b] & ((np.abs(dj - median[b]) > width[b])
+                              | (np.abs(di - median[n + b]) > width[n + b]))
+        return both & ~bad[None]
 
     return keep
 

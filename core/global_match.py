@@ -7,7 +7,7 @@ from typing import List, Optional
 import numpy as np
 
 from .feedback import Feedback
-from .inputs import load_inputs
+from .inputs import prepared_inputs
 from .least_squares import BandSolution, solve_gains_offsets
 from .block_grid import make_block_grid
 from .parallel import bounded_block_cache
@@ -114,13 +114,12 @@ def run_global(
     polygons of ``exclude`` (a vector file, any CRS) count in no statistic.
     """
     feedback = feedback or Feedback()
-    with bounded_block_cache():
-        infos, grid, ref = load_inputs(inputs, reference)
+    with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
         # Robust statistics compare the images cell by cell on a block grid.
         blocks = make_block_grid(grid) if robust else None
-        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
-                                 threads, robust, exclude)
+        scan = gather_statistics(list(grid.views), grid, blocks, feedback.stage(0.0, 0.45),
+                                 window, threads, robust, exclude)
         model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         (outputs,) = write_outputs(
             infos, output_folder, [(suffix, model.correction)], float32,

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import List, Optional, Tuple
 
 from .errors import InputError
-from .mosaic_grid import MosaicGrid, build_mosaic_grid
+from .mosaic_grid import MosaicGrid, build_mosaic_grid, release_views
 from .rasters import RasterInfo, describe
 
 
@@ -47,6 +48,16 @@ def load_inputs(
             )
         ref_index = matches[0]
     return infos, build_mosaic_grid(infos), ref_index
+
+
+@contextmanager
+def prepared_inputs(paths: List[str], reference: Optional[str] = None):
+    """:func:`load_inputs` for the length of a run; warped views are released after it."""
+    infos, grid, ref = load_inputs(paths, reference)
+    try:
+        yield infos, grid, ref
+    finally:
+        release_views(grid)
 
 
 def output_name(info: RasterInfo, suffix: str) -> str:

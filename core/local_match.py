@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import numpy as np
+from scipy import ndimage
 
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, BlockGrid, footprint, make_block_grid
 from . import defaults
@@ -17,10 +18,10 @@ from .block_consensus import consensus_corrections
 from .block_map import block_means, fill_empty_blocks, nearest_fill_indices
 from .feedback import Feedback
 from .global_match import GlobalModel, identity_model
-from .inputs import load_inputs
+from .inputs import prepared_inputs
 from .interpolation import interpolate_window
 from .local_correction import GAMMA, LINEAR, METHODS, OFFSET, apply_local, gamma_scale
-from .mosaic_grid import MosaicGrid
+from .mosaic_grid import MosaicGrid, mosaic_coords
 from .parallel import bounded_block_cache
 from .gather import gather_statistics
 from .rasters import RasterInfo
@@ -40,18 +41,32 @@ class LocalModel:
     scale: np.ndarray  # per band, for gamma
     grid: MosaicGrid
 
-    def correction(self, k: int, base: Correction) -> Correction:
-        """The image's correction: ``base`` (e.g. global) followed by the local one."""
+    def correction(self, k: int, base: Correction, info: Optional[RasterInfo] = None
+                   ) -> Correction:
+        """The image's correction: ``base`` (e.g. global) followed by the local one.
+
+        ``info`` is the input as written; where it does not sit on the mosaic grid (another
+        CRS or pixel size), its pixels are located on the block maps one by one.
+        """
         local, ref = self.maps[k]
         by, bx, _, _ = self.spans[k]
         place = self.grid.placements[k]
         size, method, scale = self.blocks.size, self.method, self.scale[:, None, None]
+        native = not self.grid.native or self.grid.native[k]
+
+        def fields(row, col, rows, cols):
+            if native:
+                at = (place.row + row, place.col + col, rows, cols)
+                return (interpolate_window(local, (by, bx), size, *at),
+                        interpolate_window(ref, (by, bx), size, *at))
+            mrow, mcol = mosaic_coords(info, self.grid, row, col, rows, cols)
+            coords = np.stack([(mrow + 0.5) / size - 0.5 - by, (mcol + 0.5) / size - 0.5 - bx])
+            return tuple(np.stack([ndimage.map_coordinates(m, coords, order=1, mode="nearest")
+                                   for m in maps]) for maps in (local, ref))
 
         def apply(values, valid, row, col):
             corrected = base(values, valid, row, col)
-            at = (place.row + row, place.col + col, values.shape[1], values.shape[2])
-            local_field = interpolate_window(local, (by, bx), size, *at)
-            ref_field = interpolate_window(ref, (by, bx), size, *at)
+            local_field, ref_field = fields(row, col, values.shape[1], values.shape[2])
             return apply_local(corrected, local_field, ref_field, method, scale)
 
         return apply
@@ -160,16 +175,16 @@ def run_local(
 ):
     """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
     feedback = feedback or Feedback()
-    with bounded_block_cache():
-        infos, grid, ref = load_inputs(inputs, reference)
+    with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
-                                 threads, robust, exclude)
+        scan = gather_statistics(list(grid.views), grid, blocks, feedback.stage(0.0, 0.45),
+                                 window, threads, robust, exclude)
         base = identity_model(len(infos), infos[0].band_count)
         model = fit_local(infos, grid, blocks, scan, base, method, ref, min_valid_fraction,
                           feedback)
         (outputs,) = write_outputs(
-            infos, output_folder, [(suffix, lambda k: model.correction(k, base.correction(k)))],
+            infos, output_folder,
+            [(suffix, lambda k: model.correction(k, base.correction(k), infos[k]))],
             float32, feedback.stage(0.45, 1.0), window, threads,
         )
     return outputs, model

@@ -7,7 +7,7 @@ from typing import List, Optional
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, make_block_grid
 from .feedback import Feedback
 from .global_match import GlobalModel, fit_global
-from .inputs import load_inputs
+from .inputs import prepared_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
 from .parallel import bounded_block_cache
 from .gather import gather_statistics
@@ -50,18 +50,17 @@ def run_match(
     once to write its outputs; ``robust`` adds one read of the overlaps (robust.py).
     """
     feedback = feedback or Feedback()
-    with bounded_block_cache():
-        infos, grid, ref = load_inputs(inputs, reference)
+    with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
         blocks = make_block_grid(grid, blocks_per_image, block_size)
-        scan = gather_statistics(infos, grid, blocks, feedback.stage(0.0, 0.45), window,
-                                 threads, robust, exclude)
+        scan = gather_statistics(list(grid.views), grid, blocks, feedback.stage(0.0, 0.45),
+                                 window, threads, robust, exclude)
         global_model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         local_model = fit_local(
             infos, grid, blocks, scan, global_model, method, ref, min_valid_fraction, feedback
         )
         corrections = [
-            (suffix, lambda k: local_model.correction(k, global_model.correction(k)))
+            (suffix, lambda k: local_model.correction(k, global_model.correction(k), infos[k]))
         ]
         if keep_global:
             corrections.append(("_global", global_model.correction))

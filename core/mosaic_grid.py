@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Tuple
 
-from osgeo import osr
+import uuid
+
+import numpy as np
+from osgeo import gdal, osr
 
 from .errors import InputError
-from .rasters import RasterInfo
+from .rasters import RasterInfo, describe
 
 # A pixel offset within this fraction of a pixel of an integer counts as aligned.
 ALIGN_TOLERANCE = 1e-3
@@ -50,6 +53,9 @@ class MosaicGrid:
     rows: int
     placements: Tuple[Placement, ...]
     crs_wkt: str
+    # What the statistics read of each input: the input itself, or a warped view of it.
+    views: Tuple[RasterInfo, ...] = ()
+    native: Tuple[bool, ...] = ()
 
     @property
     def geotransform(self) -> Tuple[float, float, float, float, float, float]:
@@ -67,45 +73,153 @@ def _same_crs(a: str, b: str) -> bool:
     return bool(sa.IsSame(sb))
 
 
+def _srs(wkt: str) -> osr.SpatialReference:
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def _bounds_in(info: RasterInfo, crs_wkt: str) -> Tuple[float, float, float, float]:
+    """The input's extent in another CRS (its edges densified, as GDAL's warper does)."""
+    if _same_crs(info.crs_wkt, crs_wkt):
+        return info.bounds
+    transform = osr.CoordinateTransformation(_srs(info.crs_wkt), _srs(crs_wkt))
+    xmin, ymin, xmax, ymax = info.bounds
+    t = np.linspace(0.0, 1.0, 21)
+    xs = np.concatenate([xmin + (xmax - xmin) * t, np.full(21, xmax),
+                         xmin + (xmax - xmin) * t, np.full(21, xmin)])
+    ys = np.concatenate([np.full(21, ymin), ymin + (ymax - ymin) * t,
+                         np.full(21, ymax), ymin + (ymax - ymin) * t])
+    out = np.array(transform.TransformPoints(np.column_stack([xs, ys]).tolist()))
+    return out[:, 0].min(), out[:, 1].min(), out[:, 0].max(), out[:, 1].max()
+
+
+def _pixel_size_in(info: RasterInfo, crs_wkt: str) -> float:
+    """Side of the input's pixels in another CRS's units (area-preserving estimate)."""
+    if _same_crs(info.crs_wkt, crs_wkt):
+        return max(abs(info.geotransform[1]), abs(info.geotransform[5]))
+    xmin, ymin, xmax, ymax = _bounds_in(info, crs_wkt)
+    return float(np.sqrt((xmax - xmin) * (ymax - ymin) / (info.width * info.height)))
+
+
 def build_mosaic_grid(infos: List[RasterInfo]) -> MosaicGrid:
-    """Place every input on one grid; they must share CRS, pixel size and pixel lattice."""
+    """Place every input on one grid.
+
+    Inputs that share CRS, pixel size and pixel lattice are read as they are. Otherwise the
+    grid takes the first input's CRS and lattice origin and the coarsest input's pixel size
+    (statistics compare images at the resolution they all have), and every input that does
+    not sit on it is seen through a warped VRT in memory (finer inputs averaged to the
+    coarser pixels, as a coarser sensor would see them; others by nearest neighbour, which
+    keeps their spread, where bilinear would smooth it and bias the gains); each output still
+    keeps its own input's grid (see :func:`mosaic_coords`).
+    """
     first = infos[0]
-    x0, dx, _, y0, _, dy = first.geotransform
-    if dy > 0:
-        raise InputError(
-            f"{first.path}: rows run north (positive pixel height). "
-            "Fix: warp it to a north-up grid with gdalwarp."
-        )
-    for info in infos[1:]:
-        if not _same_crs(first.crs_wkt, info.crs_wkt):
-            raise InputError(
-                f"{info.path}: its coordinate reference system differs from that of "
-                f"{first.path}. Fix: reproject the inputs to one CRS (Warp (reproject)) first."
-            )
-        _, idx, _, _, _, idy = info.geotransform
-        if abs(idx - dx) > ALIGN_TOLERANCE * abs(dx) or abs(idy - dy) > ALIGN_TOLERANCE * abs(dy):
-            raise InputError(
-                f"{info.path}: its pixel size ({idx:g} x {-idy:g}) differs from that of "
-                f"{first.path} ({dx:g} x {-dy:g}). Fix: resample the inputs to one pixel size "
-                "and grid (Warp (reproject) with a target resolution and extent alignment)."
-            )
-    xmin = min(i.bounds[0] for i in infos)
-    ymax = max(i.bounds[3] for i in infos)
-    placements = []
     for info in infos:
-        ix0, _, _, iy0, _, _ = info.geotransform
-        fc, fr = (ix0 - xmin) / dx, (ymax - iy0) / -dy
-        col, row = round(fc), round(fr)
-        if abs(fc - col) > ALIGN_TOLERANCE or abs(fr - row) > ALIGN_TOLERANCE:
+        if not info.crs_wkt:
             raise InputError(
-                f"{info.path}: its pixels are shifted by a fraction of a pixel against those "
-                f"of {first.path}. Fix: resample the inputs onto one pixel grid "
-                "(gdalwarp with -tap, or Warp (reproject) with the same extent alignment)."
+                f"{info.path}: the raster has no coordinate reference system. "
+                "Fix: assign its CRS (Raster > Projections > Assign Projection)."
             )
-        placements.append(Placement(col, row, info.width, info.height))
+        if info.geotransform[5] > 0:
+            raise InputError(
+                f"{info.path}: rows run north (positive pixel height). "
+                "Fix: warp it to a north-up grid with gdalwarp."
+            )
+    crs = first.crs_wkt
+    x0, y0 = first.geotransform[0], first.geotransform[3]
+    boxes = []
+    for info in infos:
+        try:
+            with np.errstate(invalid="ignore"):
+                box = _bounds_in(info, crs)
+        except RuntimeError:
+            box = (np.inf,) * 4
+        if not np.all(np.isfinite(box)):
+            raise InputError(
+                f"{info.path}: its extent cannot be placed in the CRS of {first.path} (are "
+                "its coordinates valid for its own CRS?). Fix: check and correct the CRS "
+                "assigned to the file."
+            )
+        boxes.append(box)
+    size = max(_pixel_size_in(info, crs) for info in infos)
+    if not np.isfinite(size) or size <= 0:
+        raise InputError(
+            f"The inputs' pixel sizes cannot be compared in the CRS of {first.path}. "
+            "Fix: check the CRS assigned to each file."
+        )
+    # The union, snapped outwards to the lattice through the first input's corner.
+    xmin = x0 + np.floor((min(b[0] for b in boxes) - x0) / size + ALIGN_TOLERANCE) * size
+    ymax = y0 + np.ceil((max(b[3] for b in boxes) - y0) / size - ALIGN_TOLERANCE) * size
+    placements, views, native = [], [], []
+    for info, box in zip(infos, boxes):
+        on_lattice = _same_crs(info.crs_wkt, crs) and all(
+            abs(abs(v) - size) <= ALIGN_TOLERANCE * size
+            for v in (info.geotransform[1], info.geotransform[5]))
+        if on_lattice:
+            fc = (info.geotransform[0] - xmin) / size
+            fr = (ymax - info.geotransform[3]) / size
+            on_lattice = abs(fc - round(fc)) <= ALIGN_TOLERANCE and \
+                abs(fr - round(fr)) <= ALIGN_TOLERANCE
+        if on_lattice:
+            placements.append(Placement(round(fc), round(fr), info.width, info.height))
+            views.append(info)
+            native.append(True)
+            continue
+        c0 = int(np.floor((box[0] - xmin) / size + ALIGN_TOLERANCE))
+        r0 = int(np.floor((ymax - box[3]) / size + ALIGN_TOLERANCE))
+        c1 = int(np.ceil((box[2] - xmin) / size - ALIGN_TOLERANCE))
+        r1 = int(np.ceil((ymax - box[1]) / size - ALIGN_TOLERANCE))
+        placement = Placement(c0, r0, c1 - c0, r1 - r0)
+        finer = _pixel_size_in(info, crs) < size * (1 - ALIGN_TOLERANCE)
+        views.append(_warped_view(info, crs, xmin, ymax, size, placement, finer))
+        placements.append(placement)
+        native.append(False)
     cols = max(p.col_end for p in placements)
     rows = max(p.row_end for p in placements)
-    return MosaicGrid(xmin, ymax, dx, -dy, cols, rows, tuple(placements), first.crs_wkt)
+    return MosaicGrid(xmin, ymax, size, size, cols, rows, tuple(placements), crs,
+                      tuple(views), tuple(native))
+
+
+def _warped_view(info, crs, xmin, ymax, size, place: Placement, finer: bool) -> RasterInfo:
+    """A VRT in memory that shows an input on the mosaic lattice, for statistics only."""
+    path = f"/vsimem/spectralmatch-view-{uuid.uuid4().hex}.vrt"
+    bounds = (xmin + place.col * size, ymax - place.row_end * size,
+              xmin + place.col_end * size, ymax - place.row * size)
+    nodata = info.nodata[0]
+    options = dict(format="VRT", dstSRS=_srs(crs), outputBounds=bounds, xRes=size, yRes=size,
+                   resampleAlg="average" if finer else "near", multithread=False)
+    if nodata is not None:
+        options.update(srcNodata=nodata, dstNodata=nodata)
+    else:  # validity beyond the input's edge (and of its masks) as an alpha band
+        options.update(dstAlpha=True)
+    try:
+        gdal.Warp(path, info.path, bandList=list(info.data_bands), **options)
+    except (RuntimeError, TypeError):  # older bindings: no bandList keyword
+        gdal.Warp(path, info.path, **options)
+    view = describe(path)
+    return view
+
+
+def release_views(grid: MosaicGrid) -> None:
+    """Forget the in-memory VRTs of a grid's warped views."""
+    for view, native in zip(grid.views, grid.native):
+        if not native:
+            gdal.Unlink(view.path)
+
+
+def mosaic_coords(info: RasterInfo, grid: MosaicGrid, row: int, col: int, rows: int,
+                  cols: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Mosaic pixel coordinates (row, col; pixel centres at .5) of a window of an input."""
+    x0, dx, _, y0, _, dy = info.geotransform
+    xs = x0 + (np.arange(col, col + cols) + 0.5) * dx
+    ys = y0 + (np.arange(row, row + rows) + 0.5) * dy
+    x, y = np.meshgrid(xs, ys)
+    if not _same_crs(info.crs_wkt, grid.crs_wkt):
+        transform = osr.CoordinateTransformation(_srs(info.crs_wkt), _srs(grid.crs_wkt))
+        out = np.array(transform.TransformPoints(np.column_stack([x.ravel(), y.ravel()])))
+        x, y = out[:, 0].reshape(x.shape), out[:, 1].reshape(y.shape)
+    return (grid.origin_y - y) / grid.pixel_height, (x - grid.origin_x) / grid.pixel_width
 
 
 def overlapping_pairs(grid: MosaicGrid) -> List[Tuple[int, int, Placement]]:

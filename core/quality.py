@@ -5,7 +5,7 @@ from typing import List
 
 import numpy as np
 
-from .inputs import load_inputs
+from .inputs import prepared_inputs
 from .mosaic_grid import Placement, overlapping_pairs
 from .rasters import open_readonly, read_window
 from .windows import iter_windows
@@ -16,7 +16,11 @@ def overlap_mean_abs_difference(paths: List[str], window: int = 512) -> np.ndarr
 
     Pixels count where both rasters of a pair are valid; the rasters are streamed.
     """
-    infos, grid, _ = load_inputs(paths)
+    with prepared_inputs(paths) as (_, grid, _):
+        return _mean_abs_difference(list(grid.views), grid, window)
+
+
+def _mean_abs_difference(infos, grid, window):
     datasets = [open_readonly(i.path) for i in infos]
     n_bands = infos[0].band_count
     total, count = np.zeros(n_bands), np.zeros(n_bands)

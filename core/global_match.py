@@ -87,6 +87,13 @@ def _report_structure(infos, solutions, reference, feedback) -> None:
             f"The inputs form {len(first.groups)} groups that do not overlap each other: "
             f"{names}. Each group is matched on its own, at its own central tendency."
         )
+    for b, solution in enumerate(solutions):
+        for k in sorted(set(solution.constant)):
+            feedback.warning(
+                f"{infos[k].name}: band {b + 1} is constant where it overlaps others (std 0), "
+                "so its gain cannot be fitted; it keeps gain near 1 and only its offset is "
+                "matched."
+            )
     if reference is not None:
         feedback.info(f"Reference image: {infos[reference].name} keeps gain 1 and offset 0.")
 

@@ -78,6 +78,7 @@ class BandSolution:
     offsets: np.ndarray
     groups: List[List[int]] = field(default_factory=list)  # connected groups of >= 2 images
     isolated: List[int] = field(default_factory=list)  # images that overlap no other
+    constant: List[int] = field(default_factory=list)  # images with std 0 in an overlap
 
 
 def _components(n_images: int, rows: Sequence[OverlapRows]) -> List[List[int]]:
@@ -88,6 +89,40 @@ def _components(n_images: int, rows: Sequence[OverlapRows]) -> List[List[int]]:
     adj = sp.coo_matrix((np.ones(len(rows)), (i, j)), shape=(n_images, n_images))
     n, labels = connected_components(adj, directed=False)
     return [list(np.flatnonzero(labels == c)) for c in range(n)]
+
+
+def _constraints(m: int, reference: int, constant: np.ndarray):
+    """Rows C x = d fixing the common gain and offset of a group of ``m`` images.
+
+    The reference (column ``reference``, or -1) keeps gain 1 and offset 0; else the mean gain
+    of the images with texture is 1 and the mean offset 0. Constant images keep gain 1.
+    """
+    rows, cols, vals, d = [], [], [], []
+    if reference >= 0:
+        rows += [0, 1]
+        cols += [reference, m + reference]
+        vals += [1.0, 1.0]
+        d += [1.0, 0.0]
+    else:
+        free = np.setdiff1d(np.arange(m), constant)
+        if free.size:
+            rows += [0] * free.size
+            cols += list(free)
+            vals += [1.0] * free.size
+            d.append(float(free.size))
+        n = len(d)
+        rows += [n] * m
+        cols += list(m + np.arange(m))
+        vals += [1.0] * m
+        d.append(0.0)
+    for c in constant:
+        if c != reference:
+            rows.append(len(d))
+            cols.append(int(c))
+            vals.append(1.0)
+            d.append(1.0)
+    C = sp.csr_matrix((vals, (rows, cols)), shape=(len(d), 2 * m))
+    return C, np.array(d)
 
 
 def solve_band(
@@ -131,6 +166,20 @@ def solve_band(
         sel = np.flatnonzero(column[first] >= 0)
         ai, aj = column[first[sel]], column[second[sel]]  # gain columns; offsets at m + ...
         wm, ws = mean_weight * w[sel], std_weight * w[sel]
+        # A constant image (std 0 in all its overlaps) says nothing about gains: its std
+        # rows would force the other images' gains to 0, and its free gain could absorb the
+        # mean-gain constraint while every other gain collapses to 0. Its rows are left out
+        # of the std equations and its gain is held at 1; only its offset is fitted.
+        flat_side = sigma[sel] <= 1e-9
+        flat = flat_side.any(axis=1)
+        ws = np.where(flat, 0.0, ws)
+        seen = np.zeros(m, dtype=bool)
+        textured = np.zeros(m, dtype=bool)
+        for side, cols in ((0, ai), (1, aj)):
+            seen[cols] = True
+            textured[cols[~flat_side[:, side]]] = True
+        constant = np.flatnonzero(seen & ~textured)
+        solution.constant.extend(int(members[c]) for c in constant)
         n = sel.size
         mean_row, std_row = 2 * np.arange(n), 2 * np.arange(n) + 1
         A = sp.csr_matrix(
@@ -143,15 +192,7 @@ def solve_band(
             shape=(2 * n, 2 * m),
         )
         normal = (A.T @ A).tocsr()
-        if reference is not None and column[reference] >= 0:
-            r = column[reference]
-            C = sp.csr_matrix(([1.0, 1.0], ([0, 1], [r, m + r])), shape=(2, 2 * m))
-            d = np.array([1.0, 0.0])
-        else:
-            C = sp.csr_matrix(
-                (np.ones(2 * m), (np.repeat([0, 1], m), np.arange(2 * m))), shape=(2, 2 * m)
-            )
-            d = np.array([float(m), 0.0])
+        C, d = _constraints(m, column[reference] if reference is not None else -1, constant)
         prior = np.concatenate([np.ones(m), np.zeros(m)])  # gain 1, offset 0
         x = solve_constrained(normal, np.zeros(2 * m), C, d, prior)
         a, b_scaled = x[:m], x[m:]

@@ -1,7 +1,7 @@
 """The common pixel grid that spans all inputs, and where each input sits on it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Tuple
 
 import uuid
@@ -197,8 +197,7 @@ def _warped_view(info, crs, xmin, ymax, size, place: Placement, finer: bool) -> 
         gdal.Warp(path, info.path, bandList=list(info.data_bands), **options)
     except (RuntimeError, TypeError):  # older bindings: no bandList keyword
         gdal.Warp(path, info.path, **options)
-    view = describe(path)
-    return view
+    return replace(describe(path), source=info.path)
 
 
 def release_views(grid: MosaicGrid) -> None:

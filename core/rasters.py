@@ -33,6 +33,7 @@ class RasterInfo:
     block_size: Tuple[int, int]
     data_bands: Tuple[int, ...] = ()  # GDAL band numbers (1-based) of the data bands
     alpha_band: Optional[int] = None  # GDAL band number of an alpha band, copied unchanged
+    source: Optional[str] = None  # for a warped view: the file it shows
 
     @property
     def total_bands(self) -> int:
@@ -40,7 +41,7 @@ class RasterInfo:
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.path)
+        return os.path.basename(self.source or self.path)
 
     @property
     def stem(self) -> str:
@@ -155,6 +156,16 @@ def read_window(
     ds: gdal.Dataset, info: RasterInfo, col: int, row: int, cols: int, rows: int
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Read the data bands of a window as float64 with their validity mask."""
+    try:
+        return _read_window(ds, info, col, row, cols, rows)
+    except RuntimeError as exc:
+        raise InputError(
+            f"{info.source or info.path}: reading pixels failed ({exc}). Fix: the file is "
+            "damaged or incomplete; re-create or re-download it."
+        ) from None
+
+
+def _read_window(ds, info, col, row, cols, rows):
     raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
     if raw.ndim == 2:
         raw = raw[np.newaxis]

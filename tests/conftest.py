@@ -48,4 +48,5 @@ def qgis_process(tmp_path_factory):
         return subprocess.run(["qgis_process.bin", *args], env=env, capture_output=True,
                               text=True, timeout=timeout)
 
+    run.env = env
     return run

@@ -103,12 +103,25 @@ def test_valid_pixels_never_become_nodata(tmp_path):
         np.testing.assert_array_equal(valid, tile.valid)
 
 
-def test_disconnected_groups_and_isolated_image_are_reported(tmp_path):
-    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, grid=(1, 4), overlap=0.0)
+def test_isolated_image_is_written_unchanged_with_a_warning(tmp_path):
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    ds = gdal.Open(tiles[3].path, gdal.GA_Update)  # move tile 3 far away
+    gt = list(ds.GetGeoTransform())
+    gt[0] += 30 * 40000
+    ds.SetGeoTransform(gt)
+    ds = None
     result, messages = run(tiles, tmp_path / "out")
-    assert sum("overlaps no other input" in m for m in messages) == 4
-    for tile, path in zip(tiles, result.outputs):  # written unchanged
-        np.testing.assert_array_equal(S.read(tile.path)[0], S.read(path)[0])
+    assert sum("overlaps no other input" in m for m in messages) == 1
+    assert any("tile_3.tif: overlaps no other input" in m for m in messages)
+    np.testing.assert_array_equal(S.read(tiles[3].path)[0], S.read(result.outputs[3])[0])
+
+
+def test_no_overlap_at_all_is_an_error(tmp_path):
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, grid=(1, 4), overlap=0.0)
+    with pytest.raises(InputError) as err:
+        run(tiles, tmp_path / "out")
+    assert "No two of the inputs overlap" in str(err.value) and "tile_3.tif" in str(err.value)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
 def test_two_groups_are_each_solved_at_their_own_centre(tmp_path):

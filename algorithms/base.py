@@ -128,8 +128,8 @@ class SpectralMatchAlgorithm(QgsProcessingAlgorithm):
         self.add(
             inputs,
             self.tr(
-                "Two or more overlapping rasters with the same bands in the same order, in one "
-                "CRS and on one pixel grid. Their no-data values, masks and NaN are respected."
+                "Two or more overlapping rasters with the same bands in the same order, in any "
+                "CRS and pixel size. Their no-data values, masks and NaN are respected."
             ),
         )
         self.add(

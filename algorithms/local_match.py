@@ -26,7 +26,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
             "correction. Blocks covered by a single raster keep it as it is; empty blocks take "
             "their nearest neighbour's values, so image edges and no-data borders get no rim.\n\n"
             "Expects rasters that already agree globally (run Global match first, or use "
-            "Global and local match), with the same bands, in one CRS and on one pixel grid.\n\n"
+            "Global and local match), with the same bands, in any CRS and pixel size.\n\n"
             "Writes one GeoTIFF per input, <input name>_local.tif, with the input's grid, "
             "type and no-data value.\n\n"
         ) + self.citation()

@@ -2,26 +2,139 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>@default</name>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="51" />
+        <source>Match selected rasters…</source>
+        <translation>Ausgewählte Raster abgleichen…</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="53" />
+        <source>Make the selected rasters radiometrically consistent</source>
+        <translation>Die ausgewählten Raster radiometrisch angleichen</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="86" />
+        <source>Spectral match</source>
+        <translation>Spectral match</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="56" />
+        <source>Spectral match: match rasters</source>
+        <translation>Spectral match: Raster abgleichen</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="74" />
+        <source>Global and local (seamless mosaic)</source>
+        <translation>Global und lokal (nahtloses Mosaik)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
+        <source>Global only (one gain and offset per raster)</source>
+        <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
+        <source>Gamma</source>
+        <translation>Gamma</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
+        <source>Linear (ratio)</source>
+        <translation>Linear (Verhältnis)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
+        <source>Offset (difference)</source>
+        <translation>Versatz (Differenz)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="90" />
+        <source>None: the set's central tendency</source>
+        <translation>Keine: zentrale Tendenz des Satzes</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="100" />
+        <source>Method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="101" />
+        <source>Local correction</source>
+        <translation>Lokale Korrektur</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="102" />
+        <source>Blocks per image</source>
+        <translation>Blöcke je Bild</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="103" />
+        <source>Reference raster</source>
+        <translation>Referenzraster</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="104" />
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="113" />
+        <source>Rasters to match (two or more that overlap):</source>
+        <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="29" />
+        <source>Spectral match of {} rasters</source>
+        <translation>Spectral match von {} Rastern</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="34" />
+        <source>Spectral match {}</source>
+        <translation>Spectral match {}</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="89" />
+        <source>Warning: </source>
+        <translation>Warnung: </translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="66" />
+        <source>Unexpected error: {}</source>
+        <translation>Unerwarteter Fehler: {}</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="74" />
+        <source>Spectral match was cancelled; no output was kept.</source>
+        <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="91" />
+        <source>{} matched rasters written to {}</source>
+        <translation>{} abgeglichene Raster geschrieben nach {}</translation>
+    </message>
+</context>
+<context>
     <name>GlobalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/global_match.py" line="15"/>
+        <location filename="../algorithms/global_match.py" line="15" />
         <source>Global match</source>
         <translation>Globaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/global_match.py" line="18"/>
+        <location filename="../algorithms/global_match.py" line="18" />
         <source>Makes overlapping rasters radiometrically consistent with one gain and one offset per raster and band, found in a single least-squares solution that equalises the mean and standard deviation of every overlap.
 
-Expects two or more rasters that overlap, with the same bands, in one CRS and on one pixel grid. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
+Expects two or more rasters that overlap, with the same bands, in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
 
 Without a reference, the set keeps its own central tendency (mean gain 1, mean offset 0); with one, the reference keeps its values. Rasters that overlap no other are written unchanged, with a warning.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input&apos;s grid with its type and no-data value. The gains and offsets are listed in the log.
+Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input's grid with its type and no-data value. The gains and offsets are listed in the log.
 
 </source>
         <translation>Gleicht überlappende Raster radiometrisch an: mit einem Faktor und einem Versatz je Raster und Band, gefunden in einer einzigen Ausgleichslösung (kleinste Quadrate), die Mittelwert und Standardabweichung jeder Überlappung angleicht.
 
-Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in einem KBS und auf einem Pixelraster. Es zählen nur Pixel, die in beiden Rastern einer Überlappung gültig sind (NoData-Wert, Maskenband, NaN). Jede Pixeleinheit ist möglich, auch negative Werte.
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße. Es zählen nur Pixel, die in beiden Rastern einer Überlappung gültig sind (NoData-Wert, Maskenband, NaN). Jede Pixeleinheit ist möglich, auch negative Werte.
 
 Ohne Referenz behält der Satz seine eigene zentrale Tendenz (mittlerer Faktor 1, mittlerer Versatz 0); mit Referenz behält diese ihre Werte. Raster ohne Überlappung werden unverändert geschrieben, mit einer Warnung.
 
@@ -33,26 +146,26 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster 
 <context>
     <name>LocalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/local_match.py" line="15"/>
+        <location filename="../algorithms/local_match.py" line="15" />
         <source>Local match</source>
         <translation>Lokaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/local_match.py" line="18"/>
+        <location filename="../algorithms/local_match.py" line="18" />
         <source>Removes smooth radiometric differences between overlapping rasters (haze, vignetting, a sun-angle gradient) that one gain and offset per raster cannot.
 
-A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
+A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster's local mean moves so that all agree, keeping the block's central tendency (or a reference raster's values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour's values, so image edges and no-data borders get no rim.
 
-Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands, in one CRS and on one pixel grid.
+Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands, in any CRS and pixel size.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;s grid, type and no-data value.
+Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input's grid, type and no-data value.
 
 </source>
         <translation>Entfernt glatte radiometrische Unterschiede zwischen überlappenden Rastern (Dunst, Vignettierung, ein Gradient des Sonnenstands), die ein Faktor und ein Versatz je Raster nicht erfassen.
 
 Ein Gitter quadratischer Blöcke überdeckt alle Eingaben. In jedem Block wird jedes Rasterpaar auf den Pixeln verglichen, die beide haben; ein kleines Ausgleichsproblem je Block bestimmt, wie weit sich der lokale Mittelwert jedes Rasters verschiebt, damit alle übereinstimmen, wobei die zentrale Tendenz des Blocks (oder die Werte eines Referenzrasters) erhalten bleibt. Diese Blockwerte werden bilinear auf jedes Pixel interpoliert und als Gamma-, lineare oder Versatzkorrektur angewandt. Blöcke, die nur ein Raster abdeckt, bleiben unverändert; leere Blöcke übernehmen die Werte ihres nächsten Nachbarn, sodass Bildränder und NoData-Grenzen keinen Saum erhalten.
 
-Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern, in einem KBS und auf einem Pixelraster.
+Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße.
 
 Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Datentyp und NoData-Wert der Eingabe.
 
@@ -62,24 +175,24 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Date
 <context>
     <name>MatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/match.py" line="18"/>
+        <location filename="../algorithms/match.py" line="18" />
         <source>Global and local match</source>
         <translation>Globaler und lokaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="21"/>
+        <location filename="../algorithms/match.py" line="21" />
         <source>The usual job in one run: global matching (one gain and offset per raster and band from the means and standard deviations of all overlaps, in one least-squares solution) followed by local block matching (smooth differences such as haze and vignetting), so that a mosaic of the outputs shows no seams.
 
-Expects two or more overlapping rasters with the same bands, in one CRS and on one pixel grid; no-data values, masks and NaN are respected; any pixel unit works.
+Expects two or more overlapping rasters with the same bands, in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.
 
 Each input is read once for all statistics and once to write its output: the globally corrected rasters are not written unless Keep global outputs is set.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input&apos;s grid, type and no-data value. The gains and offsets are listed in the log.
+Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input's grid, type and no-data value. The gains and offsets are listed in the log.
 
 </source>
         <translation>Die übliche Aufgabe in einem Lauf: globaler Abgleich (ein Faktor und ein Versatz je Raster und Band aus Mittelwerten und Standardabweichungen aller Überlappungen, in einer Ausgleichslösung), gefolgt vom lokalen Blockabgleich (glatte Unterschiede wie Dunst und Vignettierung), sodass ein Mosaik der Ergebnisse keine Nähte zeigt.
 
-Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in einem KBS und auf einem Pixelraster; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit ist möglich.
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit ist möglich.
 
 Jede Eingabe wird einmal für alle Statistiken und einmal zum Schreiben gelesen: die global korrigierten Raster werden nur geschrieben, wenn Globale Ergebnisse behalten gesetzt ist.
 
@@ -88,12 +201,12 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="38"/>
+        <location filename="../algorithms/match.py" line="39" />
         <source>Keep global outputs</source>
         <translation>Globale Ergebnisse behalten</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="38"/>
+        <location filename="../algorithms/match.py" line="39" />
         <source>Also write the globally matched rasters, &lt;input name&gt;_global.tif.</source>
         <translation>Auch die global abgeglichenen Raster schreiben, &lt;Eingabename&gt;_global.tif.</translation>
     </message>
@@ -101,195 +214,215 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>SpectralMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/base.py" line="64"/>
+        <location filename="../algorithms/base.py" line="89" />
         <source>Radiometric matching</source>
         <translation>Radiometrischer Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="83"/>
+        <location filename="../algorithms/base.py" line="108" />
         <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
         <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="99"/>
+        <location filename="../algorithms/base.py" line="124" />
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="103"/>
-        <source>Two or more overlapping rasters with the same bands in the same order, in one CRS and on one pixel grid. Their no-data values, masks and NaN are respected.</source>
-        <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in einem KBS und auf einem Pixelraster. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="110"/>
+        <location filename="../algorithms/base.py" line="135" />
         <source>Reference raster (optional)</source>
         <translation>Referenzraster (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="110"/>
-        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
+        <location filename="../algorithms/base.py" line="135" />
+        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set's common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="121"/>
+        <location filename="../algorithms/base.py" line="146" />
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="121"/>
+        <location filename="../algorithms/base.py" line="146" />
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="121"/>
+        <location filename="../algorithms/base.py" line="146" />
         <source>Float32</source>
         <translation>Float32</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="121"/>
-        <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded.</source>
+        <location filename="../algorithms/base.py" line="146" />
+        <source>Same as input rounds and clips corrected values to the input's type; Float32 keeps them unrounded.</source>
         <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="136"/>
+        <location filename="../algorithms/base.py" line="161" />
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="136"/>
+        <location filename="../algorithms/base.py" line="161" />
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="136"/>
+        <location filename="../algorithms/base.py" line="161" />
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="136"/>
+        <location filename="../algorithms/base.py" line="161" />
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="154"/>
+        <location filename="../algorithms/base.py" line="179" />
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="163"/>
+        <location filename="../algorithms/base.py" line="188" />
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="163"/>
+        <location filename="../algorithms/base.py" line="188" />
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="174"/>
+        <location filename="../algorithms/base.py" line="199" />
         <source>Block size (map units, optional)</source>
         <translation>Blockgröße (Karteneinheiten, optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="174"/>
+        <location filename="../algorithms/base.py" line="199" />
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="181"/>
+        <location filename="../algorithms/base.py" line="206" />
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="181"/>
+        <location filename="../algorithms/base.py" line="206" />
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="181"/>
+        <location filename="../algorithms/base.py" line="206" />
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="181"/>
+        <location filename="../algorithms/base.py" line="206" />
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="181"/>
+        <location filename="../algorithms/base.py" line="206" />
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="194"/>
+        <location filename="../algorithms/base.py" line="219" />
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="194"/>
+        <location filename="../algorithms/base.py" line="219" />
         <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
         <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="218"/>
+        <location filename="../algorithms/base.py" line="276" />
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="218"/>
+        <location filename="../algorithms/base.py" line="276" />
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="235"/>
+        <location filename="../algorithms/base.py" line="293" />
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="235"/>
+        <location filename="../algorithms/base.py" line="293" />
         <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="239"/>
+        <location filename="../algorithms/base.py" line="297" />
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="258"/>
+        <location filename="../algorithms/base.py" line="316" />
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="261"/>
+        <location filename="../algorithms/base.py" line="319" />
         <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
         <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="272"/>
+        <location filename="../algorithms/base.py" line="330" />
         <source>No input rasters given.</source>
         <translation>Keine Eingaberaster angegeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="286"/>
+        <location filename="../algorithms/base.py" line="344" />
         <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
         <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="306"/>
+        <location filename="../algorithms/base.py" line="364" />
         <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="332"/>
+        <location filename="../algorithms/base.py" line="414" />
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="128" />
+        <source>Two or more overlapping rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
+        <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="244" />
+        <source>Exclusion mask (optional)</source>
+        <translation>Ausschlussmaske (optional)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="244" />
+        <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
+        <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="254" />
+        <source>Robust statistics (ignore clouds and change)</source>
+        <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="254" />
+        <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
+        <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
 </context>
 <context>
     <name>SpectralMatchProvider</name>
     <message>
-        <location filename="../spectralmatch_plugin/provider.py" line="19"/>
+        <location filename="../spectralmatch_plugin/provider.py" line="19" />
         <source>Spectral match</source>
         <translation>Spectral match</translation>
     </message>

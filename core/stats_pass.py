@@ -278,8 +278,9 @@ def scan_statistics(
             if pick.any():
                 rows, cols = np.nonzero(pick)
                 where = np.stack([rows + rect.row, cols + rect.col]).astype(np.int32)
-                out.samples.append((key, vi[:, pick].astype(np.float32),
-                                    vj[:, pick].astype(np.float32), where))
+                with np.errstate(over="ignore"):  # beyond float32: refused after this pass
+                    out.samples.append((key, vi[:, pick].astype(np.float32),
+                                        vj[:, pick].astype(np.float32), where))
         return out
 
     for part in ctx.run(scan, feedback, window, threads):

@@ -215,6 +215,18 @@ def test_values_at_the_type_limits(tmp_path):
         assert data.dtype == np.uint16 and data.max() <= 65535
 
 
+def test_very_large_float64_values_give_finite_results(tmp_path):
+    """Values around 1e100 (within what float64 statistics can square) match like any."""
+    scale = 1e96
+    tiles = S.make_set(str(tmp_path), GAINS, [[o * scale for o in row] for row in OFFSETS],
+                       gdal_type=gdal.GDT_Float64, nodata=None, transform=lambda x: x * scale)
+    result = run_match([t.path for t in tiles], str(tmp_path / "o"))
+    assert np.isfinite(result.global_model.gains).all()
+    for path in result.outputs:
+        assert np.isfinite(S.read(path)[0]).all()
+    assert np.all(S.affine_error(tiles, result.outputs) < 0.01)
+
+
 def test_disk_full_mid_run_leaves_nothing(qgis_process, tmp_path):
     """qgis_process under a file-size limit: the write fails part-way; nothing remains."""
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)

@@ -50,8 +50,8 @@ def test_metadata_is_complete_and_changelog_current():
     assert general["qgisMinimumVersion"] == "3.22" and general["hasProcessingProvider"] == "yes"
     newest = open(os.path.join(ROOT, "CHANGELOG.md")).read().split("\n## ")[1]
     assert newest.startswith(general["version"] + " ")
-    first_item = newest.split("\n- ")[1].split("\n")[0]
-    assert first_item in general["changelog"]
+    items = [item.strip() for item in newest.split("\n- ")[1:]]
+    assert items and all(item in general["changelog"] for item in items)
 
 
 def clean_profile_env(tmp_path):

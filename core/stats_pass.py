@@ -256,6 +256,9 @@ def scan_statistics(
     minimum = np.full((n_img, n_band), np.inf)
     maximum = np.full((n_img, n_band), -np.inf)
     samples: Dict[tuple, list] = {key: [] for key in ctx.pair_rects}
+    # Samples in float32 halve their memory; Float64 inputs may need the range of float64.
+    wide = any(info.numpy_type == np.float64 for info in infos)
+    sample_type = np.float64 if wide else np.float32
     bsum = bcount = pblocks = spans = None
     if blocks is not None:
         spans = [footprint(blocks, p) for p in grid.placements]
@@ -278,24 +281,26 @@ def scan_statistics(
             if pick.any():
                 rows, cols = np.nonzero(pick)
                 where = np.stack([rows + rect.row, cols + rect.col]).astype(np.int32)
-                with np.errstate(over="ignore"):  # beyond float32: refused after this pass
-                    out.samples.append((key, vi[:, pick].astype(np.float32),
-                                        vj[:, pick].astype(np.float32), where))
+                out.samples.append((key, vi[:, pick].astype(sample_type),
+                                    vj[:, pick].astype(sample_type), where))
         return out
 
-    for part in ctx.run(scan, feedback, window, threads):
-        for k, count, lo, hi, sums in part.images:
-            valid_count[k] += count
-            minimum[k] = np.minimum(minimum[k], lo)
-            maximum[k] = np.maximum(maximum[k], hi)
-            if sums is not None:
-                by0, bx0, s, c = sums
-                _add_at(bsum[k], (by0, bx0), spans[k], s)
-                _add_at(bcount[k], (by0, bx0), spans[k], c)
-        for pair in part.pairs:
-            _merge_pair(pair, pair_moments, pblocks, None)
-        for key, *arrays in part.samples:
-            samples[key].append(arrays)
+    # Values beyond 1e150 overflow squared deviations; check_statistics refuses them after
+    # this pass, with a message, so the arithmetic may run into inf here quietly.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for part in ctx.run(scan, feedback, window, threads):
+            for k, count, lo, hi, sums in part.images:
+                valid_count[k] += count
+                minimum[k] = np.minimum(minimum[k], lo)
+                maximum[k] = np.maximum(maximum[k], hi)
+                if sums is not None:
+                    by0, bx0, s, c = sums
+                    _add_at(bsum[k], (by0, bx0), spans[k], s)
+                    _add_at(bcount[k], (by0, bx0), spans[k], c)
+            for pair in part.pairs:
+                _merge_pair(pair, pair_moments, pblocks, None)
+            for key, *arrays in part.samples:
+                samples[key].append(arrays)
 
     merged = {
         key: tuple(np.concatenate([p[n] for p in parts], axis=1) for n in range(3))

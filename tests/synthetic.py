@@ -134,18 +134,19 @@ def read(path: str) -> Tuple[np.ndarray, np.ndarray]:
     return data, valid
 
 
-def affine_error(tiles: List[Tile], outputs: List[str], where=None) -> np.ndarray:
+def affine_error(tiles: List[Tile], outputs: List[str], where=None, scale=1.0) -> np.ndarray:
     """Per band: RMS of (output - best common affine map of the truth) / std of the truth.
 
-    ``where``, per tile a (rows, cols) boolean array, limits the pixels that count.
+    ``where``, per tile a (rows, cols) boolean array, limits the pixels that count; values
+    are divided by ``scale`` first (the fit itself needs numbers of ordinary size).
     """
-    outs = [read(p) for p in outputs]
+    outs = [(v / scale, m) for v, m in (read(p) for p in outputs)]
     if where is not None:
         outs = [(v, m & w[None]) for (v, m), w in zip(outs, where)]
     n_bands = tiles[0].truth.shape[0]
     errors = []
     for b in range(n_bands):
-        t = np.concatenate([tile.truth[b][m[b]] for tile, (_, m) in zip(tiles, outs)])
+        t = np.concatenate([tile.truth[b][m[b]] / scale for tile, (_, m) in zip(tiles, outs)])
         y = np.concatenate([o[b][m[b]] for o, m in outs])
         design = np.column_stack([t, np.ones_like(t)])
         coef, *_ = np.linalg.lstsq(design, y, rcond=None)

@@ -37,17 +37,9 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        inputs = self.input_paths(parameters, context)
-        reference = self.reference_path(parameters, context)
-        mean_w, std_w = self.weights(parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT, context)
-        result = self.run_core(
-            lambda: core.run_global(
-                inputs, folder, reference, mean_w, std_w, feedback=self.core_feedback(feedback),
-                suffix=self.SUFFIX, **self.run_options(parameters, context),
-                **self.statistics_options(parameters, context, feedback),
-            )
-        )
-        self.load_on_completion(context, result.outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}
+    def algorithm_options(self, parameters, context) -> dict:
+        mean_weight, std_weight = self.weights(parameters, context)
+        return dict(mean_weight=mean_weight, std_weight=std_weight)
+
+    def run_matching(self, inputs, folder, **options):
+        return core.run_global(inputs, folder, **options).outputs

@@ -39,17 +39,8 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        inputs = self.input_paths(parameters, context)
-        reference = self.reference_path(parameters, context)
-        options = self.local_options(parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT, context)
-        outputs, _ = self.run_core(
-            lambda: core.run_local(
-                inputs, folder, reference=reference, feedback=self.core_feedback(feedback),
-                suffix=self.SUFFIX, **options, **self.run_options(parameters, context),
-                **self.statistics_options(parameters, context, feedback),
-            )
-        )
-        self.load_on_completion(context, outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}
+    def algorithm_options(self, parameters, context) -> dict:
+        return self.local_options(parameters, context)
+
+    def run_matching(self, inputs, folder, **options):
+        return core.run_local(inputs, folder, **options)[0]

@@ -47,20 +47,11 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        inputs = self.input_paths(parameters, context)
-        reference = self.reference_path(parameters, context)
-        mean_w, std_w = self.weights(parameters, context)
-        options = self.local_options(parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT, context)
-        result = self.run_core(
-            lambda: core.run_match(
-                inputs, folder, reference=reference, mean_weight=mean_w, std_weight=std_w,
-                keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
-                feedback=self.core_feedback(feedback), suffix=self.SUFFIX, **options,
-                **self.run_options(parameters, context),
-                **self.statistics_options(parameters, context, feedback),
-            )
-        )
-        self.load_on_completion(context, result.outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: result.outputs}
+    def algorithm_options(self, parameters, context) -> dict:
+        mean_weight, std_weight = self.weights(parameters, context)
+        return dict(mean_weight=mean_weight, std_weight=std_weight,
+                    keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
+                    **self.local_options(parameters, context))
+
+    def run_matching(self, inputs, folder, **options):
+        return core.run_match(inputs, folder, **options).outputs

@@ -2,119 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
-    <name>@default</name>
-    <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="51" />
-        <source>Match selected rasters…</source>
-        <translation>Ausgewählte Raster abgleichen…</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="53" />
-        <source>Make the selected rasters radiometrically consistent</source>
-        <translation>Die ausgewählten Raster radiometrisch angleichen</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="86" />
-        <source>Spectral match</source>
-        <translation>Spectral match</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="56" />
-        <source>Spectral match: match rasters</source>
-        <translation>Spectral match: Raster abgleichen</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="74" />
-        <source>Global and local (seamless mosaic)</source>
-        <translation>Global und lokal (nahtloses Mosaik)</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
-        <source>Global only (one gain and offset per raster)</source>
-        <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
-        <source>Gamma</source>
-        <translation>Gamma</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
-        <source>Linear (ratio)</source>
-        <translation>Linear (Verhältnis)</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="79" />
-        <source>Offset (difference)</source>
-        <translation>Versatz (Differenz)</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="90" />
-        <source>None: the set's central tendency</source>
-        <translation>Keine: zentrale Tendenz des Satzes</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="100" />
-        <source>Method</source>
-        <translation>Methode</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="101" />
-        <source>Local correction</source>
-        <translation>Lokale Korrektur</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="102" />
-        <source>Blocks per image</source>
-        <translation>Blöcke je Bild</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="103" />
-        <source>Reference raster</source>
-        <translation>Referenzraster</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="104" />
-        <source>Output folder</source>
-        <translation>Ausgabeordner</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="113" />
-        <source>Rasters to match (two or more that overlap):</source>
-        <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="29" />
-        <source>Spectral match of {} rasters</source>
-        <translation>Spectral match von {} Rastern</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="34" />
-        <source>Spectral match {}</source>
-        <translation>Spectral match {}</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="89" />
-        <source>Warning: </source>
-        <translation>Warnung: </translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="66" />
-        <source>Unexpected error: {}</source>
-        <translation>Unerwarteter Fehler: {}</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="74" />
-        <source>Spectral match was cancelled; no output was kept.</source>
-        <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="91" />
-        <source>{} matched rasters written to {}</source>
-        <translation>{} abgeglichene Raster geschrieben nach {}</translation>
-    </message>
-</context>
-<context>
     <name>GlobalMatchAlgorithm</name>
     <message>
         <location filename="../algorithms/global_match.py" line="15" />
@@ -212,211 +99,333 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
 </context>
 <context>
-    <name>SpectralMatchAlgorithm</name>
+    <name>MatchDialog</name>
     <message>
-        <location filename="../algorithms/base.py" line="89" />
-        <source>Radiometric matching</source>
-        <translation>Radiometrischer Abgleich</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="52" />
+        <source>Spectral match: match rasters</source>
+        <translation>Spectral match: Raster abgleichen</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="108" />
-        <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
-        <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="70" />
+        <source>Global and local (seamless mosaic)</source>
+        <translation>Global und lokal (nahtloses Mosaik)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="124" />
-        <source>Input rasters</source>
-        <translation>Eingaberaster</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="71" />
+        <source>Global only (one gain and offset per raster)</source>
+        <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="135" />
-        <source>Reference raster (optional)</source>
-        <translation>Referenzraster (optional)</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
+        <source>Gamma</source>
+        <translation>Gamma</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="135" />
-        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set's common central tendency.</source>
-        <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="146" />
-        <source>Output data type</source>
-        <translation>Datentyp der Ausgabe</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="146" />
-        <source>Same as input</source>
-        <translation>Wie Eingabe</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="146" />
-        <source>Float32</source>
-        <translation>Float32</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="146" />
-        <source>Same as input rounds and clips corrected values to the input's type; Float32 keeps them unrounded.</source>
-        <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="161" />
-        <source>Weight of overlap means</source>
-        <translation>Gewicht der Überlappungsmittelwerte</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="161" />
-        <source>Weight of the equations that equalise overlap means.</source>
-        <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="161" />
-        <source>Weight of overlap standard deviations</source>
-        <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="161" />
-        <source>Weight of the equations that equalise overlap standard deviations.</source>
-        <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="179" />
-        <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
-        <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="188" />
-        <source>Blocks per image</source>
-        <translation>Blöcke je Bild</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="188" />
-        <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
-        <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="199" />
-        <source>Block size (map units, optional)</source>
-        <translation>Blockgröße (Karteneinheiten, optional)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="199" />
-        <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
-        <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="206" />
-        <source>Local correction</source>
-        <translation>Lokale Korrektur</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="206" />
-        <source>Gamma (Yu et al. 2017)</source>
-        <translation>Gamma (Yu et al. 2017)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="206" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="206" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="206" />
-        <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
-        <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="86" />
+        <source>None: the set's central tendency</source>
+        <translation>Keine: zentrale Tendenz des Satzes</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="219" />
-        <source>Minimum valid fraction of a block</source>
-        <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="96" />
+        <source>Method</source>
+        <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="219" />
-        <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
-        <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="97" />
+        <source>Local correction</source>
+        <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="276" />
-        <source>Threads</source>
-        <translation>Threads</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="98" />
+        <source>Blocks per image</source>
+        <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="276" />
-        <source>How many windows are processed at once; 0 uses all cores.</source>
-        <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="99" />
+        <source>Reference raster</source>
+        <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="293" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="100" />
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="293" />
-        <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
-        <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
+        <location filename="../spectralmatch_plugin/dialog.py" line="109" />
+        <source>Rasters to match (two or more that overlap):</source>
+        <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
+    </message>
+</context>
+<context>
+    <name>MatchTask</name>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="25" />
+        <source>Spectral match of {} rasters</source>
+        <translation>Spectral match von {} Rastern</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="297" />
-        <source>Corrected rasters</source>
-        <translation>Korrigierte Raster</translation>
+        <location filename="../spectralmatch_plugin/task.py" line="29" />
+        <source>Spectral match {}</source>
+        <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="316" />
-        <source>Incorrect parameter value for {}</source>
-        <translation>Ungültiger Parameterwert für {}</translation>
+        <location filename="../spectralmatch_plugin/task.py" line="84" />
+        <source>Warning: </source>
+        <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="319" />
-        <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
-        <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
+        <location filename="../spectralmatch_plugin/task.py" line="61" />
+        <source>Unexpected error: {}</source>
+        <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="330" />
-        <source>No input rasters given.</source>
-        <translation>Keine Eingaberaster angegeben.</translation>
+        <location filename="../spectralmatch_plugin/task.py" line="69" />
+        <source>Spectral match was cancelled; no output was kept.</source>
+        <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="344" />
-        <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
-        <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
+        <location filename="../spectralmatch_plugin/task.py" line="86" />
+        <source>{} matched rasters written to {}</source>
+        <translation>{} abgeglichene Raster geschrieben nach {}</translation>
+    </message>
+</context>
+<context>
+    <name>MatchingParameters</name>
+    <message>
+        <location filename="../algorithms/parameters.py" line="50" />
+        <source>Input rasters</source>
+        <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="364" />
-        <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
-        <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="414" />
-        <source>Cancelled: {}</source>
-        <translation>Abgebrochen: {}</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/base.py" line="128" />
+        <location filename="../algorithms/parameters.py" line="54" />
         <source>Two or more overlapping rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="244" />
+        <location filename="../algorithms/parameters.py" line="61" />
+        <source>Reference raster (optional)</source>
+        <translation>Referenzraster (optional)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="61" />
+        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set's common central tendency.</source>
+        <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="72" />
+        <source>Output data type</source>
+        <translation>Datentyp der Ausgabe</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="72" />
+        <source>Same as input</source>
+        <translation>Wie Eingabe</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="72" />
+        <source>Float32</source>
+        <translation>Float32</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="72" />
+        <source>Same as input rounds and clips corrected values to the input's type; Float32 keeps them unrounded.</source>
+        <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="87" />
+        <source>Weight of overlap means</source>
+        <translation>Gewicht der Überlappungsmittelwerte</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="87" />
+        <source>Weight of the equations that equalise overlap means.</source>
+        <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="87" />
+        <source>Weight of overlap standard deviations</source>
+        <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="87" />
+        <source>Weight of the equations that equalise overlap standard deviations.</source>
+        <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="105" />
+        <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
+        <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="114" />
+        <source>Blocks per image</source>
+        <translation>Blöcke je Bild</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="114" />
+        <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
+        <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="125" />
+        <source>Block size (map units, optional)</source>
+        <translation>Blockgröße (Karteneinheiten, optional)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="125" />
+        <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
+        <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="132" />
+        <source>Local correction</source>
+        <translation>Lokale Korrektur</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="132" />
+        <source>Gamma (Yu et al. 2017)</source>
+        <translation>Gamma (Yu et al. 2017)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="132" />
+        <source>Linear (ratio)</source>
+        <translation>Linear (Verhältnis)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="132" />
+        <source>Offset (difference)</source>
+        <translation>Versatz (Differenz)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="132" />
+        <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
+        <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="145" />
+        <source>Minimum valid fraction of a block</source>
+        <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="145" />
+        <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
+        <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="170" />
         <source>Exclusion mask (optional)</source>
         <translation>Ausschlussmaske (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="244" />
+        <location filename="../algorithms/parameters.py" line="170" />
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="254" />
+        <location filename="../algorithms/parameters.py" line="180" />
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="254" />
+        <location filename="../algorithms/parameters.py" line="180" />
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="202" />
+        <source>Threads</source>
+        <translation>Threads</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="202" />
+        <source>How many windows are processed at once; 0 uses all cores.</source>
+        <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="219" />
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="219" />
+        <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
+        <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="223" />
+        <source>Corrected rasters</source>
+        <translation>Korrigierte Raster</translation>
+    </message>
+</context>
+<context>
+    <name>SpectralMatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/base.py" line="67" />
+        <source>Radiometric matching</source>
+        <translation>Radiometrischer Abgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="86" />
+        <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
+        <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="135" />
+        <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
+        <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="107" />
+        <source>Incorrect parameter value for {}</source>
+        <translation>Ungültiger Parameterwert für {}</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="110" />
+        <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
+        <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="121" />
+        <source>No input rasters given.</source>
+        <translation>Keine Eingaberaster angegeben.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="155" />
+        <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
+        <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/base.py" line="225" />
+        <source>Cancelled: {}</source>
+        <translation>Abgebrochen: {}</translation>
+    </message>
+</context>
+<context>
+    <name>SpectralMatchPlugin</name>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="47" />
+        <source>Match selected rasters…</source>
+        <translation>Ausgewählte Raster abgleichen…</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="49" />
+        <source>Make the selected rasters radiometrically consistent</source>
+        <translation>Die ausgewählten Raster radiometrisch angleichen</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="83" />
+        <source>Spectral match</source>
+        <translation>Spectral match</translation>
     </message>
 </context>
 <context>

@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsSettings
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,10 +23,6 @@ from qgis.PyQt.QtWidgets import (
 from ..core import defaults
 
 SETTINGS = "spectralmatch/dialog/"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("MatchDialog", text)
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ def raster_file(layer) -> Optional[str]:
 class MatchDialog(QDialog):
     def __init__(self, project: QgsProject, selected: Sequence = (), parent=None):
         super().__init__(parent)
-        self.setWindowTitle(tr("Spectral match: match rasters"))
+        self.setWindowTitle(self.tr("Spectral match: match rasters"))
         self.project = project
         settings = QgsSettings()
         chosen_ids = {layer.id() for layer in selected}
@@ -71,13 +67,13 @@ class MatchDialog(QDialog):
             self.layers.addItem(item)
 
         self.method = QComboBox()
-        self.method.addItem(tr("Global and local (seamless mosaic)"), True)
-        self.method.addItem(tr("Global only (one gain and offset per raster)"), False)
+        self.method.addItem(self.tr("Global and local (seamless mosaic)"), True)
+        self.method.addItem(self.tr("Global only (one gain and offset per raster)"), False)
         self.method.setCurrentIndex(0 if settings.value(SETTINGS + "local", True, bool) else 1)
 
         self.local_method = QComboBox()
-        for name, label in zip(defaults.LOCAL_METHODS,
-                               (tr("Gamma"), tr("Linear (ratio)"), tr("Offset (difference)"))):
+        labels = (self.tr("Gamma"), self.tr("Linear (ratio)"), self.tr("Offset (difference)"))
+        for name, label in zip(defaults.LOCAL_METHODS, labels):
             self.local_method.addItem(label, name)
         saved = settings.value(SETTINGS + "method", defaults.LOCAL_METHOD, str)
         self.local_method.setCurrentIndex(max(0, self.local_method.findData(saved)))
@@ -87,7 +83,7 @@ class MatchDialog(QDialog):
         self.blocks.setValue(settings.value(SETTINGS + "blocks", defaults.BLOCKS_PER_IMAGE, int))
 
         self.reference = QComboBox()
-        self.reference.addItem(tr("None: the set's central tendency"), None)
+        self.reference.addItem(self.tr("None: the set's central tendency"), None)
         for i in range(self.layers.count()):
             item = self.layers.item(i)
             self.reference.addItem(item.text(), item.data(Qt.UserRole))
@@ -97,11 +93,11 @@ class MatchDialog(QDialog):
         self.folder.setFilePath(settings.value(SETTINGS + "folder", "", str))
 
         form = QFormLayout()
-        form.addRow(tr("Method"), self.method)
-        form.addRow(tr("Local correction"), self.local_method)
-        form.addRow(tr("Blocks per image"), self.blocks)
-        form.addRow(tr("Reference raster"), self.reference)
-        form.addRow(tr("Output folder"), self.folder)
+        form.addRow(self.tr("Method"), self.method)
+        form.addRow(self.tr("Local correction"), self.local_method)
+        form.addRow(self.tr("Blocks per image"), self.blocks)
+        form.addRow(self.tr("Reference raster"), self.reference)
+        form.addRow(self.tr("Output folder"), self.folder)
         self.method.currentIndexChanged.connect(self._update)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -110,7 +106,7 @@ class MatchDialog(QDialog):
         self.layers.itemChanged.connect(self._update)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(tr("Rasters to match (two or more that overlap):")))
+        layout.addWidget(QLabel(self.tr("Rasters to match (two or more that overlap):")))
         layout.addWidget(self.layers)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

@@ -11,7 +11,6 @@ import time
 from typing import Callable, List, Optional
 
 from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core import Cancelled, Feedback, SpectralMatchError
 from .dialog import MatchRequest
@@ -20,18 +19,14 @@ from .dialog import MatchRequest
 Notify = Callable[[Qgis.MessageLevel, str], None]
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("MatchTask", text)
-
-
 class MatchTask(QgsTask):
     def __init__(self, request: MatchRequest, project: QgsProject, notify: Notify):
-        name = tr("Spectral match of {} rasters").format(len(request.paths))
-        super().__init__(name, QgsTask.CanCancel)
+        super().__init__("", QgsTask.CanCancel)
+        self.setDescription(self.tr("Spectral match of {} rasters").format(len(request.paths)))
         self.request = request
         self.project = project
         self.notify = notify
-        self.group_name = tr("Spectral match {}").format(time.strftime("%Y-%m-%d %H:%M:%S"))
+        self.group_name = self.tr("Spectral match {}").format(time.strftime("%Y-%m-%d %H:%M:%S"))
         self.outputs: List[str] = []
         self.error: Optional[str] = None
         self.log: List[str] = []
@@ -44,7 +39,7 @@ class MatchTask(QgsTask):
             progress=lambda fraction: self.setProgress(100.0 * fraction),
             is_canceled=self.isCanceled,
             info=self.log.append,
-            warning=lambda text: self.log.append(tr("Warning: ") + text),
+            warning=lambda text: self.log.append(self.tr("Warning: ") + text),
         )
         try:
             if r.local:
@@ -63,7 +58,7 @@ class MatchTask(QgsTask):
             self.error = str(exc)
             return False
         except Exception as exc:  # noqa: BLE001 - reported in finished(), never raised here
-            self.error = tr("Unexpected error: {}").format(exc)
+            self.error = self.tr("Unexpected error: {}").format(exc)
             return False
 
     def finished(self, result: bool) -> None:  # main thread
@@ -71,7 +66,7 @@ class MatchTask(QgsTask):
             if self.error:
                 self.notify(Qgis.Critical, self.error)
             else:
-                self.notify(Qgis.Info, tr("Spectral match was cancelled; no output was kept."))
+                self.notify(Qgis.Info, self.tr("Spectral match was cancelled; no output was kept."))
             return
         root = self.project.layerTreeRoot()
         group = root.insertGroup(0, self.group_name)
@@ -86,7 +81,8 @@ class MatchTask(QgsTask):
                 layer.setRenderer(source.renderer().clone())  # the same band rendering
             self.project.addMapLayer(layer, False)
             group.addLayer(layer)
-        warnings = [line for line in self.log if line.startswith(tr("Warning: "))]
+        warnings = [line for line in self.log if line.startswith(self.tr("Warning: "))]
         level = Qgis.Warning if warnings else Qgis.Success
-        text = tr("{} matched rasters written to {}").format(len(self.outputs), self.request.folder)
+        text = self.tr("{} matched rasters written to {}").format(
+            len(self.outputs), self.request.folder)
         self.notify(level, "; ".join([text] + warnings))

@@ -131,7 +131,14 @@ def test_german_locale_translates_the_algorithms(qgis_processing):
         assert registry.algorithmById("spectralmatch:match").displayName() == \
             "Globaler und lokaler Abgleich"
         params = {p.name(): p for p in alg.parameterDefinitions()}
-        assert params["INPUT"].description() == "Eingaberaster"  # from the base class
+        assert params["INPUT"].description() == "Eingaberaster"  # from the shared parameters
+        assert "Methode: Yu et al. (2017)" in alg.shortHelpString()  # from the base class
+        from qgis.core import QgsProject
+
+        from spectralmatch.spectralmatch_plugin.dialog import MatchDialog
+        dialog = MatchDialog(QgsProject())
+        assert dialog.windowTitle() == "Spectral match: Raster abgleichen"
+        assert dialog.method.itemText(1) == "Nur global (ein Faktor und ein Versatz je Raster)"
     finally:
         plugin.unload()
         for key, value in saved.items():

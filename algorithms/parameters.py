@@ -1,0 +1,229 @@
+"""The parameters the algorithms share: declared once, read into plain options for core."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..core import defaults
+
+
+class MatchingParameters:
+    """Mixed into the algorithms: each ``add_*`` declares parameters, each ``*_options``
+    reads them into keyword arguments of core's runs."""
+
+    INPUT = "INPUT"
+    REFERENCE = "REFERENCE"
+    OUTPUT_TYPE = "OUTPUT_TYPE"
+    OUTPUT = "OUTPUT"
+    OUTPUT_LAYERS = "OUTPUT_LAYERS"
+    MEAN_WEIGHT = "MEAN_WEIGHT"
+    STD_WEIGHT = "STD_WEIGHT"
+    BLOCKS = "BLOCKS"
+    BLOCK_SIZE = "BLOCK_SIZE"
+    METHOD = "METHOD"
+    MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
+    THREADS = "THREADS"
+    ROBUST = "ROBUST"
+    EXCLUDE = "EXCLUDE"
+    METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
+
+
+    def add(self, param, help_text: str, advanced: bool = False) -> None:
+        """Add a parameter with its help sentence, flagged Advanced where asked."""
+        param.setHelp(help_text)
+        if advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(param)
+
+    def add_input_parameters(self) -> None:
+        inputs = QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Input rasters"), QgsProcessing.TypeRaster
+        )
+        inputs.setMinimumNumberInputs(2)
+        self.add(
+            inputs,
+            self.tr(
+                "Two or more overlapping rasters with the same bands in the same order, in any "
+                "CRS and pixel size. Their no-data values, masks and NaN are respected."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterRasterLayer(
+                self.REFERENCE, self.tr("Reference raster (optional)"), optional=True
+            ),
+            self.tr(
+                "One of the inputs whose values are kept unchanged; the others are matched to "
+                "it. Without one, all rasters move to the set's common central tendency."
+            ),
+        )
+
+    def add_output_type_parameter(self) -> None:
+        self.add(
+            QgsProcessingParameterEnum(
+                self.OUTPUT_TYPE,
+                self.tr("Output data type"),
+                options=[self.tr("Same as input"), self.tr("Float32")],
+                defaultValue=0,
+            ),
+            self.tr(
+                "Same as input rounds and clips corrected values to the input's type; Float32 "
+                "keeps them unrounded."
+            ),
+            advanced=True,
+        )
+
+    def add_weight_parameters(self) -> None:
+        for name, label, help_text in (
+            (self.MEAN_WEIGHT, self.tr("Weight of overlap means"),
+             self.tr("Weight of the equations that equalise overlap means.")),
+            (self.STD_WEIGHT, self.tr("Weight of overlap standard deviations"),
+             self.tr("Weight of the equations that equalise overlap standard deviations.")),
+        ):
+            self.add(
+                QgsProcessingParameterNumber(
+                    name, label, QgsProcessingParameterNumber.Double, defaultValue=1.0, minValue=0.0
+                ),
+                help_text,
+                advanced=True,
+            )
+
+    def weights(self, parameters, context):
+        mean_w = self.parameterAsDouble(parameters, self.MEAN_WEIGHT, context)
+        std_w = self.parameterAsDouble(parameters, self.STD_WEIGHT, context)
+        if mean_w <= 0 or std_w <= 0:
+            raise QgsProcessingException(
+                self.tr(
+                    "MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). "
+                    "Fix: use positive weights; 1 and 1 reproduce the published method."
+                ).format(mean_w, std_w)
+            )
+        return mean_w, std_w
+
+    def add_local_parameters(self) -> None:
+        self.add(
+            QgsProcessingParameterNumber(
+                self.BLOCKS, self.tr("Blocks per image"), QgsProcessingParameterNumber.Integer,
+                defaultValue=defaults.BLOCKS_PER_IMAGE, minValue=1,
+            ),
+            self.tr(
+                "Target number of blocks per image for the local correction: the block side "
+                "is chosen so that an average image holds about this many blocks. More blocks "
+                "follow finer spatial differences."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.BLOCK_SIZE, self.tr("Block size (map units, optional)"),
+                QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
+            ),
+            self.tr("Side of the square blocks in map units; when set, overrides Blocks per image."),
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                self.METHOD, self.tr("Local correction"),
+                options=[self.tr("Gamma (Yu et al. 2017)"), self.tr("Linear (ratio)"),
+                         self.tr("Offset (difference)")],
+                defaultValue=self.METHODS.index(defaults.LOCAL_METHOD),
+            ),
+            self.tr(
+                "How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); "
+                "linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear "
+                "need positive values; on data with zero or negative values offset is used."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.MIN_VALID_FRACTION, self.tr("Minimum valid fraction of a block"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
+            ),
+            self.tr(
+                "A block where an image has fewer valid pixels than this fraction of the block "
+                "counts as empty and takes the values of its nearest block with data."
+            ),
+            advanced=True,
+        )
+
+    def local_options(self, parameters, context) -> dict:
+        size = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context) \
+            if parameters.get(self.BLOCK_SIZE) not in (None, "") else 0.0
+        return dict(
+            blocks_per_image=self.parameterAsInt(parameters, self.BLOCKS, context),
+            block_size=size or None,
+            method=self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+            min_valid_fraction=self.parameterAsDouble(parameters, self.MIN_VALID_FRACTION, context),
+        )
+
+    def add_statistics_parameters(self) -> None:
+        """EXCLUDE and ROBUST: what counts in the statistics."""
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUDE, self.tr("Exclusion mask (optional)"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            ),
+            self.tr(
+                "Polygons (clouds, water, a known change; any CRS) whose pixels count in no "
+                "statistic. They are still corrected in the outputs."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterBoolean(
+                self.ROBUST, self.tr("Robust statistics (ignore clouds and change)"),
+                defaultValue=True,
+            ),
+            self.tr(
+                "Leave pixels where the images disagree beyond what a smooth correction "
+                "explains (clouds, shadows, real change) out of all statistics; costs one "
+                "more read of the overlaps. Off reproduces the published method."
+            ),
+            advanced=True,
+        )
+
+    def statistics_options(self, parameters, context, feedback) -> dict:
+        exclude = None
+        if parameters.get(self.EXCLUDE) not in (None, ""):
+            exclude = self.parameterAsCompatibleSourceLayerPath(
+                parameters, self.EXCLUDE, context, ["gpkg", "shp"], "gpkg", feedback)
+        return dict(robust=self.parameterAsBool(parameters, self.ROBUST, context),
+                    exclude=exclude or None)
+
+    def add_threads_parameter(self) -> None:
+        self.add(
+            QgsProcessingParameterNumber(
+                self.THREADS, self.tr("Threads"), QgsProcessingParameterNumber.Integer,
+                defaultValue=0, minValue=0,
+            ),
+            self.tr("How many windows are processed at once; 0 uses all cores."),
+            advanced=True,
+        )
+
+    def run_options(self, parameters, context) -> dict:
+        """Options every run takes: output type and threads."""
+        return dict(
+            float32=self.float32(parameters, context),
+            threads=self.parameterAsInt(parameters, self.THREADS, context) or None,
+        )
+
+    def add_output_parameters(self, suffix: str) -> None:
+        self.add(
+            QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Output folder")),
+            self.tr("Folder for the corrected rasters, named <input name>{}.tif.").format(suffix),
+        )
+        self.addOutput(
+            QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Corrected rasters"))
+        )
+
+    def float32(self, parameters, context) -> bool:
+        return self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1
+

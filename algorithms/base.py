@@ -204,10 +204,12 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             **self.run_options(parameters, context),
             **self.statistics_options(parameters, context, feedback),
             **self.algorithm_options(parameters, context),
+            **self.extra_options(parameters, context),
         )
         outputs = self.run_core(lambda: self.run_matching(inputs, folder, **options))
         self.load_on_completion(context, outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}
+        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs,
+                self.REPORT: options["report"], self.MODEL_OUT: options["model_out"]}
 
     def core_feedback(self, feedback) -> Feedback:
         return Feedback(

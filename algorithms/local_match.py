@@ -38,6 +38,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_output_type_parameter()
         self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
+        self.add_extra_outputs()
 
     def algorithm_options(self, parameters, context) -> dict:
         return self.local_options(parameters, context)

@@ -46,6 +46,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         self.add_output_type_parameter()
         self.add_threads_parameter()
         self.add_output_parameters(self.SUFFIX)
+        self.add_extra_outputs()
 
     def algorithm_options(self, parameters, context) -> dict:
         mean_weight, std_weight = self.weights(parameters, context)

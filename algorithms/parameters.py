@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -34,6 +35,8 @@ class MatchingParameters:
     METHOD = "METHOD"
     MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
     THREADS = "THREADS"
+    REPORT = "REPORT"
+    MODEL_OUT = "MODEL_OUT"
     ROBUST = "ROBUST"
     EXCLUDE = "EXCLUDE"
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
@@ -46,11 +49,11 @@ class MatchingParameters:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(param)
 
-    def add_input_parameters(self) -> None:
+    def add_input_parameters(self, with_reference: bool = True) -> None:
         inputs = QgsProcessingParameterMultipleLayers(
             self.INPUT, self.tr("Input rasters"), QgsProcessing.TypeRaster
         )
-        inputs.setMinimumNumberInputs(2)
+        inputs.setMinimumNumberInputs(2 if with_reference else 1)
         self.add(
             inputs,
             self.tr(
@@ -58,6 +61,8 @@ class MatchingParameters:
                 "CRS and pixel size. Their no-data values, masks and NaN are respected."
             ),
         )
+        if not with_reference:
+            return
         self.add(
             QgsProcessingParameterRasterLayer(
                 self.REFERENCE, self.tr("Reference raster (optional)"), optional=True
@@ -197,6 +202,35 @@ class MatchingParameters:
                 parameters, self.EXCLUDE, context, ["gpkg", "shp"], "gpkg", feedback)
         return dict(robust=self.parameterAsBool(parameters, self.ROBUST, context),
                     exclude=exclude or None)
+
+    def add_extra_outputs(self) -> None:
+        """REPORT and MODEL_OUT: optional files, written only where asked for."""
+        self.add(
+            QgsProcessingParameterFileDestination(
+                self.REPORT, self.tr("Quality report"), self.tr("HTML files (*.html)"),
+                optional=True, createByDefault=False,
+            ),
+            self.tr(
+                "An HTML report of gains, offsets and the agreement of every overlap before "
+                "and after, with plots (opens offline); the numbers also as JSON beside it."
+            ),
+        )
+        self.add(
+            QgsProcessingParameterFileDestination(
+                self.MODEL_OUT, self.tr("Saved model"), self.tr("JSON files (*.json)"),
+                optional=True, createByDefault=False,
+            ),
+            self.tr(
+                "The fitted correction as JSON, to apply again with Apply saved model (to the "
+                "same files, or files of the same names in another folder)."
+            ),
+        )
+
+    def extra_options(self, parameters, context) -> dict:
+        return dict(
+            report=self.parameterAsFileOutput(parameters, self.REPORT, context) or None,
+            model_out=self.parameterAsFileOutput(parameters, self.MODEL_OUT, context) or None,
+        )
 
     def add_threads_parameter(self) -> None:
         self.add(

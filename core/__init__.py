@@ -9,10 +9,11 @@ from .feedback import Feedback
 
 __all__ = [
     "Cancelled", "Feedback", "InputError", "SpectralMatchError",
-    "run_global", "run_local", "run_match",
+    "run_global", "run_local", "run_match", "apply_model",
 ]
 
-_RUNS = {"run_global": "global_match", "run_local": "local_match", "run_match": "match"}
+_RUNS = {"run_global": "global_match", "run_local": "local_match", "run_match": "match",
+         "apply_model": "saved_model"}
 
 
 def __getattr__(name):

@@ -11,6 +11,7 @@ from .inputs import prepared_inputs
 from .least_squares import BandSolution, solve_gains_offsets
 from .block_grid import make_block_grid
 from .parallel import bounded_block_cache
+from .extras import write_extras
 from .gather import gather_statistics
 from .rasters import RasterInfo
 from .stats_pass import ScanResult
@@ -111,6 +112,8 @@ def run_global(
     threads: Optional[int] = None,
     robust: bool = True,
     exclude: Optional[str] = None,
+    report: Optional[str] = None,
+    model_out: Optional[str] = None,
 ) -> RunResult:
     """Global matching of ``inputs``, writing ``<stem><suffix>.tif`` into ``output_folder``.
 
@@ -118,7 +121,8 @@ def run_global(
     512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
     processed at once (default: all cores). ``robust`` leaves pixels that disagree (clouds,
     change) out of the statistics, at the cost of one more read of the overlaps; the
-    polygons of ``exclude`` (a vector file, any CRS) count in no statistic.
+    polygons of ``exclude`` (a vector file, any CRS) count in no statistic. ``report`` (an
+    HTML path) and ``model_out`` (a JSON path) ask for a quality report and the saved model.
     """
     feedback = feedback or Feedback()
     with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
@@ -132,4 +136,6 @@ def run_global(
             infos, output_folder, [(suffix, model.correction)], float32,
             feedback.stage(0.45, 1.0), window, threads,
         )
+        write_extras("Global match", infos, outputs, suffix, float32, model, None, report,
+                     model_out, feedback)
     return RunResult(outputs, model, scan)

@@ -23,6 +23,7 @@ from .interpolation import interpolate_window
 from .local_correction import GAMMA, LINEAR, METHODS, OFFSET, apply_local, gamma_scale
 from .mosaic_grid import MosaicGrid, mosaic_coords
 from .parallel import bounded_block_cache
+from .extras import write_extras
 from .gather import gather_statistics
 from .rasters import RasterInfo
 from .stats_pass import ScanResult
@@ -172,6 +173,8 @@ def run_local(
     threads: Optional[int] = None,
     robust: bool = True,
     exclude: Optional[str] = None,
+    report: Optional[str] = None,
+    model_out: Optional[str] = None,
 ):
     """Local matching alone, writing ``<stem><suffix>.tif`` into ``output_folder``."""
     feedback = feedback or Feedback()
@@ -187,4 +190,6 @@ def run_local(
             [(suffix, lambda k: model.correction(k, base.correction(k), infos[k]))],
             float32, feedback.stage(0.45, 1.0), window, threads,
         )
+        write_extras("Local match", infos, outputs, suffix, float32, base, model, report,
+                     model_out, feedback, fitted_gains=False)
     return outputs, model

@@ -10,6 +10,7 @@ from .global_match import GlobalModel, fit_global
 from .inputs import prepared_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
 from .parallel import bounded_block_cache
+from .extras import write_extras
 from .gather import gather_statistics
 from .stats_pass import ScanResult
 from .writer import write_outputs
@@ -42,6 +43,8 @@ def run_match(
     threads: Optional[int] = None,
     robust: bool = True,
     exclude: Optional[str] = None,
+    report: Optional[str] = None,
+    model_out: Optional[str] = None,
 ) -> MatchResult:
     """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``.
 
@@ -68,5 +71,7 @@ def run_match(
             infos, output_folder, corrections, float32, feedback.stage(0.45, 1.0), window,
             threads,
         )
+        write_extras("Global and local match", infos, written[0], suffix, float32,
+                     global_model, local_model, report, model_out, feedback)
     return MatchResult(written[0], written[1] if keep_global else [], global_model,
                        local_model, scan)

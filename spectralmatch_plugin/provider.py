@@ -6,6 +6,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.base import ICON
+from ..algorithms.apply_model import ApplyModelAlgorithm
 from ..algorithms.global_match import GlobalMatchAlgorithm
 from ..algorithms.local_match import LocalMatchAlgorithm
 from ..algorithms.match import MatchAlgorithm
@@ -25,5 +26,6 @@ class SpectralMatchProvider(QgsProcessingProvider):
         return QIcon(ICON)
 
     def loadAlgorithms(self) -> None:  # noqa: N802
-        for alg in (GlobalMatchAlgorithm(), LocalMatchAlgorithm(), MatchAlgorithm()):
+        for alg in (GlobalMatchAlgorithm(), LocalMatchAlgorithm(), MatchAlgorithm(),
+                    ApplyModelAlgorithm()):
             self.addAlgorithm(alg)

@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 _KEEP_ALIVE = []
 
 
-@pytest.fixture
-def provider(qgis_processing):
+def register_provider():
+    """The plugin's provider in QGIS's registry (once; again after a test removed it)."""
     from qgis.core import QgsApplication
 
     from spectralmatch.spectralmatch_plugin.provider import SpectralMatchProvider
@@ -33,6 +33,11 @@ def provider(qgis_processing):
         assert registry.addProvider(prov)
         _KEEP_ALIVE.append(prov)  # the Python object must outlive its use by the registry
     return prov
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    return register_provider()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ def test_provider_is_registered_with_its_algorithms(provider):
     assert provider.id() == "spectralmatch"
     assert provider.name() == "Spectral match"
     ids = [a.id() for a in provider.algorithms()]
-    assert ids == ["spectralmatch:globalmatch", "spectralmatch:localmatch", "spectralmatch:match"]
+    assert ids == ["spectralmatch:applymodel", "spectralmatch:globalmatch",
+                   "spectralmatch:localmatch", "spectralmatch:match"]
 
 
 def test_every_algorithm_is_documented(provider):
@@ -23,6 +24,8 @@ def test_every_algorithm_is_documented(provider):
             assert param.name().isupper()
         outputs = {o.name() for o in alg.outputDefinitions()}
         assert {"OUTPUT", "OUTPUT_LAYERS"} <= outputs
+        if alg.name() != "applymodel":
+            assert {"REPORT", "MODEL_OUT"} <= outputs
 
 
 def test_tuning_knobs_are_advanced(provider):
@@ -37,6 +40,7 @@ def test_tuning_knobs_are_advanced(provider):
                           "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
     }
     for name, params in expected.items():
+        params = params + ["REPORT", "MODEL_OUT"]
         alg = QgsApplication.processingRegistry().algorithmById(f"spectralmatch:{name}")
         assert [p.name() for p in alg.parameterDefinitions()] == params
         for p in alg.parameterDefinitions():

@@ -1,0 +1,57 @@
+"""Processing algorithm spectralmatch:applymodel."""
+from __future__ import annotations
+
+from qgis.core import QgsProcessingParameterFile
+
+from .. import core
+from .base import SpectralMatchAlgorithm
+
+
+class ApplyModelAlgorithm(SpectralMatchAlgorithm):
+    MODEL = "MODEL"
+
+    def name(self) -> str:
+        return "applymodel"
+
+    def displayName(self) -> str:  # noqa: N802
+        return self.tr("Apply saved model")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return self.tr(
+            "Applies a correction saved by Global match, Local match or Global and local match "
+            "(their Saved model output) without fitting anything again: to the same files, "
+            "which reproduces that run's outputs exactly, or to files of the same names in "
+            "another folder (a reprocessed product, say).\n\n"
+            "Each input must carry the name of an image of the model and its bands; for a "
+            "model with local correction, also its grid. Writes the file names of the run that "
+            "saved the model.\n\n"
+        ) + self.citation()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.add_input_parameters(with_reference=False)
+        self.add(
+            QgsProcessingParameterFile(self.MODEL, self.tr("Saved model"), extension="json"),
+            self.tr("A model file written by the Saved model output of a matching run."),
+        )
+        self.add_threads_parameter()
+        self.add_output_parameters("")
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        # One input is enough here: nothing is fitted.
+        for param in self.parameterDefinitions():
+            if param.name() == self.INPUT:
+                continue
+            if not param.checkValueIsAcceptable(parameters.get(param.name()), context):
+                return False, self.tr("Incorrect parameter value for {}").format(param.name())
+        self.raster_sources(parameters.get(self.INPUT), context)
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        folder = self.parameterAsString(parameters, self.OUTPUT, context)
+        model = self.parameterAsFile(parameters, self.MODEL, context)
+        threads = self.run_options(parameters, context)["threads"]
+        outputs = self.run_core(lambda: core.apply_model(
+            model, inputs, folder, self.core_feedback(feedback), threads=threads))
+        self.load_on_completion(context, outputs, inputs)
+        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}

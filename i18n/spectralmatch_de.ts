@@ -2,6 +2,42 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ApplyModelAlgorithm</name>
+    <message>
+        <location filename="../algorithms/apply_model.py" line="17" />
+        <source>Apply saved model</source>
+        <translation>Gespeichertes Modell anwenden</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/apply_model.py" line="20" />
+        <source>Applies a correction saved by Global match, Local match or Global and local match (their Saved model output) without fitting anything again: to the same files, which reproduces that run's outputs exactly, or to files of the same names in another folder (a reprocessed product, say).
+
+Each input must carry the name of an image of the model and its bands; for a model with local correction, also its grid. Writes the file names of the run that saved the model.
+
+</source>
+        <translation>Wendet eine von Globaler Abgleich, Lokaler Abgleich oder Globaler und lokaler Abgleich gespeicherte Korrektur (deren Ausgabe Gespeichertes Modell) an, ohne erneut etwas anzupassen: auf dieselben Dateien, was die Ergebnisse jenes Laufs genau wiederholt, oder auf gleichnamige Dateien in einem anderen Ordner (etwa ein neu prozessiertes Produkt).
+
+Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; bei einem Modell mit lokaler Korrektur auch dessen Raster. Schreibt die Dateinamen des Laufs, der das Modell gespeichert hat.
+
+</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/apply_model.py" line="32" />
+        <source>Saved model</source>
+        <translation>Gespeichertes Modell</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/apply_model.py" line="32" />
+        <source>A model file written by the Saved model output of a matching run.</source>
+        <translation>Eine Modelldatei, geschrieben von der Ausgabe Gespeichertes Modell eines Abgleichs.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/apply_model.py" line="45" />
+        <source>Incorrect parameter value for {}</source>
+        <translation>Ungültiger Parameterwert für {}</translation>
+    </message>
+</context>
+<context>
     <name>GlobalMatchAlgorithm</name>
     <message>
         <location filename="../algorithms/global_match.py" line="15" />
@@ -202,169 +238,199 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchingParameters</name>
     <message>
-        <location filename="../algorithms/parameters.py" line="50" />
+        <location filename="../algorithms/parameters.py" line="53" />
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="54" />
+        <location filename="../algorithms/parameters.py" line="57" />
         <source>Two or more overlapping rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="61" />
+        <location filename="../algorithms/parameters.py" line="66" />
         <source>Reference raster (optional)</source>
         <translation>Referenzraster (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="61" />
+        <location filename="../algorithms/parameters.py" line="66" />
         <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set's common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="72" />
+        <location filename="../algorithms/parameters.py" line="77" />
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="72" />
+        <location filename="../algorithms/parameters.py" line="77" />
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="72" />
+        <location filename="../algorithms/parameters.py" line="77" />
         <source>Float32</source>
         <translation>Float32</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="72" />
+        <location filename="../algorithms/parameters.py" line="77" />
         <source>Same as input rounds and clips corrected values to the input's type; Float32 keeps them unrounded.</source>
         <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87" />
+        <location filename="../algorithms/parameters.py" line="92" />
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87" />
+        <location filename="../algorithms/parameters.py" line="92" />
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87" />
+        <location filename="../algorithms/parameters.py" line="92" />
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="87" />
+        <location filename="../algorithms/parameters.py" line="92" />
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="105" />
+        <location filename="../algorithms/parameters.py" line="110" />
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="114" />
+        <location filename="../algorithms/parameters.py" line="119" />
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="114" />
+        <location filename="../algorithms/parameters.py" line="119" />
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="125" />
+        <location filename="../algorithms/parameters.py" line="130" />
         <source>Block size (map units, optional)</source>
         <translation>Blockgröße (Karteneinheiten, optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="125" />
+        <location filename="../algorithms/parameters.py" line="130" />
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132" />
+        <location filename="../algorithms/parameters.py" line="137" />
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132" />
+        <location filename="../algorithms/parameters.py" line="137" />
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132" />
+        <location filename="../algorithms/parameters.py" line="137" />
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132" />
+        <location filename="../algorithms/parameters.py" line="137" />
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="132" />
+        <location filename="../algorithms/parameters.py" line="137" />
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="145" />
+        <location filename="../algorithms/parameters.py" line="150" />
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="145" />
+        <location filename="../algorithms/parameters.py" line="150" />
         <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
         <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="170" />
+        <location filename="../algorithms/parameters.py" line="175" />
         <source>Exclusion mask (optional)</source>
         <translation>Ausschlussmaske (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="170" />
+        <location filename="../algorithms/parameters.py" line="175" />
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="180" />
+        <location filename="../algorithms/parameters.py" line="185" />
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="180" />
+        <location filename="../algorithms/parameters.py" line="185" />
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="202" />
+        <location filename="../algorithms/parameters.py" line="236" />
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="202" />
+        <location filename="../algorithms/parameters.py" line="236" />
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="219" />
+        <location filename="../algorithms/parameters.py" line="253" />
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="219" />
+        <location filename="../algorithms/parameters.py" line="253" />
         <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="223" />
+        <location filename="../algorithms/parameters.py" line="257" />
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="208" />
+        <source>Quality report</source>
+        <translation>Qualitätsbericht</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="208" />
+        <source>HTML files (*.html)</source>
+        <translation>HTML-Dateien (*.html)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="208" />
+        <source>An HTML report of gains, offsets and the agreement of every overlap before and after, with plots (opens offline); the numbers also as JSON beside it.</source>
+        <translation>Ein HTML-Bericht der Faktoren, Versätze und der Übereinstimmung jeder Überlappung vorher und nachher, mit Diagrammen (öffnet sich offline); die Zahlen auch als JSON daneben.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="218" />
+        <source>Saved model</source>
+        <translation>Gespeichertes Modell</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="218" />
+        <source>JSON files (*.json)</source>
+        <translation>JSON-Dateien (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="218" />
+        <source>The fitted correction as JSON, to apply again with Apply saved model (to the same files, or files of the same names in another folder).</source>
+        <translation>Die angepasste Korrektur als JSON, um sie mit Gespeichertes Modell anwenden erneut anzuwenden (auf dieselben Dateien oder gleichnamige Dateien in einem anderen Ordner).</translation>
     </message>
 </context>
 <context>
@@ -405,7 +471,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="225" />
+        <location filename="../algorithms/base.py" line="227" />
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
     </message>
@@ -431,7 +497,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>SpectralMatchProvider</name>
     <message>
-        <location filename="../spectralmatch_plugin/provider.py" line="19" />
+        <location filename="../spectralmatch_plugin/provider.py" line="20" />
         <source>Spectral match</source>
         <translation>Spectral match</translation>
     </message>

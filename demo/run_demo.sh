@@ -15,8 +15,9 @@ export QT_QPA_PLATFORM=offscreen
 export GDAL_PAM_ENABLED=NO
 echo "demo: qgis_process.bin run spectralmatch:match on ${#inputs[@]} Landsat tiles (KEEP_GLOBAL=true)"
 qgis_process.bin run spectralmatch:match -- "${inputs[@]}" KEEP_GLOBAL=true "OUTPUT=$out" \
+  "REPORT=$out/report.html" "MODEL_OUT=$out/model.json" \
   > "$out/qgis_process.log" 2>&1 || { cat "$out/qgis_process.log"; exit 1; }
-grep -E "gain x offset|Local matching" "$out/qgis_process.log" || true
+grep -E "gain x offset|Local matching|Mean overlap disagreement" "$out/qgis_process.log" || true
 "$python" "$here/measure.py" "inputs=$here/data/*.tif" "global=$out/*_global.tif" \
   "global+local=$out/*_matched.tif"
 "$python" "$here/render.py" "$out/mosaic_before_after.png" \

@@ -132,7 +132,9 @@ class MatchingParameters:
                 self.BLOCK_SIZE, self.tr("Block size (map units, optional)"),
                 QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
             ),
-            self.tr("Side of the square blocks in map units; when set, overrides Blocks per image."),
+            self.tr(
+                "Side of the square blocks in map units; when set, overrides Blocks per image."
+            ),
         )
         self.add(
             QgsProcessingParameterEnum(

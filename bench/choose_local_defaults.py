@@ -35,7 +35,8 @@ def main():
     g = run_global(paths, os.path.join(tmp, "g")).outputs
     g_err, g_mad = S.affine_error(tiles, g).mean(), S.overlap_mad(tiles, g).mean()
     d_mad = overlap_mean_abs_difference(run_global(demo, os.path.join(tmp, "dg")).outputs).mean()
-    print(f"global alone: synthetic error {g_err:.3f}, overlap MAD {g_mad:.1f}; demo MAD {d_mad:.1f}")
+    print(f"global alone: synthetic error {g_err:.3f}, overlap MAD {g_mad:.1f}; "
+          f"demo MAD {d_mad:.1f}")
     print("method   blocks  synthetic error/global  synthetic MAD/global  demo MAD/global")
     for method in ("gamma", "linear", "offset"):
         for blocks in (25, 50, 100, 200, 400, 800):

@@ -81,7 +81,8 @@ def correction_field(paths, outputs, date, band):
 def save_panels(path, panels, gap=6):
     """Grey panels side by side; the two correction fields share one stretch."""
     lo, hi = np.percentile(np.concatenate([p.ravel() for p in panels[1:]]), [2, 98])
-    scaled = [panels[0] / max(panels[0].max(), 1e-9) * 255] + [np.clip((p - lo) / (hi - lo), 0, 1) * 255 for p in panels[1:]]
+    scaled = [panels[0] / max(panels[0].max(), 1e-9) * 255]
+    scaled += [np.clip((p - lo) / (hi - lo), 0, 1) * 255 for p in panels[1:]]
     h, w = panels[0].shape
     canvas = np.full((h, len(panels) * (w + gap) - gap), 255, dtype=np.uint8)
     for k, p in enumerate(scaled):

@@ -23,6 +23,10 @@ def _locale() -> str:
     return name[:2]
 
 
+def _menu() -> str:
+    return QCoreApplication.translate("SpectralMatchPlugin", "Spectral match")
+
+
 class SpectralMatchPlugin:
     def __init__(self, iface):
         self.iface = iface
@@ -44,12 +48,13 @@ class SpectralMatchPlugin:
     def initGui(self) -> None:  # noqa: N802
         self.initProcessing()
         icon = QIcon(os.path.join(PLUGIN_DIR, "icons", "spectralmatch.svg"))
-        self.action = QAction(icon, QCoreApplication.translate("SpectralMatchPlugin", "Match selected rasters…"), self.iface.mainWindow())
+        label = QCoreApplication.translate("SpectralMatchPlugin", "Match selected rasters…")
+        self.action = QAction(icon, label, self.iface.mainWindow())
         self.action.setObjectName("spectralmatchMatchSelected")
         self.action.setToolTip(QCoreApplication.translate(
             "SpectralMatchPlugin", "Make the selected rasters radiometrically consistent"))
         self.action.triggered.connect(self.open_dialog)
-        self.iface.addPluginToRasterMenu(QCoreApplication.translate("SpectralMatchPlugin", "Spectral match"), self.action)
+        self.iface.addPluginToRasterMenu(_menu(), self.action)
         self.iface.addRasterToolBarIcon(self.action)
 
     def open_dialog(self) -> None:
@@ -76,11 +81,11 @@ class SpectralMatchPlugin:
             self.tasks.remove(task)
 
     def notify(self, level, text: str) -> None:
-        self.iface.messageBar().pushMessage(QCoreApplication.translate("SpectralMatchPlugin", "Spectral match"), text, level, 0)
+        self.iface.messageBar().pushMessage(_menu(), text, level, 0)
 
     def unload(self) -> None:
         if self.action is not None:
-            self.iface.removePluginRasterMenu(QCoreApplication.translate("SpectralMatchPlugin", "Spectral match"), self.action)
+            self.iface.removePluginRasterMenu(_menu(), self.action)
             self.iface.removeRasterToolBarIcon(self.action)
             self.action = None
         if self.provider is not None:

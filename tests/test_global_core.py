@@ -66,7 +66,8 @@ def test_reference_keeps_its_values(tmp_path):
     # and the others are mapped onto it: the error is measured without any affine freedom
     for k in (0, 1, 3):
         out, valid = S.read(result.outputs[k])
-        expected = np.array(GAINS[2])[:, None, None] * tiles[k].truth + np.array(OFFSETS[2])[:, None, None]
+        g, o = np.array(GAINS[2])[:, None, None], np.array(OFFSETS[2])[:, None, None]
+        expected = g * tiles[k].truth + o
         rel = np.abs(out - expected)[valid].mean() / tiles[k].truth.std()
         assert rel < 0.01
 

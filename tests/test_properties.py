@@ -33,8 +33,7 @@ def raster_sets(draw):
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=raster_sets())
 def test_random_sets_keep_every_promise(tmp_path_factory, case):
     kind, nodata_kind, seed, images = case

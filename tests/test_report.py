@@ -36,8 +36,11 @@ def whole_array_agreement(a_tile, b_tile, a_path, b_path):
     r0, c0 = max(a_tile.row, b_tile.row), max(a_tile.col, b_tile.col)
     r1 = min(a_tile.row + a.shape[1], b_tile.row + b.shape[1])
     c1 = min(a_tile.col + a.shape[2], b_tile.col + b.shape[2])
-    sa = (slice(None), slice(r0 - a_tile.row, r1 - a_tile.row), slice(c0 - a_tile.col, c1 - a_tile.col))
-    sb = (slice(None), slice(r0 - b_tile.row, r1 - b_tile.row), slice(c0 - b_tile.col, c1 - b_tile.col))
+    def window(tile):
+        return (slice(None), slice(r0 - tile.row, r1 - tile.row),
+                slice(c0 - tile.col, c1 - tile.col))
+
+    sa, sb = window(a_tile), window(b_tile)
     both = am[sa] & bm[sb]
     out = {"mad": [], "mean_i": [], "mean_j": [], "std_i": [], "std_j": []}
     for band in range(a.shape[0]):
@@ -58,7 +61,8 @@ def test_report_numbers_equal_a_whole_array_computation(matched):
     assert len(numbers["overlaps"]) == 6
     for o in numbers["overlaps"]:
         i, j = by_name[o["a"]], by_name[o["b"]]
-        for when, paths in (("before", [t.path for t in tiles]), ("after", result["OUTPUT_LAYERS"])):
+        for when, paths in (("before", [t.path for t in tiles]),
+                            ("after", result["OUTPUT_LAYERS"])):
             expect = whole_array_agreement(tiles[i], tiles[j], paths[i], paths[j])
             got = o[when]
             np.testing.assert_allclose(got["mean_abs_difference"], expect["mad"], rtol=1e-9)

@@ -1,21 +1,17 @@
 """Statistics that ignore what is not a radiometric difference: clouds, shadows, real change.
 
-Given a global fit, the difference of the two corrected images at a pixel of their overlap,
-``d = (a_i x_i + b_i) - (a_j x_j + b_j)``, is small where the ground is the same and large
-where a cloud, its shadow or a new building stands in one image only. A smooth difference
-(haze, vignetting) is what local matching corrects, not an outlier: it is taken out first,
-as the pair's block-mean difference interpolated bilinearly to the pixel. Per overlap and
-band, the median and median absolute deviation (MAD, scaled by 1.4826 to a standard
-deviation) of what remains come from the small sample of pixel pairs kept by the first pass;
-a pixel that lies more than ``THRESHOLD`` robust standard deviations from the median in any
-band is left out.
-
-The fit that defines ``d`` must not itself be biased by the clouds, so it is found on the
-samples alone: first from each overlap's medians and MADs (affine-equivariant, so exact for
-a pure gain and offset, and unmoved by anything covering less than half an overlap), then
-refined a few times on the samples that agree. One more read of the overlaps then gives the
-exact statistics of all agreeing pixels, for the global system, the pair block sums and the
-block means of both images.
+Where the ground is the same, two overlapping images are related by a straight line (a gain
+and an offset), which may drift slowly across the overlap (haze, vignetting). Where a cloud,
+its shadow or a new building stands in one image only, a pixel departs from that line. The
+first pass keeps a small, fixed sample of pixel pairs of every overlap; from it, per cell of a
+grid a few blocks wide, straight lines are fitted robustly in both directions (image j from
+i and i from j; see :class:`Disagreement`), and per overlap and band the median and median
+absolute deviation (MAD, scaled by 1.4826 to a standard deviation) of the departures give a
+band of agreement. A pixel departing by more than ``THRESHOLD`` robust standard deviations in
+any band is left out. One more read of the overlaps then gives the exact statistics of all
+agreeing pixels: overlap moments for the global system, pair block sums and the block means of
+both images for the local step. The lines never depend on a global fit, so clouds that would
+bias such a fit cannot hide themselves.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ bias such a fit cannot hide themselves.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from scipy import ndimage
@@ -24,7 +24,7 @@ from .block_grid import BlockGrid, footprint
 from .block_map import fill_empty_blocks
 from .interpolation import interpolate_window
 from .rasters import RasterInfo
-from .stats_pass import OverlapStats, PairFilter, ScanResult, rescan_overlaps
+from .stats_pass import PairFilter, ScanResult, rescan_overlaps
 
 THRESHOLD = 4.0
 MAD_TO_STD = 1.4826

@@ -65,8 +65,8 @@ def bad_case(name, tiles, tmp_path):
     if name == "missing file":
         return paths + [p("gone.tif")], {}, p("gone.tif")
     if name == "no georeference":
-        raw = gdal.GetDriverByName("GTiff").Create(p("plain.tif"), 50, 40, 4, gdal.GDT_UInt16)
-        raw = None
+        plain = gdal.GetDriverByName("GTiff").Create(p("plain.tif"), 50, 40, 4, gdal.GDT_UInt16)
+        plain.FlushCache()
         return paths + [p("plain.tif")], {}, p("plain.tif")
     if name == "no CRS":
         target = copy(paths[1], p("nocrs.tif"))

@@ -37,6 +37,8 @@ def test_solution_kept_at_central_tendency(tmp_path):
     g, o = np.array(GAINS), np.array(OFFSETS)
     composed_gain = result.model.gains * g
     np.testing.assert_allclose(composed_gain / composed_gain[0], 1.0, rtol=1e-3)
+    composed_offset = result.model.gains * o + result.model.offsets
+    np.testing.assert_allclose(composed_offset - composed_offset[0], 0.0, atol=20.0)
 
 
 def test_float32_with_negative_values_and_nodata_region(tmp_path):

@@ -3,7 +3,7 @@ import numpy as np
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import run_global, run_match
+from spectralmatch.core import run_match
 from test_global_core import GAINS, OFFSETS
 
 

@@ -10,6 +10,7 @@ from ..algorithms.apply_model import ApplyModelAlgorithm
 from ..algorithms.global_match import GlobalMatchAlgorithm
 from ..algorithms.local_match import LocalMatchAlgorithm
 from ..algorithms.match import MatchAlgorithm
+from ..algorithms.mosaic import MosaicAlgorithm
 
 
 class SpectralMatchProvider(QgsProcessingProvider):
@@ -27,5 +28,5 @@ class SpectralMatchProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         for alg in (GlobalMatchAlgorithm(), LocalMatchAlgorithm(), MatchAlgorithm(),
-                    ApplyModelAlgorithm()):
+                    ApplyModelAlgorithm(), MosaicAlgorithm()):
             self.addAlgorithm(alg)

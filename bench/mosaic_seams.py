@@ -1,0 +1,67 @@
+"""Seams of the mosaic against a plain VRT: the excess gradient they add (issue: mosaic).
+
+The test scene cut into 2 x 2 tiles with a gain, an offset and a +-15% tilt each, matched
+globally only (seams present) or globally and locally; for a plain VRT of the matched tiles
+(the last on top) and for spectralmatch:mosaic with both seamline modes and a few feather
+widths, prints per band the mean positive part of |grad mosaic| - |grad truth| (after one
+affine map per band) over the mean |grad truth|. Lower is better; the plain VRT is the bar.
+
+usage: .venv/bin/python bench/mosaic_seams.py
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+from osgeo import gdal
+from scipy import ndimage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
+
+import synthetic as S  # noqa: E402
+from spectralmatch.core import run_global, run_match, run_mosaic  # noqa: E402
+from test_global_core import GAINS, OFFSETS  # noqa: E402
+from test_mosaic import scene_crop  # noqa: E402
+
+TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]
+
+
+def excess_gradient(path):
+    """Mean of the positive part of |grad mosaic| - |grad truth| (after one affine map per
+    band) over the mean |grad truth|: what seams add to the image's own edges."""
+    out = gdal.Open(path).ReadAsArray().astype(float)
+    truth = scene_crop(path)
+    valid = (out > 0).all(axis=0)
+    values = []
+    for b in range(out.shape[0]):
+        slope, icpt = np.polyfit(truth[b][valid], out[b][valid], 1)
+        mapped = (out[b] - icpt) / slope
+        gm = np.hypot(*np.gradient(mapped))
+        gt = np.hypot(*np.gradient(truth[b]))
+        inner = ndimage.binary_erosion(valid, iterations=2)
+        values.append(np.mean(np.clip(gm - gt, 0, None)[inner]) / np.mean(gt[inner]))
+    return np.array(values)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="sm-seams-")
+    tiles = S.make_set(work, GAINS, OFFSETS, fields=TILTS)
+    paths = [t.path for t in tiles]
+    for local in (False, True):
+        label = "global and local" if local else "global only"
+        matched = (run_match(paths, os.path.join(work, "m")).outputs if local
+                   else run_global(paths, os.path.join(work, "g")).outputs)
+        plain = os.path.join(work, f"plain{local}.tif")
+        gdal.Translate(plain, gdal.BuildVRT("", matched))
+        print(f"{label}: plain VRT {np.round(excess_gradient(plain), 3)}")
+        for mode in ("cost", "centre"):
+            for feather in (0.0, 300.0, 900.0):
+                out = run_mosaic(matched, os.path.join(work, f"{mode}{feather:g}{local}.tif"),
+                                 mode, feather).output
+                print(f"{label}: {mode} seams, feather {feather:g} m "
+                      f"{np.round(excess_gradient(out), 3)}")
+
+
+if __name__ == "__main__":
+    main()

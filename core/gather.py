@@ -24,9 +24,11 @@ def gather_statistics(
     threads: Optional[int] = None,
     robust: bool = True,
     exclude: Optional[str] = None,
+    robust_cells: Optional[BlockGrid] = None,
 ) -> ScanResult:
     """Overlap and block statistics; ``robust`` leaves out what disagrees (robust.py), and
-    the polygons of ``exclude`` (a vector file) count in no statistic."""
+    the polygons of ``exclude`` (a vector file) count in no statistic. ``robust_cells`` sets
+    the cells of the robust test where no ``blocks`` are accumulated (a global-only run)."""
     exclusion = Exclusion(exclude, grid) if exclude else None
     try:
         first = feedback.stage(0.0, 2 / 3 if robust else 1.0)
@@ -36,7 +38,7 @@ def gather_statistics(
         if robust:
             kept = {(o.i, o.j) for o in scan.overlaps}
             scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
-                                 threads, exclusion)
+                                 threads, exclusion, robust_cells)
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
         return scan
     finally:

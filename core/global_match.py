@@ -127,10 +127,11 @@ def run_global(
     feedback = feedback or Feedback()
     with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
-        # Robust statistics compare the images cell by cell on a block grid.
-        blocks = make_block_grid(grid) if robust else None
-        scan = gather_statistics(list(grid.views), grid, blocks, feedback.stage(0.0, 0.45),
-                                 window, threads, robust, exclude)
+        # Robust statistics compare the images cell by cell on a block grid; no block sums
+        # are needed for a global fit.
+        cells = make_block_grid(grid) if robust else None
+        scan = gather_statistics(list(grid.views), grid, None, feedback.stage(0.0, 0.45),
+                                 window, threads, robust, exclude, cells)
         model = fit_global(infos, scan, mean_weight, std_weight, ref, feedback)
         (outputs,) = write_outputs(
             infos, output_folder, [(suffix, model.correction)], float32,

@@ -23,6 +23,7 @@ from scipy import ndimage
 from .block_grid import BlockGrid, footprint
 from .block_map import fill_empty_blocks
 from .interpolation import interpolate_window
+from .mosaic_grid import overlapping_pairs
 from .rasters import RasterInfo
 from .stats_pass import PairFilter, ScanResult, rescan_overlaps
 
@@ -76,10 +77,11 @@ class Disagreement:
     COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
     LEAST = 30  # samples a cell needs for a line of its own
 
-    def __init__(self, scan: ScanResult, blocks):
+    def __init__(self, scan: ScanResult, blocks, rects):
+        """``blocks`` sets the cell size (None: one line per overlap); ``rects`` maps each
+        pair to its overlap on the mosaic grid."""
         self.cells = None
         self.lines: Dict[Tuple[int, int], tuple] = {}
-        rects = {(pb.i, pb.j): pb.rect for pb in scan.pair_blocks or []}
         if blocks is not None:
             self.cells = BlockGrid(blocks.size * self.COARSER,
                                    -(-blocks.cols // self.COARSER),
@@ -155,9 +157,9 @@ def _sample_limits(scan, disagree: Disagreement, threshold):
     return result
 
 
-def pair_filter(scan: ScanResult, blocks, threshold: float = THRESHOLD) -> PairFilter:
+def pair_filter(scan: ScanResult, blocks, rects, threshold: float = THRESHOLD) -> PairFilter:
     """The keep-function of the robust pass."""
-    disagree = Disagreement(scan, blocks)
+    disagree = Disagreement(scan, blocks, rects)
     limits = _sample_limits(scan, disagree, threshold)
 
     def keep(i, j, rect, vi, vj, both):
@@ -201,9 +203,14 @@ def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: i
 
 
 def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
-                  threads=None, exclusion=None) -> ScanResult:
-    """The overlaps read again without their disagreeing pixels; logs what was left out."""
-    keep = pair_filter(scan, blocks)
+                  threads=None, exclusion=None, cells_from=None) -> ScanResult:
+    """The overlaps read again without their disagreeing pixels; logs what was left out.
+
+    ``blocks`` are accumulated again (None: none); the cells of the robust lines follow
+    ``cells_from`` (default: ``blocks``).
+    """
+    rects = {(i, j): inter for i, j, inter in overlapping_pairs(grid)}
+    keep = pair_filter(scan, cells_from or blocks, rects)
     robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
                              exclusion)
     report_excluded(infos, robust, feedback)

@@ -59,7 +59,7 @@ class PairBlocks:
     count: np.ndarray  # (bands, block rows, block cols)
     sum_i: np.ndarray
     sum_j: np.ndarray
-    rect: Optional[Placement] = None  # the pair's overlap on the mosaic grid
+    rect: Placement  # the pair's overlap on the mosaic grid
 
 
 @dataclass

@@ -13,7 +13,7 @@ def scene_crop(path, array=None):
     array = scene if array is None else array
     ds = gdal.Open(path)
     g = ds.GetGeoTransform()
-    r0, c0 = int(round((gt[3] - g[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
+    r0, c0 = int(round((g[3] - gt[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
     return array[..., r0:r0 + ds.RasterYSize, c0:c0 + ds.RasterXSize]
 
 

@@ -27,19 +27,32 @@ from test_mosaic import scene_crop  # noqa: E402
 TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]
 
 
-def affine_maps(matched):
+def affine_maps(matched, gradients=False):
     """One affine map (slope, intercept) per band from the truth to the matched set, fitted
     over all matched images at once: the set's common gain and offset. The same map serves
     every mosaic of the set, so that a mosaic's score does not depend on which image's
-    residual tilt happens to pull its own fit."""
-    truths, values = [], []
+    residual tilt happens to pull its own fit. With ``gradients``, the slope is the ratio of
+    the set's mean gradient magnitude to the truth's (the offset does not matter to a
+    gradient): the texture's scale, which a smooth field that follows the scene's own trend
+    cannot bias the way it biases a fit of the values."""
+    truths, values, grad_out, grad_truth = [], [], [], []
     for path in matched:
         out = gdal.Open(path).ReadAsArray().astype(float)
         valid = (out > 0).all(axis=0)
-        truths.append(scene_crop(path)[:, valid])
+        truth = scene_crop(path)
+        truths.append(truth[:, valid])
         values.append(out[:, valid])
+        inner = ndimage.binary_erosion(valid, iterations=2)
+        grad_out.append([np.hypot(*np.gradient(o))[inner] for o in out])
+        grad_truth.append([np.hypot(*np.gradient(t))[inner] for t in truth])
     truth, value = np.concatenate(truths, axis=1), np.concatenate(values, axis=1)
-    return [np.polyfit(truth[b], value[b], 1) for b in range(truth.shape[0])]
+    maps = [np.polyfit(truth[b], value[b], 1) for b in range(truth.shape[0])]
+    if gradients:
+        for b in range(truth.shape[0]):
+            slope = (np.concatenate([g[b] for g in grad_out]).mean()
+                     / np.concatenate([g[b] for g in grad_truth]).mean())
+            maps[b] = np.array([slope, 0.0])
+    return maps
 
 
 def excess_gradient(path, maps=None):

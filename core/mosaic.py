@@ -1,10 +1,11 @@
-"""One seamless raster from matched images: seamlines, feathered blending, window by window.
+"""One seamless raster from matched images: seamlines, then the mosaic window by window.
 
-Each image's part of the mosaic comes from seamlines.py. Across a seam, the images are
-blended over ``feather`` map units: each pixel weighs the images by how far inside their
-part it lies (the coarse signed distance, interpolated bilinearly to the pixel); 0 gives a
-hard cut. A pixel whose own image has no data there takes the valid image whose part is
-nearest. The seamline polygons can be written too, one (multi)polygon per image.
+``run_mosaic`` reads each image twice: once for its means on the seamlines' coarse cells
+(seam_cells.py), once to blend it (mosaic_blend.py). ``mosaic_written`` serves match, which
+measures those cells while it writes the matched images, so that it reads them only once.
+The mosaic is a GeoTIFF, or a VRT (mosaic_vrt.py) that shows the images along the seams
+without copying their pixels. The seamline polygons can be written too, and edited
+seamlines read back as cutlines (seamline_layer.py).
 """
 from __future__ import annotations
 
@@ -13,19 +14,24 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 import numpy as np
-from osgeo import gdal, ogr, osr
+from osgeo import gdal
 
 from .block_grid import BlockGrid
 from .errors import InputError
 from .feedback import Feedback
 from .inputs import prepared_inputs
-from .interpolation import interpolate_window
+from .mosaic_blend import Blender, distance_maps, feather_in_cells, margin_for
 from .mosaic_grid import MosaicGrid, Placement
-from .parallel import ThreadDatasets, bounded_block_cache, ordered_map, thread_count
-from .rasters import read_window
-from .seamlines import COST_AWARE, SeamGrid, cell_factor, cell_statistics, choose_seams
+from .mosaic_vrt import write_vrt_mosaic
+from .parallel import bounded_block_cache, ordered_map, thread_count
+from .rasters import RasterInfo
+from .seam_cells import CellImage, cell_statistics, seam_cells
+from .seamline_layer import cutline_labels, write_seamlines
+from .seamlines import COST_AWARE, SeamGrid, choose_seams
 from .windows import iter_windows, window_count
 from .writer import OutputSet, TILE, creation_options, to_output_type
+
+VRT = ".vrt"
 
 
 @dataclass
@@ -35,62 +41,29 @@ class MosaicResult:
     seamlines: Optional[str]
 
 
-def _distance_maps(seams: SeamGrid, grid: MosaicGrid, margin: int):
-    """Per image, its signed distance (cells) on the cells around its footprint."""
-    maps = []
-    size = seams.cells.size
-    for k, p in enumerate(grid.placements):
-        r0, c0 = max(p.row // size - margin, 0), max(p.col // size - margin, 0)
-        r1 = min(-(-p.row_end // size) + margin, seams.labels.shape[0])
-        c1 = min(-(-p.col_end // size) + margin, seams.labels.shape[1])
-        sub = SeamGrid(seams.cells, seams.labels[r0:r1, c0:c1], seams.coverage)
-        distance = sub.signed_distance(k)
-        if seams.culprit is not None:  # never blend in an image where it carries a cloud
-            distance[seams.culprit[k, r0:r1, c0:c1] > 0] = -1e6
-        maps.append((r0, c0, distance[None].astype(np.float64)))
-    return maps
-
-
-def write_seamlines(seams: SeamGrid, grid: MosaicGrid, names: List[str], path: str) -> str:
-    """One (multi)polygon per image, the parts of the mosaic it shows, as a GeoPackage."""
-    size = seams.cells.size
-    rows, cols = seams.labels.shape
-    mem = gdal.GetDriverByName("MEM").Create("", cols, rows, 1, gdal.GDT_Int32)
-    mem.SetGeoTransform((grid.origin_x, grid.pixel_width * size, 0.0, grid.origin_y, 0.0,
-                         -grid.pixel_height * size))
-    mem.SetProjection(grid.crs_wkt)
-    band = mem.GetRasterBand(1)
-    band.WriteArray(seams.labels)
-    band.SetNoDataValue(-1)
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(grid.crs_wkt)
-    scratch = ogr.GetDriverByName("Memory").CreateDataSource("")
-    parts = scratch.CreateLayer("parts", srs, ogr.wkbPolygon)
-    parts.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
-    gdal.Polygonize(band, band.GetMaskBand(), parts, 0)
-    pieces = {}
-    for feature in parts:
-        pieces.setdefault(feature.GetField("label"), []).append(
-            feature.GetGeometryRef().Clone())
-    tmp = path + ".partial.gpkg"
-    if os.path.exists(tmp):
-        os.remove(tmp)
-    out = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
-    layer = out.CreateLayer("seamlines", srs, ogr.wkbMultiPolygon)
-    layer.CreateField(ogr.FieldDefn("image", ogr.OFTString))
-    layer.CreateField(ogr.FieldDefn("image_index", ogr.OFTInteger))
-    for label in sorted(pieces):
-        union = ogr.Geometry(ogr.wkbMultiPolygon)
-        for geom in pieces[label]:
-            union.AddGeometry(geom)
-        feature = ogr.Feature(layer.GetLayerDefn())
-        feature.SetField("image", names[label])
-        feature.SetField("image_index", int(label))
-        feature.SetGeometry(ogr.ForceToMultiPolygon(union.UnionCascaded()))
-        layer.CreateFeature(feature)
-    out = None
-    os.replace(tmp, path)
-    return path
+def check_mosaic_output(output: str, feather: float, inputs: List[str]) -> None:
+    """A .tif or .vrt path in a folder that can be written, not an input's; a VRT only
+    cuts, it cannot blend."""
+    lower = output.lower()
+    if not lower.endswith((".tif", ".tiff", VRT)):
+        raise InputError(f"{output}: the mosaic is written as GeoTIFF (.tif) or VRT (.vrt). "
+                         "Fix: give a path ending in .tif or .vrt.")
+    if lower.endswith(VRT) and feather > 0:
+        raise InputError(f"{output}: a VRT mosaic shows each pixel from one image and cannot "
+                         "blend across seams. Fix: set the feather width to 0, or write a "
+                         "GeoTIFF (.tif).")
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: the mosaic's folder cannot be created ({exc.strerror}). "
+                         "Fix: choose a folder you can write to.") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{output}: its folder is not writable. Fix: choose a folder you "
+                         "can write to.")
+    if os.path.realpath(output) in {os.path.realpath(p) for p in inputs}:
+        raise InputError(f"{output}: the mosaic would overwrite an input. Fix: choose another "
+                         "output path.")
 
 
 def run_mosaic(
@@ -102,94 +75,133 @@ def run_mosaic(
     feedback: Optional[Feedback] = None,
     window: int = 512,
     threads: Optional[int] = None,
+    cutlines: Optional[str] = None,
+    cutlines_layer: Optional[str] = None,
 ) -> MosaicResult:
-    """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF at ``output``."""
+    """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF or VRT at ``output``."""
     feedback = feedback or Feedback()
-    if not output.lower().endswith((".tif", ".tiff")):
-        raise InputError(f"{output}: the mosaic is written as GeoTIFF. Fix: give a .tif path.")
+    check_mosaic_output(output, feather, inputs)
     with bounded_block_cache(), prepared_inputs(inputs) as (infos, grid, _):
-        views = list(grid.views)
-        cells = BlockGrid(cell_factor(grid), -(-grid.cols // cell_factor(grid)),
-                          -(-grid.rows // cell_factor(grid)))
-        coverage, means = cell_statistics(views, grid, cells, feedback.stage(0.0, 0.3),
-                                          threads)
-        seams = choose_seams(coverage, means, cells, seamlines)
-        feather_cells = feather / (cells.size * grid.pixel_width)
-        maps = _distance_maps(seams, grid, int(np.ceil(feather_cells)) + 2)
-        written = _write_mosaic(views, grid, seams, maps, feather_cells, output,
-                                feedback.stage(0.3, 1.0), window, threads)
+        cells = seam_cells(grid)
+        images = cell_statistics(list(grid.views), grid, cells, feedback.stage(0.0, 0.3),
+                                 threads, window)
+        return mosaic_from_cells(infos, grid, cells, images, output, seamlines, feather,
+                                 seamlines_out, feedback.stage(0.3, 1.0), window, threads,
+                                 cutlines, cutlines_layer)
+
+
+def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]], output: str,
+                   seamlines: str, feather: float, seamlines_out: Optional[str],
+                   feedback: Feedback, window: int = 512,
+                   threads: Optional[int] = None) -> MosaicResult:
+    """The mosaic of images just written, whose cells the writer measured (``cells_seen``;
+    None when the inputs needed warping, then the cells are read)."""
+    check_mosaic_output(output, feather, paths)
+    with prepared_inputs(paths) as (infos, grid, _):
+        cells = seam_cells(grid)
+        if cells_seen is None or not all(grid.native):
+            cells_seen = cell_statistics(list(grid.views), grid, cells,
+                                         feedback.stage(0.0, 0.3), threads, window)
+            feedback = feedback.stage(0.3, 1.0)
+        return mosaic_from_cells(infos, grid, cells, cells_seen, output, seamlines, feather,
+                                 seamlines_out, feedback, window, threads)
+
+
+def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGrid,
+                      images: List[CellImage], output: str, mode: str, feather: float,
+                      seamlines_out: Optional[str], feedback: Feedback, window: int,
+                      threads: Optional[int], cutlines: Optional[str] = None,
+                      cutlines_layer: Optional[str] = None) -> MosaicResult:
+    names = [info.name for info in infos]
+    seams = choose_seams(images, cells, mode)
+    if cutlines:
+        seams = _with_cutlines(seams, cutline_labels(cutlines, names, grid, cells,
+                                                     seams.labels.shape, cutlines_layer))
+    feather_cells = feather_in_cells(feather, grid, cells.size)
+    maps = distance_maps(seams, grid, margin_for(feather_cells))
+    blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)
+    outputs = OutputSet()
+    try:
+        if output.lower().endswith(VRT):
+            write_vrt_mosaic(infos, grid, output, outputs,
+                             _blended(blender, grid, feedback, window, threads))
+        else:
+            _write_geotiff(infos[0], grid, output, outputs,
+                           _blended(blender, grid, feedback, window, threads))
         lines = None
         if seamlines_out:
-            lines = write_seamlines(seams, grid, [i.name for i in infos], seamlines_out)
+            lines = write_seamlines(seams, grid, names,
+                                    outputs.temporary_for(seamlines_out, ".gpkg"))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
     feedback.info(f"Mosaic of {len(infos)} rasters, {grid.cols} x {grid.rows} pixels, seams "
-                  f"on cells of {cells.size} pixels, feather {feather:g} map units: {written}")
-    return MosaicResult(written, seams, lines)
+                  f"on cells of {cells.size} pixels, feather {feather:g} map units: {output}")
+    return MosaicResult(output, seams, seamlines_out if lines else None)
 
 
-def _write_mosaic(views, grid, seams, maps, feather_cells, output, feedback, window, threads):
-    first = views[0]
+def _with_cutlines(seams: SeamGrid, cut: np.ndarray) -> SeamGrid:
+    """Cells the cutlines give to an image with data there go to it; the user decides
+    there, so no cloud rule overrides them."""
+    labels = seams.labels.copy()
+    for k, image in enumerate(seams.images):
+        rs = slice(image.row, image.row + image.shape[0])
+        cs = slice(image.col, image.col + image.shape[1])
+        take = (cut[rs, cs] == k) & (image.coverage > 0)
+        labels[rs, cs] = np.where(take, k, labels[rs, cs])
+    return SeamGrid(seams.cells, labels, seams.images, None)
+
+
+def _blended(blender: Blender, grid: MosaicGrid, feedback: Feedback, window: int,
+             threads: Optional[int]):
+    """(window, values, source) over the mosaic in order, blended on ``threads`` threads."""
+    size = max(TILE, (window // TILE) * TILE)
+    total = window_count(grid.cols, grid.rows, size)
+
+    def blend(rect):
+        feedback.check_cancel()
+        win = Placement(*rect)
+        return (win,) + blender(win)
+
+    windows = iter_windows(grid.cols, grid.rows, size)
+    for done, result in enumerate(ordered_map(blend, windows, thread_count(threads))):
+        yield result
+        feedback.progress((done + 1) / total)
+
+
+def _write_geotiff(first: RasterInfo, grid: MosaicGrid, output: str, outputs: OutputSet,
+                   windows) -> None:
+    """The mosaic as a tiled GeoTIFF with the first input's type and no-data value (or an
+    internal mask where it has none)."""
     dtype, gdal_type, nodata = first.numpy_type, first.gdal_type, first.nodata[0]
-    outputs = OutputSet()
     tmp = outputs.temporary_for(output)
     dst = gdal.GetDriverByName("GTiff").Create(tmp, grid.cols, grid.rows, first.band_count,
                                                gdal_type, creation_options(gdal_type))
     try:
         dst.SetGeoTransform(grid.geotransform)
         dst.SetProjection(grid.crs_wkt)
-        for b in range(first.band_count):
-            if nodata is not None:
+        if nodata is not None:
+            for b in range(first.band_count):
                 dst.GetRasterBand(b + 1).SetNoDataValue(nodata)
-        datasets = ThreadDatasets()
-        size = max(TILE, (window // TILE) * TILE)
-        total = window_count(grid.cols, grid.rows, size)
-
-        def blend(rect):
-            feedback.check_cancel()
-            win = Placement(*rect)
-            acc = np.zeros((first.band_count, win.rows, win.cols))
-            weight = np.zeros((win.rows, win.cols))
-            best = np.full((win.rows, win.cols), -np.inf)
-            fallback = np.zeros_like(acc)
-            for k, place in enumerate(grid.placements):
-                part = place.intersect(win)
-                if part is None:
-                    continue
-                values, valid = read_window(datasets.get(views[k].path), views[k],
-                                            part.col - place.col, part.row - place.row,
-                                            part.cols, part.rows)
-                ok = valid.all(axis=0)
-                r0, c0, dist = maps[k]
-                sd = interpolate_window(dist, (r0, c0), seams.cells.size, part.row,
-                                        part.col, part.rows, part.cols)[0]
-                rs = slice(part.row - win.row, part.row_end - win.row)
-                cs = slice(part.col - win.col, part.col_end - win.col)
-                if feather_cells > 0:
-                    w = np.clip(0.5 + sd / feather_cells, 0.0, 1.0)
-                else:
-                    w = (sd > 0).astype(float)
-                w = np.where(ok, w, 0.0)
-                acc[:, rs, cs] += w * values
-                weight[rs, cs] += w
-                better = ok & (sd > best[rs, cs])
-                best[rs, cs] = np.where(better, sd, best[rs, cs])
-                fallback[:, rs, cs] = np.where(better, values, fallback[:, rs, cs])
-            has = weight > 0
-            out = np.where(has, acc / np.where(has, weight, 1.0), fallback)
-            valid = (has | np.isfinite(best))[None].repeat(first.band_count, axis=0)
-            bands = [to_output_type(out[b], valid[b], dtype, nodata)
-                     for b in range(first.band_count)]
-            return win, bands
-
-        windows = iter_windows(grid.cols, grid.rows, size)
-        for done, (win, bands) in enumerate(ordered_map(blend, windows, thread_count(threads))):
-            for b, data in enumerate(bands):
-                dst.GetRasterBand(b + 1).WriteArray(data, win.col, win.row)
-            feedback.progress((done + 1) / total)
+        else:
+            previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
+            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
+            try:
+                dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+            finally:
+                gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+        for win, values, source in windows:
+            valid = source >= 0
+            for b in range(first.band_count):
+                dst.GetRasterBand(b + 1).WriteArray(
+                    to_output_type(values[b], valid, dtype, nodata), win.col, win.row)
+            if nodata is None:
+                dst.GetRasterBand(1).GetMaskBand().WriteArray(
+                    valid.astype(np.uint8) * 255, win.col, win.row)
         dst.FlushCache()
+    except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+        raise InputError(f"{output}: writing the mosaic failed ({exc}). Fix: check free space "
+                         "and permissions of its folder.") from None
+    finally:
         dst = None
-        outputs.commit()
-        return output
-    except BaseException:
-        dst = None
-        outputs.discard()
-        raise

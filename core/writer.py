@@ -7,6 +7,7 @@ run never leaves a half-written raster behind nor replaces an existing file half
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -79,14 +80,16 @@ class OutputSet:
     def __init__(self) -> None:
         self._pending: List[Tuple[str, str]] = []
 
-    def temporary_for(self, final_path: str) -> str:
+    def temporary_for(self, final_path: str, extension: str = ".tif") -> str:
         folder, name = os.path.split(final_path)
-        tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+        tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial{extension}")
         self._pending.append((tmp, final_path))
         return tmp
 
     def commit(self) -> List[str]:
         for tmp, final in self._pending:
+            if os.path.isdir(tmp) and os.path.isdir(final):  # a folder replaces a folder
+                shutil.rmtree(final)
             os.replace(tmp, final)
         done = [final for _, final in self._pending]
         self._pending = []
@@ -94,6 +97,8 @@ class OutputSet:
 
     def discard(self) -> None:
         for tmp, _ in self._pending:
+            if os.path.isdir(tmp):
+                shutil.rmtree(tmp)
             for path in (tmp, tmp + ".aux.xml", tmp + ".msk"):
                 if os.path.exists(path):
                     os.remove(path)
@@ -162,10 +167,12 @@ def write_image(
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    observer=None,
 ) -> None:
     """Write each correction of ``targets`` (path, correction) of one input, reading it once.
 
     Windows are read and corrected on ``threads`` threads; this thread writes them in order.
+    An ``observer`` (seam_cells.CellSums) also sees the first correction's values.
     """
     feedback = feedback or Feedback()
     dtype = np.dtype(np.float32) if float32 else info.numpy_type
@@ -180,9 +187,11 @@ def write_image(
             feedback.check_cancel()
             col, row, cols, rows = win
             values, valid = read_window(datasets.get(info.path), info, col, row, cols, rows)
-            outs = []
+            outs, seen = [], None
             for _, correct in targets:
                 corrected = correct(values, valid, row, col)
+                if observer is not None and seen is None:
+                    seen = observer.measure(corrected, valid, row, col)
                 outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
                              for b in range(info.band_count)])
             mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
@@ -190,12 +199,14 @@ def write_image(
             if info.alpha_band is not None:  # copied as it is
                 ds = datasets.get(info.path)
                 alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
-            return col, row, outs, mask, alpha
+            return col, row, outs, mask, alpha, seen
 
         windows = iter_windows(info.width, info.height, size)
-        for done, (col, row, outs, mask, alpha) in enumerate(
+        for done, (col, row, outs, mask, alpha, seen) in enumerate(
             ordered_map(compute, windows, thread_count(threads))
         ):
+            if seen is not None:
+                observer.add(seen)
             for dst, bands in zip(dsts, outs):
                 for number, out in zip(info.data_bands, bands):
                     dst.GetRasterBand(number).WriteArray(out, col, row)
@@ -219,10 +230,12 @@ def write_outputs(
     feedback: Optional[Feedback] = None,
     window: Optional[int] = None,
     threads: Optional[int] = None,
+    observers: Optional[Sequence] = None,
 ) -> List[List[str]]:
     """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
 
     Each input is read once for all its corrections. Returns the paths per suffix.
+    ``observers`` (one per input) see the first correction's values as they are written.
     """
     feedback = feedback or Feedback()
     names = [[f"{info.stem}{suffix}.tif" for info in infos] for suffix, _ in corrections]
@@ -238,7 +251,7 @@ def write_outputs(
             ]
             try:
                 write_image(info, targets, float32, feedback.stage(edges[k], edges[k + 1]),
-                            window, threads)
+                            window, threads, observers[k] if observers else None)
             except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
                 raise InputError(
                     f"{os.path.join(folder, names[0][k])}: writing failed ({exc}). "

@@ -1,0 +1,108 @@
+"""Each image on the seamlines' coarse cells: its valid share and band means per cell.
+
+The mosaic grid is divided into cells of ``size`` x ``size`` pixels (at most ``MAX_CELLS``
+per side). An image's cells are kept only over its own footprint, so memory grows with the
+images' areas on the coarse grid, never with the mosaic's pixel count. The sums come either
+from one streaming read (:func:`cell_statistics`) or from the windows another pass already
+holds in memory (:class:`CellSums`, used by match to mosaic what it writes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from .block_grid import BlockGrid, block_sums, footprint
+from .feedback import Feedback
+from .mosaic_grid import MosaicGrid, Placement
+from .parallel import ThreadDatasets, ordered_map, thread_count
+from .rasters import RasterInfo, read_window
+from .windows import iter_windows, window_count
+
+# Most cells along a side of the mosaic; the cell side follows from it.
+MAX_CELLS = 1024
+
+
+def seam_cells(grid: MosaicGrid) -> BlockGrid:
+    """The coarse cell grid of a mosaic."""
+    size = max(1, int(np.ceil(max(grid.cols, grid.rows) / MAX_CELLS)))
+    return BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+
+
+@dataclass
+class CellImage:
+    """One image on the cells of its footprint, which starts at cell (row, col)."""
+
+    row: int
+    col: int
+    coverage: np.ndarray  # (rows, cols) float32: share of the cell where all bands are valid
+    means: np.ndarray  # (bands, rows, cols) float32, NaN where the image has no data
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return self.coverage.shape
+
+    @property
+    def rect(self) -> Placement:
+        return Placement(self.col, self.row, self.shape[1], self.shape[0])
+
+    def crop(self, array: np.ndarray, rect: Placement) -> np.ndarray:
+        """The part of an array on this image's cells that ``rect`` (within them) covers."""
+        r, c = rect.row - self.row, rect.col - self.col
+        return array[..., r:r + rect.rows, c:c + rect.cols]
+
+
+class CellSums:
+    """Sums and counts of one image's valid values per cell, filled window by window."""
+
+    def __init__(self, cells: BlockGrid, place: Placement, bands: int):
+        self.cells, self.place = cells, place
+        self.row, self.col, rows, cols = footprint(cells, place)
+        self.sums = np.zeros((bands, rows, cols))
+        self.counts = np.zeros((bands, rows, cols))
+
+    def measure(self, values: np.ndarray, valid: np.ndarray, row: int, col: int):
+        """Partial sums of a window at pixel (row, col) of the image; thread-safe, adds
+        nothing (:meth:`add` does, in one thread)."""
+        return block_sums(self.cells, values, valid, self.place.row + row,
+                          self.place.col + col)
+
+    def add(self, part) -> None:
+        by, bx, s, c = part
+        r, q = by - self.row, bx - self.col
+        self.sums[:, r:r + s.shape[1], q:q + s.shape[2]] += s
+        self.counts[:, r:r + c.shape[1], q:q + c.shape[2]] += c
+
+    def result(self) -> CellImage:
+        area = float(self.cells.size * self.cells.size)
+        coverage = (self.counts.min(axis=0) / area).astype(np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(self.counts > 0, self.sums / self.counts, np.nan)
+        return CellImage(self.row, self.col, coverage, means.astype(np.float32))
+
+
+def cell_statistics(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGrid,
+                    feedback: Feedback, threads: Optional[int] = None,
+                    window: int = 512) -> List[CellImage]:
+    """Every image on the cells, from one read of each (windows on ``threads`` threads)."""
+    datasets = ThreadDatasets()
+    size = max(cells.size, (window // cells.size) * cells.size)
+    totals = [window_count(p.cols, p.rows, size) for p in grid.placements]
+    done, out = 0, []
+    for info, place in zip(infos, grid.placements):
+        sums = CellSums(cells, place, info.band_count)
+
+        def read(win, info=info, sums=sums):
+            feedback.check_cancel()
+            c, r, w, h = win
+            values, valid = read_window(datasets.get(info.path), info, c, r, w, h)
+            return sums.measure(values, valid, r, c)
+
+        for part in ordered_map(read, iter_windows(place.cols, place.rows, size),
+                                thread_count(threads)):
+            sums.add(part)
+            done += 1
+            feedback.progress(done / sum(totals))
+        out.append(sums.result())
+    return out

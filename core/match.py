@@ -13,6 +13,8 @@ from .parallel import bounded_block_cache
 from .extras import write_extras
 from .gather import gather_statistics
 from .stats_pass import ScanResult
+from .mosaic import MosaicOptions, MosaicResult, check_mosaic_output, mosaic_written
+from .seam_cells import CellSums, seam_cells
 from .writer import write_outputs
 
 
@@ -23,6 +25,7 @@ class MatchResult:
     global_model: GlobalModel
     local_model: LocalModel
     scan: ScanResult
+    mosaic: Optional[MosaicResult] = None
 
 
 def run_match(
@@ -45,14 +48,19 @@ def run_match(
     exclude: Optional[str] = None,
     report: Optional[str] = None,
     model_out: Optional[str] = None,
+    mosaic: Optional[MosaicOptions] = None,
 ) -> MatchResult:
     """Global and local matching; ``keep_global`` also writes ``<stem>_global.tif``.
 
     Every input is read twice in all: once for the overlap and block statistics (block
     means of the globally corrected images follow from the raw block sums and the gains),
     once to write its outputs; ``robust`` adds one read of the overlaps (robust.py).
+    ``mosaic`` also mosaics the matched images: their means on the seam cells are taken
+    while they are written, so the mosaic reads each of them once more, to blend it.
     """
     feedback = feedback or Feedback()
+    if mosaic is not None:
+        check_mosaic_output(mosaic.output, mosaic.feather, inputs, output_folder, suffix)
     with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel mosaic grid.")
         blocks = make_block_grid(grid, blocks_per_image, block_size)
@@ -67,11 +75,22 @@ def run_match(
         ]
         if keep_global:
             corrections.append(("_global", global_model.correction))
+        observers = None
+        if mosaic is not None and all(grid.native):
+            cells = seam_cells(grid)
+            observers = [CellSums(cells, place, info.band_count)
+                         for info, place in zip(infos, grid.placements)]
+        end = 1.0 if mosaic is None else 0.8
         written = write_outputs(
-            infos, output_folder, corrections, float32, feedback.stage(0.45, 1.0), window,
-            threads,
+            infos, output_folder, corrections, float32, feedback.stage(0.45, end), window,
+            threads, observers,
         )
         write_extras("Global and local match", infos, written[0], suffix, float32,
                      global_model, local_model, report, model_out, feedback)
+    mosaicked = None
+    if mosaic is not None:
+        mosaicked = mosaic_written(
+            written[0], [o.result() for o in observers] if observers else None, mosaic,
+            feedback.stage(end, 1.0), window or 512, threads)
     return MatchResult(written[0], written[1] if keep_global else [], global_model,
-                       local_model, scan)
+                       local_model, scan, mosaicked)

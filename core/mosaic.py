@@ -41,9 +41,20 @@ class MosaicResult:
     seamlines: Optional[str]
 
 
-def check_mosaic_output(output: str, feather: float, inputs: List[str]) -> None:
-    """A .tif or .vrt path in a folder that can be written, not an input's; a VRT only
-    cuts, it cannot blend."""
+@dataclass
+class MosaicOptions:
+    """What a matching run's mosaic should be (see :func:`run_mosaic`)."""
+
+    output: str
+    seamlines: str = COST_AWARE
+    feather: float = 0.0
+    seamlines_out: Optional[str] = None
+
+
+def check_mosaic_output(output: str, feather: float, inputs: List[str],
+                        matched_folder: Optional[str] = None, suffix: str = "") -> None:
+    """A .tif or .vrt path in a folder that can be written, not an input's (nor, for match,
+    a matched image's in ``matched_folder``); a VRT only cuts, it cannot blend."""
     lower = output.lower()
     if not lower.endswith((".tif", ".tiff", VRT)):
         raise InputError(f"{output}: the mosaic is written as GeoTIFF (.tif) or VRT (.vrt). "
@@ -61,9 +72,14 @@ def check_mosaic_output(output: str, feather: float, inputs: List[str]) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{output}: its folder is not writable. Fix: choose a folder you "
                          "can write to.")
-    if os.path.realpath(output) in {os.path.realpath(p) for p in inputs}:
-        raise InputError(f"{output}: the mosaic would overwrite an input. Fix: choose another "
-                         "output path.")
+    taken = {os.path.realpath(p) for p in inputs}
+    if matched_folder is not None:
+        taken |= {os.path.realpath(os.path.join(
+            matched_folder, f"{os.path.splitext(os.path.basename(p))[0]}{suffix}.tif"))
+            for p in inputs}
+    if os.path.realpath(output) in taken:
+        raise InputError(f"{output}: the mosaic would overwrite an input or a matched image. "
+                         "Fix: choose another path for the mosaic.")
 
 
 def run_mosaic(
@@ -90,21 +106,20 @@ def run_mosaic(
                                  cutlines, cutlines_layer)
 
 
-def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]], output: str,
-                   seamlines: str, feather: float, seamlines_out: Optional[str],
-                   feedback: Feedback, window: int = 512,
+def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
+                   options: MosaicOptions, feedback: Feedback, window: int = 512,
                    threads: Optional[int] = None) -> MosaicResult:
     """The mosaic of images just written, whose cells the writer measured (``cells_seen``;
     None when the inputs needed warping, then the cells are read)."""
-    check_mosaic_output(output, feather, paths)
     with prepared_inputs(paths) as (infos, grid, _):
         cells = seam_cells(grid)
         if cells_seen is None or not all(grid.native):
             cells_seen = cell_statistics(list(grid.views), grid, cells,
                                          feedback.stage(0.0, 0.3), threads, window)
             feedback = feedback.stage(0.3, 1.0)
-        return mosaic_from_cells(infos, grid, cells, cells_seen, output, seamlines, feather,
-                                 seamlines_out, feedback, window, threads)
+        return mosaic_from_cells(infos, grid, cells, cells_seen, options.output,
+                                 options.seamlines, options.feather, options.seamlines_out,
+                                 feedback, window, threads)
 
 
 def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGrid,

@@ -209,7 +209,12 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
         outputs = self.run_core(lambda: self.run_matching(inputs, folder, **options))
         self.load_on_completion(context, outputs, inputs)
         return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs,
-                self.REPORT: options["report"], self.MODEL_OUT: options["model_out"]}
+                self.REPORT: options["report"], self.MODEL_OUT: options["model_out"],
+                **self.extra_results(options)}
+
+    def extra_results(self, options: dict) -> dict:
+        """Results beyond the shared ones, from the options the run was given."""
+        return {}
 
     def core_feedback(self, feedback) -> Feedback:
         return Feedback(

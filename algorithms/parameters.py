@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
 )
 
 from ..core import defaults
@@ -39,6 +40,10 @@ class MatchingParameters:
     MODEL_OUT = "MODEL_OUT"
     ROBUST = "ROBUST"
     EXCLUDE = "EXCLUDE"
+    SEAMLINES = "SEAMLINES"
+    FEATHER = "FEATHER"
+    SEAMLINES_OUT = "SEAMLINES_OUT"
+    SEAM_MODES = ("cost", "centre")  # core.seamlines names, in the order of the enum
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
 
@@ -263,3 +268,38 @@ class MatchingParameters:
     def float32(self, parameters, context) -> bool:
         return self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1
 
+    def add_seam_parameters(self, advanced: bool = False) -> None:
+        """SEAMLINES, FEATHER and SEAMLINES_OUT of a mosaic."""
+        self.add(
+            QgsProcessingParameterEnum(
+                self.SEAMLINES, self.tr("Seamlines"),
+                options=[self.tr("Avoid disagreement (clouds, change)"),
+                         self.tr("Centre lines of the overlaps")], defaultValue=0),
+            self.tr("How the parts of the mosaic are chosen: seams that go around what only "
+                    "one image shows (a cloud, a shadow, a change) and cross where the images "
+                    "agree best; or centre lines midway through the overlaps."),
+            advanced,
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.FEATHER, self.tr("Feather width (map units)"),
+                QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0),
+            self.tr("Width over which images are blended across a seam; 0 cuts hard. A VRT "
+                    "mosaic only cuts."),
+            advanced,
+        )
+        self.add(
+            QgsProcessingParameterVectorDestination(
+                self.SEAMLINES_OUT, self.tr("Seamlines"), QgsProcessing.TypeVectorPolygon,
+                optional=True, createByDefault=False),
+            self.tr("One polygon per image, the part of the mosaic it shows (fields image and "
+                    "image_index): to inspect, edit and give back as Cutlines."),
+        )
+
+    def seam_options(self, parameters, context) -> dict:
+        return dict(
+            seamlines=self.SEAM_MODES[self.parameterAsEnum(parameters, self.SEAMLINES, context)],
+            feather=self.parameterAsDouble(parameters, self.FEATHER, context),
+            seamlines_out=self.parameterAsOutputLayer(
+                parameters, self.SEAMLINES_OUT, context) or None,
+        )

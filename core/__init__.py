@@ -9,11 +9,11 @@ from .feedback import Feedback
 
 __all__ = [
     "Cancelled", "Feedback", "InputError", "SpectralMatchError",
-    "run_global", "run_local", "run_match", "apply_model", "run_mosaic",
+    "run_global", "run_local", "run_match", "apply_model", "run_mosaic", "MosaicOptions",
 ]
 
 _RUNS = {"run_global": "global_match", "run_local": "local_match", "run_match": "match",
-         "apply_model": "saved_model", "run_mosaic": "mosaic"}
+         "apply_model": "saved_model", "run_mosaic": "mosaic", "MosaicOptions": "mosaic"}
 
 
 def __getattr__(name):

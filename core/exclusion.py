@@ -19,7 +19,7 @@ from .mosaic_grid import MosaicGrid, Placement
 ogr.UseExceptions()
 
 
-def _split_source(source: str):
+def split_source(source: str):
     """'file.gpkg|layername=clouds' -> ('file.gpkg', 'clouds'); QGIS writes sources so."""
     path, _, options = source.partition("|")
     layer = None
@@ -32,7 +32,7 @@ def _split_source(source: str):
 
 class Exclusion:
     def __init__(self, source: str, grid: MosaicGrid):
-        path, layer_name = _split_source(source)
+        path, layer_name = split_source(source)
         try:
             src = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
         except RuntimeError as exc:

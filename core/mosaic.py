@@ -92,18 +92,20 @@ def run_mosaic(
     window: int = 512,
     threads: Optional[int] = None,
     cutlines: Optional[str] = None,
-    cutlines_layer: Optional[str] = None,
 ) -> MosaicResult:
     """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF or VRT at ``output``."""
     feedback = feedback or Feedback()
     check_mosaic_output(output, feather, inputs)
     with bounded_block_cache(), prepared_inputs(inputs) as (infos, grid, _):
         cells = seam_cells(grid)
+        cut = None
+        if cutlines:  # read first: a wrong layer fails before the long part
+            cut = cutline_labels(cutlines, [i.name for i in infos], grid, cells)
         images = cell_statistics(list(grid.views), grid, cells, feedback.stage(0.0, 0.3),
                                  threads, window)
         return mosaic_from_cells(infos, grid, cells, images, output, seamlines, feather,
                                  seamlines_out, feedback.stage(0.3, 1.0), window, threads,
-                                 cutlines, cutlines_layer)
+                                 cut)
 
 
 def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
@@ -125,13 +127,13 @@ def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
 def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGrid,
                       images: List[CellImage], output: str, mode: str, feather: float,
                       seamlines_out: Optional[str], feedback: Feedback, window: int,
-                      threads: Optional[int], cutlines: Optional[str] = None,
-                      cutlines_layer: Optional[str] = None) -> MosaicResult:
+                      threads: Optional[int], cut: Optional[np.ndarray] = None
+                      ) -> MosaicResult:
+    """The mosaic from each image's cells; ``cut``: the cells cutlines give to an image."""
     names = [info.name for info in infos]
     seams = choose_seams(images, cells, mode)
-    if cutlines:
-        seams = _with_cutlines(seams, cutline_labels(cutlines, names, grid, cells,
-                                                     seams.labels.shape, cutlines_layer))
+    if cut is not None:
+        seams = _with_cutlines(seams, cut)
     feather_cells = feather_in_cells(feather, grid, cells.size)
     maps = distance_maps(seams, grid, margin_for(feather_cells))
     blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)

@@ -9,12 +9,13 @@ data there, keep the automatic seams.
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 from osgeo import gdal, ogr, osr
 
 from .errors import InputError
+from .exclusion import split_source
 from .mosaic_grid import MosaicGrid
 from .seamlines import SeamGrid
 
@@ -73,8 +74,13 @@ def write_seamlines(seams: SeamGrid, grid: MosaicGrid, names: List[str], path: s
     return path
 
 
-def _open_layer(path: str, layer_name: Optional[str]):
-    source = ogr.Open(path) if os.path.exists(path) else None
+def _open_layer(source_name: str):
+    """The dataset and layer of 'file.gpkg' or 'file.gpkg|layername=seamlines'."""
+    path, layer_name = split_source(source_name)
+    try:
+        source = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
+    except RuntimeError:
+        source = None
     if source is None or source.GetLayerCount() == 0:
         raise InputError(f"{path}: cutlines must be a polygon layer GDAL can read. Fix: give "
                          "the seamline layer a mosaic wrote (a GeoPackage), or one like it.")
@@ -107,10 +113,10 @@ def _image_of(feature, names: List[str], path: str) -> int:
         f"input's file name in a field '{NAME_FIELD}' (or its position in '{INDEX_FIELD}').")
 
 
-def cutline_labels(path: str, names: List[str], grid: MosaicGrid, cells, shape,
-                   layer_name: Optional[str] = None) -> np.ndarray:
-    """Per cell, the image the cutlines give it to; -1 where no polygon covers it."""
-    source, layer = _open_layer(path, layer_name)
+def cutline_labels(path: str, names: List[str], grid: MosaicGrid, cells) -> np.ndarray:
+    """Per cell, the image the cutlines give it to; -1 where no polygon covers it.
+    ``path`` may name a layer as QGIS does: 'file.gpkg|layername=seamlines'."""
+    source, layer = _open_layer(path)
     srs = _srs(grid.crs_wkt)
     layer_srs = layer.GetSpatialRef()
     transform = None
@@ -135,7 +141,7 @@ def cutline_labels(path: str, names: List[str], grid: MosaicGrid, cells, shape,
         out.SetField("label", _image_of(feature, names, path))
         out.SetGeometry(geom)
         burn.CreateFeature(out)
-    mem = _cell_raster(shape, grid, cells.size)
+    mem = _cell_raster(cells.shape, grid, cells.size)
     mem.GetRasterBand(1).Fill(-1)
     gdal.RasterizeLayer(mem, [1], burn, options=["ATTRIBUTE=label"])
     del source

@@ -26,6 +26,13 @@ class SpectralMatchProvider(QgsProcessingProvider):
     def icon(self) -> QIcon:
         return QIcon(ICON)
 
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802
+        """Mosaics are written as GeoTIFF, or as a VRT that cuts along the seams."""
+        return ["tif", "vrt"]
+
+    def defaultRasterFileExtension(self) -> str:  # noqa: N802
+        return "tif"
+
     def loadAlgorithms(self) -> None:  # noqa: N802
         for alg in (GlobalMatchAlgorithm(), LocalMatchAlgorithm(), MatchAlgorithm(),
                     ApplyModelAlgorithm(), MosaicAlgorithm()):

@@ -113,7 +113,7 @@ def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
                    threads: Optional[int] = None) -> MosaicResult:
     """The mosaic of images just written, whose cells the writer measured (``cells_seen``;
     None when the inputs needed warping, then the cells are read)."""
-    with prepared_inputs(paths) as (infos, grid, _):
+    with bounded_block_cache(), prepared_inputs(paths) as (infos, grid, _):
         cells = seam_cells(grid)
         if cells_seen is None or not all(grid.native):
             cells_seen = cell_statistics(list(grid.views), grid, cells,

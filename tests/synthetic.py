@@ -84,11 +84,15 @@ def make_set(
     transform=None,
     holes: Optional[Sequence[Optional[Tuple[int, int, int, int]]]] = None,
     bands: Optional[Sequence[int]] = None,
+    haze: Optional[Sequence[Tuple[float, float]]] = None,
 ) -> List[Tile]:
-    """Write distorted tiles of the scene; tile k is ``gains[k] * truth * field + offsets[k]``.
+    """Write distorted tiles of the scene; tile k is
+    ``gains[k] * (truth * field + haze) + offsets[k]``.
 
     ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
-    ``fields`` gives (tilt, angle) of a smooth multiplicative field per tile; ``holes`` a
+    ``fields`` gives (tilt, angle) of a smooth multiplicative field per tile (vignetting);
+    ``haze`` (amount, angle) of a smooth additive one, a plane from -amount to +amount times
+    the scene's band mean across the tile (path radiance that varies across it); ``holes`` a
     no-data rectangle (row, col, height, width) in tile coordinates per tile.
     """
     scene, gt, crs = load_scene(bands)
@@ -103,7 +107,12 @@ def make_set(
         field = 1.0
         if fields is not None and fields[k] is not None:
             field = smooth_field((h, w), *fields[k])[None]
-        data = g * truth * field + o
+        additive = 0.0
+        if haze is not None and haze[k] is not None:
+            amount, angle = haze[k]
+            plane = smooth_field((h, w), amount, angle)[None] - 1.0
+            additive = plane * scene.mean(axis=(1, 2))[:, None, None]
+        data = g * (truth * field + additive) + o
         valid = np.ones(data.shape, dtype=bool)
         if holes is not None and holes[k] is not None:
             hr, hc, hh, hw = holes[k]

@@ -63,15 +63,18 @@ def excess_gradient(path, maps=None):
     truth = scene_crop(path)
     valid = (out > 0).all(axis=0)
     values = []
+    inner = ndimage.binary_erosion(valid, iterations=2)
     for b in range(out.shape[0]):
-        if maps is None:
+        gt = np.hypot(*np.gradient(truth[b]))
+        if maps == "gradients":  # this mosaic's own texture scale
+            slope = np.mean(np.hypot(*np.gradient(out[b]))[inner]) / np.mean(gt[inner])
+            icpt = 0.0
+        elif maps is None:
             slope, icpt = np.polyfit(truth[b][valid], out[b][valid], 1)
         else:
             slope, icpt = maps[b]
         mapped = (out[b] - icpt) / slope
         gm = np.hypot(*np.gradient(mapped))
-        gt = np.hypot(*np.gradient(truth[b]))
-        inner = ndimage.binary_erosion(valid, iterations=2)
         values.append(np.mean(np.clip(gm - gt, 0, None)[inner]) / np.mean(gt[inner]))
     return np.array(values)
 

@@ -91,8 +91,9 @@ def make_set(
 
     ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
     ``fields`` gives (tilt, angle) of a smooth multiplicative field per tile (vignetting);
-    ``haze`` (amount, angle) of a smooth additive one, a plane from -amount to +amount times
-    the scene's band mean across the tile (path radiance that varies across it); ``holes`` a
+    ``haze`` (amount, angle) of a smooth additive one, a plane from -amount to +amount of the
+    scene's band standard deviation across the tile (path radiance that varies across it);
+    ``holes`` a
     no-data rectangle (row, col, height, width) in tile coordinates per tile.
     """
     scene, gt, crs = load_scene(bands)
@@ -111,7 +112,7 @@ def make_set(
         if haze is not None and haze[k] is not None:
             amount, angle = haze[k]
             plane = smooth_field((h, w), amount, angle)[None] - 1.0
-            additive = plane * scene.mean(axis=(1, 2))[:, None, None]
+            additive = plane * scene.std(axis=(1, 2))[:, None, None]
         data = g * (truth * field + additive) + o
         valid = np.ones(data.shape, dtype=bool)
         if holes is not None and holes[k] is not None:

@@ -189,6 +189,55 @@ def overlap_mad(tiles: List[Tile], paths: List[str], where=None) -> np.ndarray:
     return total / np.maximum(count, 1)
 
 
+def scene_crop(path: str, array: Optional[np.ndarray] = None) -> np.ndarray:
+    """The part of a scene-sized array (default: the truth) under a raster on its grid."""
+    scene, gt, _ = load_scene()
+    array = scene if array is None else array
+    ds = gdal.Open(path)
+    g = ds.GetGeoTransform()
+    r0, c0 = int(round((g[3] - gt[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
+    return array[..., r0:r0 + ds.RasterYSize, c0:c0 + ds.RasterXSize]
+
+
+def _gradients(path: str):
+    """|grad| per band of a raster on the scene's grid, of the truth under it, and its inner
+    valid pixels (two pixels in from no-data, where a gradient sees no edge)."""
+    out = gdal.Open(path).ReadAsArray().astype(float)
+    out = out[None] if out.ndim == 2 else out
+    inner = ndimage.binary_erosion((out > 0).all(axis=0), iterations=2)
+    grad = np.stack([np.hypot(*np.gradient(b)) for b in out])
+    grad_truth = np.stack([np.hypot(*np.gradient(b)) for b in scene_crop(path)])
+    return grad, grad_truth, inner
+
+
+def gradient_slopes(paths: Sequence[str]) -> np.ndarray:
+    """Per band, one slope for a whole set of rasters: their mean |grad| over the truth's."""
+    num, den = 0.0, 0.0
+    for path in paths:
+        grad, grad_truth, inner = _gradients(path)
+        num = num + grad[:, inner].sum(axis=1)
+        den = den + grad_truth[:, inner].sum(axis=1)
+    return num / den
+
+
+def excess_gradient(path: str, slopes: Optional[np.ndarray] = None) -> Tuple[np.ndarray, float]:
+    """What seams add to a mosaic's edges: mean over pixels of max(0, |grad A(mosaic)| -
+    |grad truth|) over the mean |grad truth|, per band and over all bands.
+
+    A is one affine map per band; only its slope matters to a gradient: ``slopes`` (e.g.
+    :func:`gradient_slopes` of the matched set), else the mosaic's own mean |grad| over the
+    truth's. (A least-squares fit of the values would be biased by the smooth fields the
+    matching leaves, and the score would measure that bias rather than the seams.)
+    """
+    grad, grad_truth, inner = _gradients(path)
+    if slopes is None:
+        slopes = grad[:, inner].mean(axis=1) / grad_truth[:, inner].mean(axis=1)
+    excess = np.clip(grad[:, inner] / np.asarray(slopes)[:, None] - grad_truth[:, inner], 0,
+                     None)
+    return excess.mean(axis=1) / grad_truth[:, inner].mean(axis=1), \
+        float(excess.sum() / grad_truth[:, inner].sum())
+
+
 def file_digest(path: str) -> str:
     import hashlib
 

@@ -4,25 +4,18 @@ import pytest
 from osgeo import gdal, ogr
 
 import synthetic as S
-from spectralmatch.core import run_match, run_mosaic
+from spectralmatch.core import run_global, run_match, run_mosaic
 from test_global_core import GAINS, OFFSETS
 
-def scene_crop(path, array=None):
-    """The part of a scene-sized array (default: the truth) under a raster on its grid."""
-    scene, gt, _ = S.load_scene()
-    array = scene if array is None else array
-    ds = gdal.Open(path)
-    g = ds.GetGeoTransform()
-    r0, c0 = int(round((g[3] - gt[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
-    return array[..., r0:r0 + ds.RasterYSize, c0:c0 + ds.RasterXSize]
+TILTS = [(0.15, angle) for angle in (0.3, 2.0, 4.0, 5.5)]
 
 
 def errors(path, cloud):
     """Per band, RMS error to the truth (one affine map fitted off the clouds) on cloud pixels
     and on the others, in units of the truth."""
     out = gdal.Open(path).ReadAsArray().astype(float)
-    truth = scene_crop(path)
-    cloud = scene_crop(path, cloud)
+    truth = S.scene_crop(path)
+    cloud = S.scene_crop(path, cloud)
     valid = (out > 0).all(axis=0)
     result = []
     for b in range(out.shape[0]):
@@ -62,6 +55,25 @@ def test_mosaic_takes_the_clear_image_under_a_cloud(cloudy_pair, feather):
     assert np.all(errors(str(folder / "plain.tif"), cloud)[:, 0] > 10 * e[:, 1])
     blind = run_mosaic(matched, str(folder / "blind.tif"), "centre", 300.0).output
     assert np.all(errors(blind, cloud)[:, 0] > 10 * e[:, 1])
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_seams_add_less_gradient_than_a_plain_vrt(tmp_path, local):
+    """Tiles with a +-15% tilt each, matched globally only (seams present) or globally and
+    locally: the excess gradient of the default mosaic, over all bands, is below that of a
+    plain VRT of the same matched tiles, with the map fitted to each mosaic and with one map
+    for the whole set (bench/mosaic_seams.py prints the table, per band too)."""
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, fields=TILTS)
+    paths = [t.path for t in tiles]
+    matched = (run_match(paths, str(tmp_path / "m")).outputs if local
+               else run_global(paths, str(tmp_path / "g")).outputs)
+    gdal.Translate(str(tmp_path / "plain.tif"), gdal.BuildVRT("", matched))
+    mosaic = run_mosaic(matched, str(tmp_path / "mosaic.tif")).output
+    slopes = S.gradient_slopes(matched)
+    for fit in (None, slopes):
+        _, plain = S.excess_gradient(str(tmp_path / "plain.tif"), fit)
+        _, ours = S.excess_gradient(mosaic, fit)
+        assert ours < plain, (fit, ours, plain)
 
 
 def test_seamlines_are_one_polygon_per_image_covering_the_mosaic(tmp_path):

@@ -41,6 +41,32 @@ SETS = {"tilt 15%": dict(fields=[(0.15, a) for a in ANGLES]),
 FEATHERS = (0.0, 300.0, 900.0)
 
 
+def split_excess(path, matched, slopes):
+    """Per band, of a hard-cut mosaic's excess (set map): what the images shown carry on
+    their own (each pixel's excess in the image it comes from, away from that image's
+    edges) and what the seams add to it."""
+    mosaic = gdal.Open(path).ReadAsArray().astype(float)
+    gt = gdal.Open(path).GetGeoTransform()
+    grad, grad_truth, inner = S._gradients(path)
+    own = np.full(mosaic.shape, np.nan)
+    for image in matched:
+        values = gdal.Open(image).ReadAsArray().astype(float)
+        g = gdal.Open(image).GetGeoTransform()
+        r, c = int(round((g[3] - gt[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
+        h, w = values.shape[1:]
+        egrad, egrad_truth, einner = S._gradients(image)
+        alone = np.clip(egrad / slopes[:, None, None] - egrad_truth, 0, None)
+        shown = (values == mosaic[:, r:r + h, c:c + w]) & einner[None]
+        view = own[:, r:r + h, c:c + w]
+        view[...] = np.where(shown & np.isnan(view), alone, view)
+    total = np.clip(grad / slopes[:, None, None] - grad_truth, 0, None)
+    known = inner[None] & np.isfinite(own)
+    norm = np.stack([grad_truth[b][inner].sum() for b in range(len(slopes))])
+    carried = np.array([own[b][known[b]].sum() for b in range(len(slopes))]) / norm
+    added = np.array([(total[b] - own[b])[known[b]].sum() for b in range(len(slopes))]) / norm
+    return carried, added
+
+
 def line(label, path, slopes):
     own, own_all = S.excess_gradient(path)
     common, common_all = S.excess_gradient(path, slopes)
@@ -62,7 +88,8 @@ def main():
             slopes = S.gradient_slopes(matched)
             print(f"{name}, {step} (per band B G R NIR, and all bands):")
             for order, files in (("plain VRT", matched), ("VRT, reverse order", matched[::-1])):
-                plain = os.path.join(folder, f"{order[:5]}{local}.tif".replace(" ", ""))
+                plain = os.path.join(folder, f"{order[:5]}{local}.tif".replace(" ", "")
+                                     .replace(",", ""))
                 gdal.Translate(plain, gdal.BuildVRT("", files))
                 line(order, plain, slopes)
             for mode in ("cost", "centre"):
@@ -70,6 +97,13 @@ def main():
                     out = run_mosaic(matched, os.path.join(
                         folder, f"{mode}{feather:g}{local}.tif"), mode, feather).output
                     line(f"{mode}, feather {feather:g} m", out, slopes)
+            print("  hard cuts, set map: excess the images shown carry | what the seams add")
+            for label, path in (("plain VRT", os.path.join(folder, f"plain{local}.tif")),
+                                ("cost", os.path.join(folder, f"cost0{local}.tif")),
+                                ("centre", os.path.join(folder, f"centre0{local}.tif"))):
+                carried, added = split_excess(path, matched, slopes)
+                print(f"  {label:<22} {np.array2string(carried, precision=3)} | "
+                      f"{np.array2string(added, precision=3)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Build models/global_then_local.model3, the example model shipped with the plugin.
+"""Build the example models shipped with the plugin, in models/.
 
-It chains spectralmatch:globalmatch's OUTPUT_LAYERS into spectralmatch:localmatch's INPUT.
+global_then_local.model3 chains spectralmatch:globalmatch's OUTPUT_LAYERS into
+spectralmatch:localmatch's INPUT; match_then_mosaic.model3 chains spectralmatch:match's
+OUTPUT_LAYERS into spectralmatch:mosaic, with the mosaic and its seamlines as outputs.
 Run with the plugin importable (e.g. after make setup):
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_model.py
 """
@@ -66,6 +68,51 @@ def build() -> QgsProcessingModelAlgorithm:
     return model
 
 
+def build_mosaic_model() -> QgsProcessingModelAlgorithm:
+    model = QgsProcessingModelAlgorithm("Match then mosaic", "Spectral match")
+    model.setHelpContent({
+        "ALG_DESC": "Global and local matching of the input rasters, then one seamless "
+                    "mosaic of the matched rasters, with its seamlines as polygons to inspect "
+                    "or edit (and give back to Seamless mosaic as cutlines).",
+        "INPUT": "Two or more overlapping rasters with the same bands.",
+        "FEATHER": "Width over which images are blended across a seam (map units).",
+    })
+    inputs = QgsProcessingParameterMultipleLayers("INPUT", "Input rasters",
+                                                  QgsProcessing.TypeRaster)
+    model.addModelParameter(inputs, _param("INPUT", 60))
+    feather = QgsProcessingParameterNumber("FEATHER", "Feather width (map units)",
+                                           QgsProcessingParameterNumber.Double, 0.0, False, 0.0)
+    model.addModelParameter(feather, _param("FEATHER", 140))
+
+    match = QgsProcessingModelChildAlgorithm("spectralmatch:match")
+    match.setChildId("match")
+    match.setDescription("Global and local match")
+    match.setPosition(QPointF(300, 100))
+    match.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("INPUT")])
+    model.addChildAlgorithm(match)
+
+    mosaic = QgsProcessingModelChildAlgorithm("spectralmatch:mosaic")
+    mosaic.setChildId("mosaic")
+    mosaic.setDescription("Seamless mosaic")
+    mosaic.setPosition(QPointF(300, 220))
+    mosaic.addParameterSources("INPUT", [
+        QgsProcessingModelChildParameterSource.fromChildOutput("match", "OUTPUT_LAYERS")])
+    mosaic.addParameterSources(
+        "FEATHER", [QgsProcessingModelChildParameterSource.fromModelParameter("FEATHER")])
+    outputs = {}
+    for name, description, y in (("OUTPUT", "Mosaic", 260), ("SEAMLINES_OUT", "Seamlines", 300)):
+        output = QgsProcessingModelOutput(name, description)
+        output.setChildOutputName(name)
+        output.setChildId("mosaic")
+        output.setPosition(QPointF(520, y))
+        outputs[name] = output
+    mosaic.setModelOutputs(outputs)
+    model.addChildAlgorithm(mosaic)
+    model.updateDestinationParameters()
+    return model
+
+
 def _param(name: str, y: float) -> QgsProcessingModelParameter:
     p = QgsProcessingModelParameter(name)
     p.setPosition(QPointF(80, y))
@@ -79,10 +126,11 @@ def main() -> None:
 
     provider = SpectralMatchProvider()
     QgsApplication.processingRegistry().addProvider(provider)
-    model = build()
-    target = os.path.join(ROOT, "models", "global_then_local.model3")
-    assert model.toFile(target), target
-    print(target, [p.name() for p in model.parameterDefinitions()])
+    for model, name in ((build(), "global_then_local"),
+                        (build_mosaic_model(), "match_then_mosaic")):
+        target = os.path.join(ROOT, "models", f"{name}.model3")
+        assert model.toFile(target), target
+        print(target, [p.name() for p in model.parameterDefinitions()])
 
 
 if __name__ == "__main__":

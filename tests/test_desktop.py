@@ -186,6 +186,43 @@ def test_qgis_process_runs_the_model_file(qgis_process, tmp_path):
     assert sorted(os.listdir(out)) == ["tile_0_global_local.tif", "tile_1_global_local.tif"]
 
 
+MOSAIC_MODEL = os.path.join(os.path.dirname(MODEL), "match_then_mosaic.model3")
+
+
+def test_mosaic_model_and_its_outputs_load_in_the_project(provider, qgis_process, tmp_path):
+    """The example model match -> mosaic, run from the toolbox (its mosaic and seamlines
+    load as layers) and by qgis_process.bin."""
+    import processing
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    model = QgsProcessingModelAlgorithm()
+    assert model.fromFile(MOSAIC_MODEL)
+    project = QgsProject.instance()
+    before = set(project.mapLayers())
+    try:
+        result = processing.runAndLoadResults(model, {
+            "INPUT": [t.path for t in tiles], "FEATHER": 60.0,
+            "mosaic:OUTPUT": str(tmp_path / "mosaic.tif"),
+            "mosaic:SEAMLINES_OUT": str(tmp_path / "seams.gpkg")})
+        QCoreApplication.processEvents()
+        added = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
+        sources = sorted(os.path.basename(layer.source().split("|")[0]) for layer in added)
+        # The matched rasters of the first step load too, as every matching run's do.
+        assert sources == ["mosaic.tif", "seams.gpkg"] + [
+            f"tile_{k}_matched.tif" for k in range(4)], sources
+        seams = next(layer for layer in added if layer.source().startswith(str(tmp_path /
+                                                                                "seams")))
+        assert seams.featureCount() == 4
+        assert result["mosaic:OUTPUT"] == str(tmp_path / "mosaic.tif")
+    finally:
+        project.removeAllMapLayers()
+    proc = qgis_process("run", MOSAIC_MODEL, "--", *[f"INPUT={t.path}" for t in tiles],
+                        f"mosaic:OUTPUT={tmp_path / 'cli.vrt'}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert QgsRasterLayer(str(tmp_path / "cli.vrt"), "cli").isValid()
+
+
 def test_toolbox_run_loads_outputs_with_the_inputs_rendering(provider, tmp_path):
     import processing
     from qgis.core import QgsContrastEnhancement, QgsMultiBandColorRenderer

@@ -40,15 +40,23 @@ def test_tuning_knobs_are_advanced(provider):
         "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
                                "OUTPUT_TYPE", "THREADS", "OUTPUT"],
         "match": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION", "MEAN_WEIGHT",
-                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT",
+                          "MOSAIC", "SEAMLINES", "FEATHER", "SEAMLINES_OUT"],
     }
     for name, params in expected.items():
         params = params + ["REPORT", "MODEL_OUT"]
         alg = QgsApplication.processingRegistry().algorithmById(f"spectralmatch:{name}")
         assert [p.name() for p in alg.parameterDefinitions()] == params
+        # On match, the mosaic's seam options are tuning knobs; on mosaic, its main choices.
+        knobs = advanced | ({"SEAMLINES", "FEATHER"} if name == "match" else set())
         for p in alg.parameterDefinitions():
             is_advanced = bool(p.flags() & QgsProcessingParameterDefinition.FlagAdvanced)
-            assert is_advanced == (p.name() in advanced), (name, p.name())
+            assert is_advanced == (p.name() in knobs), (name, p.name())
+    mosaic = QgsApplication.processingRegistry().algorithmById("spectralmatch:mosaic")
+    assert [p.name() for p in mosaic.parameterDefinitions()] == [
+        "INPUT", "SEAMLINES", "FEATHER", "SEAMLINES_OUT", "CUTLINES", "THREADS", "OUTPUT"]
+    assert [p.name() for p in mosaic.parameterDefinitions()
+            if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced] == ["THREADS"]
 
 
 def test_plugin_class_registers_and_removes_provider(qgis_processing):

@@ -94,6 +94,8 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
     # layer computes a histogram for its renderer and GDAL saves it as an .aux.xml beside the
     # input, and inputs are never to be touched.
 
+    MINIMUM_INPUTS = 2  # a mosaic can take one
+
     def checkParameterValues(self, parameters, context):  # noqa: N802
         for param in self.parameterDefinitions():
             name = param.name()
@@ -106,7 +108,7 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             elif not param.checkValueIsAcceptable(value, context):
                 return False, self.tr("Incorrect parameter value for {}").format(name)
         paths = self.raster_sources(parameters.get(self.INPUT), context)
-        if len(paths) < 2:
+        if len(paths) < self.MINIMUM_INPUTS:
             return False, self.tr(
                 "{} input raster(s) given: matching needs at least two overlapping rasters. "
                 "Fix: add the rasters to match."

@@ -4,6 +4,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
 
@@ -13,6 +14,8 @@ from .base import SpectralMatchAlgorithm
 
 class MosaicAlgorithm(SpectralMatchAlgorithm):
     CUTLINES = "CUTLINES"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    MINIMUM_INPUTS = 1
 
     def name(self) -> str:
         return "mosaic"
@@ -30,7 +33,8 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
             "hard cut). The seamlines can be written as polygons, one per image, edited and "
             "given back as Cutlines.\n\n"
             "Expects rasters with the same bands; the output grid is the inputs' union at the "
-            "coarsest pixel size, in the first input's CRS, with its type and no-data value. "
+            "coarsest pixel size (or Pixel size), in the first input's CRS, with its type and "
+            "no-data value; inputs already on that grid are not resampled. "
             "A VRT output (.vrt) refers to the inputs and a small index raster in a folder "
             "<name>_parts beside it, instead of copying the pixels.\n\n"
         ) + self.citation()
@@ -47,6 +51,14 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
                     "such as an edited Seamlines layer. Where no polygon lies, or the image "
                     "named has no data, the automatic seams stay."),
         )
+        self.add(
+            QgsProcessingParameterNumber(
+                self.PIXEL_SIZE, self.tr("Pixel size (map units, 0: the inputs')"),
+                QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0),
+            self.tr("The mosaic's pixel size in the first input's CRS; 0 takes the coarsest "
+                    "input's. Inputs on another grid are averaged where finer, taken by "
+                    "nearest neighbour where coarser."),
+        )
         self.add_threads_parameter()
         self.add(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Mosaic")),
@@ -62,7 +74,9 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
                 parameters, self.CUTLINES, context, ["gpkg", "shp"], "gpkg", feedback)
         seams = self.seam_options(parameters, context)
         threads = self.run_options(parameters, context)["threads"]
+        pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context) or None
         result = self.run_core(lambda: core.run_mosaic(
             inputs, output, seams["seamlines"], seams["feather"], seams["seamlines_out"],
-            self.core_feedback(feedback), threads=threads, cutlines=cutlines or None))
+            self.core_feedback(feedback), threads=threads, cutlines=cutlines or None,
+            pixel_size=pixel_size))
         return {self.OUTPUT: result.output, self.SEAMLINES_OUT: result.seamlines}

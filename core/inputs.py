@@ -11,10 +11,16 @@ from .rasters import RasterInfo, describe
 
 
 def load_inputs(
-    paths: List[str], reference: Optional[str] = None
+    paths: List[str], reference: Optional[str] = None, pixel_size: Optional[float] = None,
+    minimum: int = 2,
 ) -> Tuple[List[RasterInfo], MosaicGrid, Optional[int]]:
-    """Describe the inputs, place them on one grid and find the reference among them."""
-    if len(paths) < 2:
+    """Describe the inputs, place them on one grid and find the reference among them.
+
+    ``pixel_size`` (map units of the first input's CRS) replaces the coarsest input's;
+    ``minimum`` is how many inputs the run needs (a mosaic can take one)."""
+    if not paths:
+        raise InputError("No input raster given. Fix: add the rasters to mosaic.")
+    if len(paths) < minimum:
         raise InputError(
             f"{len(paths)} input raster(s) given: matching needs at least two overlapping "
             "rasters. Fix: add the rasters to match."
@@ -47,13 +53,14 @@ def load_inputs(
                 "Fix: choose one of the input rasters as reference, or none."
             )
         ref_index = matches[0]
-    return infos, build_mosaic_grid(infos), ref_index
+    return infos, build_mosaic_grid(infos, pixel_size), ref_index
 
 
 @contextmanager
-def prepared_inputs(paths: List[str], reference: Optional[str] = None):
+def prepared_inputs(paths: List[str], reference: Optional[str] = None,
+                    pixel_size: Optional[float] = None, minimum: int = 2):
     """:func:`load_inputs` for the length of a run; warped views are released after it."""
-    infos, grid, ref = load_inputs(paths, reference)
+    infos, grid, ref = load_inputs(paths, reference, pixel_size, minimum)
     try:
         yield infos, grid, ref
     finally:

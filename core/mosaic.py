@@ -92,11 +92,20 @@ def run_mosaic(
     window: int = 512,
     threads: Optional[int] = None,
     cutlines: Optional[str] = None,
+    pixel_size: Optional[float] = None,
 ) -> MosaicResult:
-    """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF or VRT at ``output``."""
+    """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF or VRT at ``output``.
+
+    The grid: the union of the inputs in the first one's CRS, at the coarsest input's pixel
+    size or ``pixel_size`` (map units); inputs already on it are read as they are, others
+    through a warped view (averaged where finer, nearest neighbour where coarser)."""
     feedback = feedback or Feedback()
     check_mosaic_output(output, feather, inputs)
-    with bounded_block_cache(), prepared_inputs(inputs) as (infos, grid, _):
+    if pixel_size is not None and not pixel_size > 0:
+        raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
+                         "positive size in map units, or none for the inputs' own.")
+    with bounded_block_cache(), prepared_inputs(inputs, None, pixel_size, 1) as (
+            infos, grid, _):
         cells = seam_cells(grid)
         cut = None
         if cutlines:  # read first: a wrong layer fails before the long part

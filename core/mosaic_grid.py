@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import uuid
 
@@ -103,8 +103,9 @@ def _pixel_size_in(info: RasterInfo, crs_wkt: str) -> float:
     return float(np.sqrt((xmax - xmin) * (ymax - ymin) / (info.width * info.height)))
 
 
-def build_mosaic_grid(infos: List[RasterInfo]) -> MosaicGrid:
-    """Place every input on one grid.
+def build_mosaic_grid(infos: List[RasterInfo], pixel_size: Optional[float] = None
+                      ) -> MosaicGrid:
+    """Place every input on one grid (of ``pixel_size`` map units where given).
 
     Inputs that share CRS, pixel size and pixel lattice are read as they are. Otherwise the
     grid takes the first input's CRS and lattice origin and the coarsest input's pixel size
@@ -142,7 +143,7 @@ def build_mosaic_grid(infos: List[RasterInfo]) -> MosaicGrid:
                 "assigned to the file."
             )
         boxes.append(box)
-    size = max(_pixel_size_in(info, crs) for info in infos)
+    size = pixel_size or max(_pixel_size_in(info, crs) for info in infos)
     if not np.isfinite(size) or size <= 0:
         raise InputError(
             f"The inputs' pixel sizes cannot be compared in the CRS of {first.path}. "

@@ -170,3 +170,21 @@ def test_mosaic_in_processing_model_terms(provider, qgis_process, matched, tmp_p
                        f"OUTPUT={tmp_path / 'feathered.vrt'}")
     assert bad.returncode != 0
     assert "feathered.vrt" in bad.stdout + bad.stderr
+
+
+def test_a_chosen_pixel_size_and_a_single_input(matched, tmp_path):
+    """PIXEL_SIZE gives the mosaic's grid (coarser: averaged; finer: nearest neighbour, no
+    new values); one input makes a mosaic of itself."""
+    _, _, paths = matched
+    coarse = run_mosaic(paths, str(tmp_path / "coarse.tif"), pixel_size=60.0).output
+    ds = gdal.Open(coarse)
+    assert ds.GetGeoTransform()[1] == 60.0 and ds.GetGeoTransform()[5] == -60.0
+    full = gdal.Open(run_mosaic(paths, str(tmp_path / "full.tif")).output)
+    assert abs(ds.RasterXSize - full.RasterXSize / 2) <= 1
+    fine = run_mosaic(paths[:1], str(tmp_path / "fine.tif"), pixel_size=15.0).output
+    values, valid = S.read(paths[0])
+    upsampled = gdal.Open(fine).ReadAsArray()
+    assert upsampled.shape[1:] == (2 * values.shape[1], 2 * values.shape[2])
+    assert np.array_equal(upsampled[:, ::2, ::2], values.astype(upsampled.dtype))
+    with pytest.raises(InputError, match="Pixel size -1.*Fix"):
+        run_mosaic(paths, str(tmp_path / "bad.tif"), pixel_size=-1.0)

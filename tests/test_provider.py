@@ -54,7 +54,8 @@ def test_tuning_knobs_are_advanced(provider):
             assert is_advanced == (p.name() in knobs), (name, p.name())
     mosaic = QgsApplication.processingRegistry().algorithmById("spectralmatch:mosaic")
     assert [p.name() for p in mosaic.parameterDefinitions()] == [
-        "INPUT", "SEAMLINES", "FEATHER", "SEAMLINES_OUT", "CUTLINES", "THREADS", "OUTPUT"]
+        "INPUT", "SEAMLINES", "FEATHER", "SEAMLINES_OUT", "CUTLINES", "PIXEL_SIZE", "THREADS",
+        "OUTPUT"]
     assert [p.name() for p in mosaic.parameterDefinitions()
             if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced] == ["THREADS"]
 

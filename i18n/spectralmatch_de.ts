@@ -4,13 +4,13 @@
 <context>
     <name>ApplyModelAlgorithm</name>
     <message>
-        <location filename="../algorithms/apply_model.py" line="17" />
+        <location filename="../algorithms/apply_model.py" line="17"/>
         <source>Apply saved model</source>
         <translation>Gespeichertes Modell anwenden</translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="20" />
-        <source>Applies a correction saved by Global match, Local match or Global and local match (their Saved model output) without fitting anything again: to the same files, which reproduces that run's outputs exactly, or to files of the same names in another folder (a reprocessed product, say).
+        <location filename="../algorithms/apply_model.py" line="20"/>
+        <source>Applies a correction saved by Global match, Local match or Global and local match (their Saved model output) without fitting anything again: to the same files, which reproduces that run&apos;s outputs exactly, or to files of the same names in another folder (a reprocessed product, say).
 
 Each input must carry the name of an image of the model and its bands; for a model with local correction, also its grid. Writes the file names of the run that saved the model.
 
@@ -22,17 +22,17 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="32" />
+        <location filename="../algorithms/apply_model.py" line="32"/>
         <source>Saved model</source>
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="32" />
+        <location filename="../algorithms/apply_model.py" line="32"/>
         <source>A model file written by the Saved model output of a matching run.</source>
         <translation>Eine Modelldatei, geschrieben von der Ausgabe Gespeichertes Modell eines Abgleichs.</translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="45" />
+        <location filename="../algorithms/apply_model.py" line="45"/>
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
@@ -40,19 +40,19 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
 <context>
     <name>GlobalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/global_match.py" line="15" />
+        <location filename="../algorithms/global_match.py" line="15"/>
         <source>Global match</source>
         <translation>Globaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/global_match.py" line="18" />
+        <location filename="../algorithms/global_match.py" line="18"/>
         <source>Makes overlapping rasters radiometrically consistent with one gain and one offset per raster and band, found in a single least-squares solution that equalises the mean and standard deviation of every overlap.
 
 Expects two or more rasters that overlap, with the same bands, in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
 
 Without a reference, the set keeps its own central tendency (mean gain 1, mean offset 0); with one, the reference keeps its values. Rasters that overlap no other are written unchanged, with a warning.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input's grid with its type and no-data value. The gains and offsets are listed in the log.
+Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input&apos;s grid with its type and no-data value. The gains and offsets are listed in the log.
 
 </source>
         <translation>Gleicht überlappende Raster radiometrisch an: mit einem Faktor und einem Versatz je Raster und Band, gefunden in einer einzigen Ausgleichslösung (kleinste Quadrate), die Mittelwert und Standardabweichung jeder Überlappung angleicht.
@@ -69,19 +69,19 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster 
 <context>
     <name>LocalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/local_match.py" line="15" />
+        <location filename="../algorithms/local_match.py" line="15"/>
         <source>Local match</source>
         <translation>Lokaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/local_match.py" line="18" />
+        <location filename="../algorithms/local_match.py" line="18"/>
         <source>Removes smooth radiometric differences between overlapping rasters (haze, vignetting, a sun-angle gradient) that one gain and offset per raster cannot.
 
-A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster's local mean moves so that all agree, keeping the block's central tendency (or a reference raster's values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour's values, so image edges and no-data borders get no rim.
+A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
 
 Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands, in any CRS and pixel size.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input's grid, type and no-data value.
+Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;s grid, type and no-data value.
 
 </source>
         <translation>Entfernt glatte radiometrische Unterschiede zwischen überlappenden Rastern (Dunst, Vignettierung, ein Gradient des Sonnenstands), die ein Faktor und ein Versatz je Raster nicht erfassen.
@@ -98,106 +98,116 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Date
 <context>
     <name>MatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/match.py" line="18" />
+        <location filename="../algorithms/match.py" line="19"/>
         <source>Global and local match</source>
         <translation>Globaler und lokaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="21" />
+        <location filename="../algorithms/match.py" line="42"/>
+        <source>Keep global outputs</source>
+        <translation>Globale Ergebnisse behalten</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/match.py" line="42"/>
+        <source>Also write the globally matched rasters, &lt;input name&gt;_global.tif.</source>
+        <translation>Auch die global abgeglichenen Raster schreiben, &lt;Eingabename&gt;_global.tif.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/match.py" line="22"/>
         <source>The usual job in one run: global matching (one gain and offset per raster and band from the means and standard deviations of all overlaps, in one least-squares solution) followed by local block matching (smooth differences such as haze and vignetting), so that a mosaic of the outputs shows no seams.
 
 Expects two or more overlapping rasters with the same bands, in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.
 
 Each input is read once for all statistics and once to write its output: the globally corrected rasters are not written unless Keep global outputs is set.
 
-Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input's grid, type and no-data value. The gains and offsets are listed in the log.
+Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input&apos;s grid, type and no-data value. The gains and offsets are listed in the log. Mosaic also writes one seamless mosaic of the matched rasters (as Seamless mosaic does), in the same run.
 
 </source>
-        <translation>Die übliche Aufgabe in einem Lauf: globaler Abgleich (ein Faktor und ein Versatz je Raster und Band aus Mittelwerten und Standardabweichungen aller Überlappungen, in einer Ausgleichslösung), gefolgt vom lokalen Blockabgleich (glatte Unterschiede wie Dunst und Vignettierung), sodass ein Mosaik der Ergebnisse keine Nähte zeigt.
+        <translation>Die übliche Aufgabe in einem Lauf: globale Angleichung (ein Gain und ein Offset je Raster und Band aus den Mittelwerten und Standardabweichungen aller Überlappungen, in einer Lösung der kleinsten Quadrate), gefolgt von lokaler Blockangleichung (glatte Unterschiede wie Dunst und Vignettierung), sodass ein Mosaik der Ergebnisse keine Nähte zeigt.
 
-Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit ist möglich.
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit funktioniert.
 
-Jede Eingabe wird einmal für alle Statistiken und einmal zum Schreiben gelesen: die global korrigierten Raster werden nur geschrieben, wenn Globale Ergebnisse behalten gesetzt ist.
+Jede Eingabe wird einmal für alle Statistiken und einmal zum Schreiben ihres Ergebnisses gelesen: die global korrigierten Raster werden nur geschrieben, wenn Globale Ergebnisse behalten gesetzt ist.
 
-Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Datentyp und NoData-Wert der Eingabe. Faktoren und Versätze stehen im Protokoll.
+Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Datentyp und NoData-Wert der Eingabe. Die Gains und Offsets stehen im Protokoll. Mosaik schreibt im selben Lauf zusätzlich ein nahtloses Mosaik der angeglichenen Raster (wie Nahtloses Mosaik).
 
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="39" />
-        <source>Keep global outputs</source>
-        <translation>Globale Ergebnisse behalten</translation>
+        <location filename="../algorithms/match.py" line="52"/>
+        <source>Mosaic</source>
+        <translation>Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="39" />
-        <source>Also write the globally matched rasters, &lt;input name&gt;_global.tif.</source>
-        <translation>Auch die global abgeglichenen Raster schreiben, &lt;Eingabename&gt;_global.tif.</translation>
+        <location filename="../algorithms/match.py" line="52"/>
+        <source>One seamless mosaic of the matched rasters (GeoTIFF, or VRT): seams around clouds and through agreement, as Seamless mosaic makes it.</source>
+        <translation>Ein nahtloses Mosaik der angeglichenen Raster (GeoTIFF oder VRT): Schnittlinien um Wolken herum und durch Übereinstimmung, wie es Nahtloses Mosaik erstellt.</translation>
     </message>
 </context>
 <context>
     <name>MatchDialog</name>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="52" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="52"/>
         <source>Spectral match: match rasters</source>
         <translation>Spectral match: Raster abgleichen</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="70" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="70"/>
         <source>Global and local (seamless mosaic)</source>
         <translation>Global und lokal (nahtloses Mosaik)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="71" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="71"/>
         <source>Global only (one gain and offset per raster)</source>
         <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
         <source>Gamma</source>
         <translation>Gamma</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="86" />
-        <source>None: the set's central tendency</source>
+        <location filename="../spectralmatch_plugin/dialog.py" line="86"/>
+        <source>None: the set&apos;s central tendency</source>
         <translation>Keine: zentrale Tendenz des Satzes</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="96" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="96"/>
         <source>Method</source>
         <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="97" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="97"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="98" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="98"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="99" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="99"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="100" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="100"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="109" />
+        <location filename="../spectralmatch_plugin/dialog.py" line="109"/>
         <source>Rasters to match (two or more that overlap):</source>
         <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
     </message>
@@ -205,32 +215,32 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchTask</name>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="25" />
+        <location filename="../spectralmatch_plugin/task.py" line="25"/>
         <source>Spectral match of {} rasters</source>
         <translation>Spectral match von {} Rastern</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="29" />
+        <location filename="../spectralmatch_plugin/task.py" line="29"/>
         <source>Spectral match {}</source>
         <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="84" />
+        <location filename="../spectralmatch_plugin/task.py" line="84"/>
         <source>Warning: </source>
         <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="61" />
+        <location filename="../spectralmatch_plugin/task.py" line="61"/>
         <source>Unexpected error: {}</source>
         <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="69" />
+        <location filename="../spectralmatch_plugin/task.py" line="69"/>
         <source>Spectral match was cancelled; no output was kept.</source>
         <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="86" />
+        <location filename="../spectralmatch_plugin/task.py" line="86"/>
         <source>{} matched rasters written to {}</source>
         <translation>{} abgeglichene Raster geschrieben nach {}</translation>
     </message>
@@ -238,306 +248,326 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchingParameters</name>
     <message>
-        <location filename="../algorithms/parameters.py" line="53" />
+        <location filename="../algorithms/parameters.py" line="58"/>
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="57" />
+        <location filename="../algorithms/parameters.py" line="62"/>
         <source>Two or more overlapping rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="66" />
+        <location filename="../algorithms/parameters.py" line="71"/>
         <source>Reference raster (optional)</source>
         <translation>Referenzraster (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="66" />
-        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set's common central tendency.</source>
+        <location filename="../algorithms/parameters.py" line="71"/>
+        <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="77" />
+        <location filename="../algorithms/parameters.py" line="82"/>
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="77" />
+        <location filename="../algorithms/parameters.py" line="82"/>
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="77" />
+        <location filename="../algorithms/parameters.py" line="82"/>
         <source>Float32</source>
         <translation>Float32</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="77" />
-        <source>Same as input rounds and clips corrected values to the input's type; Float32 keeps them unrounded.</source>
+        <location filename="../algorithms/parameters.py" line="82"/>
+        <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded.</source>
         <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="92" />
+        <location filename="../algorithms/parameters.py" line="97"/>
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="92" />
+        <location filename="../algorithms/parameters.py" line="97"/>
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="92" />
+        <location filename="../algorithms/parameters.py" line="97"/>
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="92" />
+        <location filename="../algorithms/parameters.py" line="97"/>
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="110" />
+        <location filename="../algorithms/parameters.py" line="115"/>
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="119" />
+        <location filename="../algorithms/parameters.py" line="124"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="119" />
+        <location filename="../algorithms/parameters.py" line="124"/>
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="130" />
+        <location filename="../algorithms/parameters.py" line="135"/>
         <source>Block size (map units, optional)</source>
         <translation>Blockgröße (Karteneinheiten, optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="130" />
+        <location filename="../algorithms/parameters.py" line="135"/>
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="139" />
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="139" />
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="139" />
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="139" />
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="139" />
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="152" />
+        <location filename="../algorithms/parameters.py" line="157"/>
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="152" />
+        <location filename="../algorithms/parameters.py" line="157"/>
         <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
         <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="177" />
+        <location filename="../algorithms/parameters.py" line="182"/>
         <source>Exclusion mask (optional)</source>
         <translation>Ausschlussmaske (optional)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="177" />
+        <location filename="../algorithms/parameters.py" line="182"/>
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="187" />
+        <location filename="../algorithms/parameters.py" line="192"/>
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="187" />
+        <location filename="../algorithms/parameters.py" line="192"/>
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="238" />
+        <location filename="../algorithms/parameters.py" line="243"/>
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="238" />
+        <location filename="../algorithms/parameters.py" line="243"/>
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="255" />
+        <location filename="../algorithms/parameters.py" line="260"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="255" />
+        <location filename="../algorithms/parameters.py" line="260"/>
         <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="259" />
+        <location filename="../algorithms/parameters.py" line="264"/>
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="210" />
+        <location filename="../algorithms/parameters.py" line="215"/>
         <source>Quality report</source>
         <translation>Qualitätsbericht</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="210" />
+        <location filename="../algorithms/parameters.py" line="215"/>
         <source>HTML files (*.html)</source>
         <translation>HTML-Dateien (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="210" />
+        <location filename="../algorithms/parameters.py" line="215"/>
         <source>An HTML report of gains, offsets and the agreement of every overlap before and after, with plots (opens offline); the numbers also as JSON beside it.</source>
         <translation>Ein HTML-Bericht der Faktoren, Versätze und der Übereinstimmung jeder Überlappung vorher und nachher, mit Diagrammen (öffnet sich offline); die Zahlen auch als JSON daneben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="220" />
+        <location filename="../algorithms/parameters.py" line="225"/>
         <source>Saved model</source>
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="220" />
+        <location filename="../algorithms/parameters.py" line="225"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="220" />
+        <location filename="../algorithms/parameters.py" line="225"/>
         <source>The fitted correction as JSON, to apply again with Apply saved model (to the same files, or files of the same names in another folder).</source>
         <translation>Die angepasste Korrektur als JSON, um sie mit Gespeichertes Modell anwenden erneut anzuwenden (auf dieselben Dateien oder gleichnamige Dateien in einem anderen Ordner).</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="291"/>
+        <source>Seamlines</source>
+        <translation>Schnittlinien</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="273"/>
+        <source>Avoid disagreement (clouds, change)</source>
+        <translation>Abweichungen meiden (Wolken, Veränderung)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="273"/>
+        <source>Centre lines of the overlaps</source>
+        <translation>Mittellinien der Überlappungen</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="273"/>
+        <source>How the parts of the mosaic are chosen: seams that go around what only one image shows (a cloud, a shadow, a change) and cross where the images agree best; or centre lines midway through the overlaps.</source>
+        <translation>Wie die Teile des Mosaiks gewählt werden: Schnittlinien, die um das herumführen, was nur ein Bild zeigt (eine Wolke, einen Schatten, eine Veränderung), und dort verlaufen, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="283"/>
+        <source>Feather width (map units)</source>
+        <translation>Überblendbreite (Karteneinheiten)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="283"/>
+        <source>Width over which images are blended across a seam; 0 cuts hard. A VRT mosaic only cuts.</source>
+        <translation>Breite, über die Bilder an einer Schnittlinie überblendet werden; 0 schneidet hart. Ein VRT-Mosaik schneidet nur.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="291"/>
+        <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines.</source>
+        <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone.</translation>
     </message>
 </context>
 <context>
     <name>MosaicAlgorithm</name>
     <message>
-        <location filename="../algorithms/mosaic.py" line="26" />
+        <location filename="../algorithms/mosaic.py" line="24"/>
         <source>Seamless mosaic</source>
         <translation>Nahtloses Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="29" />
-        <source>Mosaics matched rasters into one GeoTIFF. Each part of the mosaic comes from one image, chosen on a coarse grid: by default the seams avoid places where the images disagree (clouds, shadows, change) and the image that carries the cloud gives way; or centre lines midway through the overlaps. Across seams the images are blended over Feather map units (0: a hard cut). The seamlines can be written as polygons, one per image.
-
-Expects rasters with the same bands; the output grid is the inputs' union at the coarsest pixel size, in the first input's CRS, with its type and no-data value.
-
-</source>
-        <translation>Fügt abgeglichene Raster zu einem GeoTIFF zusammen. Jeder Teil des Mosaiks stammt aus einem Bild, gewählt auf einem groben Raster: standardmäßig meiden die Schnittlinien Stellen, an denen die Bilder voneinander abweichen (Wolken, Schatten, Veränderung), und das Bild, das die Wolke trägt, weicht; oder Mittellinien in der Mitte der Überlappungen. An Schnittlinien werden die Bilder über die Überblendbreite (Karteneinheiten) überblendet (0: harter Schnitt). Die Schnittlinien können als Polygone geschrieben werden, eines je Bild.
-
-Erwartet Raster mit denselben Bändern; das Ausgaberaster ist die Vereinigung der Eingaben bei der gröbsten Pixelgröße, im KBS der ersten Eingabe, mit deren Datentyp und NoData-Wert.
-
-</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="60" />
-        <source>Seamlines</source>
-        <translation>Schnittlinien</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="42" />
-        <source>Avoid disagreement (clouds, change)</source>
-        <translation>Abweichungen meiden (Wolken, Veränderung)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="42" />
-        <source>Centre lines of the overlaps</source>
-        <translation>Mittellinien der Überlappungen</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="42" />
-        <source>How the parts of the mosaic are chosen.</source>
-        <translation>Wie die Teile des Mosaiks gewählt werden.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="49" />
-        <source>Feather width (map units)</source>
-        <translation>Überblendbreite (Karteneinheiten)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="49" />
-        <source>Width over which images are blended across a seam; 0 cuts hard.</source>
-        <translation>Breite, über die Bilder an einer Schnittlinie überblendet werden; 0 schneidet hart.</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/mosaic.py" line="56" />
+        <location filename="../algorithms/mosaic.py" line="63"/>
         <source>Mosaic</source>
         <translation>Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="56" />
-        <source>The mosaic, a GeoTIFF.</source>
-        <translation>Das Mosaik, ein GeoTIFF.</translation>
+        <location filename="../algorithms/mosaic.py" line="27"/>
+        <source>Mosaics matched rasters into one GeoTIFF, or a VRT. Each part of the mosaic comes from one image, chosen on a coarse grid: by default the seams go around places only one image shows (clouds, shadows, change), the image that carries the cloud giving way, and cross where the images agree best; or centre lines midway through the overlaps. Across seams the images are blended over Feather map units (0: a hard cut). The seamlines can be written as polygons, one per image, edited and given back as Cutlines.
+
+Expects rasters with the same bands; the output grid is the inputs&apos; union at the coarsest pixel size (or Pixel size), in the first input&apos;s CRS, with its type and no-data value; inputs already on that grid are not resampled. A VRT output (.vrt) refers to the inputs and a small index raster in a folder &lt;name&gt;_parts beside it, instead of copying the pixels.
+
+</source>
+        <translation>Fügt angeglichene Raster zu einem GeoTIFF oder einem VRT zusammen. Jeder Teil des Mosaiks stammt aus einem Bild, gewählt auf einem groben Raster: standardmäßig führen die Schnittlinien um Stellen herum, die nur ein Bild zeigt (Wolken, Schatten, Veränderung), wobei das Bild mit der Wolke zurücktritt, und verlaufen dort, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen. An den Schnittlinien werden die Bilder über die Überblendbreite (Karteneinheiten) überblendet (0: harter Schnitt). Die Schnittlinien können als Polygone geschrieben werden, eines je Bild, bearbeitet und als Schnittpolygone zurückgegeben werden.
+
+Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung der Eingaben in der gröbsten Pixelgröße (oder Pixelgröße), im KBS der ersten Eingabe, mit deren Datentyp und NoData-Wert; Eingaben, die schon auf diesem Raster liegen, werden nicht neu abgetastet. Ein VRT-Ergebnis (.vrt) verweist auf die Eingaben und ein kleines Indexraster in einem Ordner &lt;Name&gt;_parts daneben, statt die Pixel zu kopieren.
+
+</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="60" />
-        <source>One polygon per image: the part of the mosaic it shows.</source>
-        <translation>Ein Polygon je Bild: der Teil des Mosaiks, den es zeigt.</translation>
+        <location filename="../algorithms/mosaic.py" line="45"/>
+        <source>Cutlines</source>
+        <translation>Schnittpolygone</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/mosaic.py" line="45"/>
+        <source>Polygons that give parts of the mosaic to an image, named in a field image (its file name) or image_index (its position among the inputs), such as an edited Seamlines layer. Where no polygon lies, or the image named has no data, the automatic seams stay.</source>
+        <translation>Polygone, die Teile des Mosaiks einem Bild zuweisen, benannt im Feld image (sein Dateiname) oder image_index (seine Position unter den Eingaben), etwa ein bearbeiteter Schnittlinien-Layer. Wo kein Polygon liegt oder das genannte Bild keine Daten hat, bleiben die automatischen Schnittlinien.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/mosaic.py" line="54"/>
+        <source>Pixel size (map units, 0: the inputs&apos;)</source>
+        <translation>Pixelgröße (Karteneinheiten, 0: die der Eingaben)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/mosaic.py" line="54"/>
+        <source>The mosaic&apos;s pixel size in the first input&apos;s CRS; 0 takes the coarsest input&apos;s. Inputs on another grid are averaged where finer, taken by nearest neighbour where coarser.</source>
+        <translation>Die Pixelgröße des Mosaiks im KBS der ersten Eingabe; 0 nimmt die der gröbsten Eingabe. Eingaben auf einem anderen Raster werden gemittelt, wo sie feiner sind, und per nächstem Nachbarn übernommen, wo sie gröber sind.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/mosaic.py" line="63"/>
+        <source>The mosaic: a GeoTIFF (.tif), or a VRT (.vrt) that cuts without blending.</source>
+        <translation>Das Mosaik: ein GeoTIFF (.tif) oder ein VRT (.vrt), das ohne Überblenden schneidet.</translation>
     </message>
 </context>
 <context>
     <name>SpectralMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/base.py" line="67" />
+        <location filename="../algorithms/base.py" line="67"/>
         <source>Radiometric matching</source>
         <translation>Radiometrischer Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="86" />
+        <location filename="../algorithms/base.py" line="86"/>
         <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
         <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="135" />
+        <location filename="../algorithms/base.py" line="137"/>
         <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
         <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="107" />
+        <location filename="../algorithms/base.py" line="109"/>
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="110" />
+        <location filename="../algorithms/base.py" line="112"/>
         <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
         <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="121" />
+        <location filename="../algorithms/base.py" line="123"/>
         <source>No input rasters given.</source>
         <translation>Keine Eingaberaster angegeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="155" />
+        <location filename="../algorithms/base.py" line="157"/>
         <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="227" />
+        <location filename="../algorithms/base.py" line="234"/>
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
     </message>
@@ -545,17 +575,17 @@ Erwartet Raster mit denselben Bändern; das Ausgaberaster ist die Vereinigung de
 <context>
     <name>SpectralMatchPlugin</name>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="51" />
+        <location filename="../spectralmatch_plugin/plugin.py" line="51"/>
         <source>Match selected rasters…</source>
         <translation>Ausgewählte Raster abgleichen…</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="54" />
+        <location filename="../spectralmatch_plugin/plugin.py" line="54"/>
         <source>Make the selected rasters radiometrically consistent</source>
         <translation>Die ausgewählten Raster radiometrisch angleichen</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="27" />
+        <location filename="../spectralmatch_plugin/plugin.py" line="27"/>
         <source>Spectral match</source>
         <translation>Spectral match</translation>
     </message>
@@ -563,7 +593,7 @@ Erwartet Raster mit denselben Bändern; das Ausgaberaster ist die Vereinigung de
 <context>
     <name>SpectralMatchProvider</name>
     <message>
-        <location filename="../spectralmatch_plugin/provider.py" line="21" />
+        <location filename="../spectralmatch_plugin/provider.py" line="21"/>
         <source>Spectral match</source>
         <translation>Spectral match</translation>
     </message>

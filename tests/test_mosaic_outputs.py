@@ -111,6 +111,17 @@ def test_cutlines_that_name_no_input_are_refused(matched, tmp_path):
         run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=path)
     with pytest.raises(InputError, match=r"nothing\.gpkg.*Fix"):
         run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=str(tmp_path / "nothing.gpkg"))
+    points = str(tmp_path / "points.gpkg")
+    out = ogr.GetDriverByName("GPKG").CreateDataSource(points)
+    layer = out.CreateLayer("points", gdal.Open(paths[0]).GetSpatialRef(), ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("image", ogr.OFTString))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetField("image", os.path.basename(paths[0]))
+    feature.SetGeometry(ogr.CreateGeometryFromWkt("POINT(0 0)"))
+    layer.CreateFeature(feature)
+    out = None
+    with pytest.raises(InputError, match=r"points\.gpkg: feature 1 is not a polygon.*Fix"):
+        run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=points)
     assert not (tmp_path / "m.tif").exists()
 
 

@@ -10,4 +10,10 @@ class InputError(SpectralMatchError):
 
 
 class Cancelled(SpectralMatchError):
-    """The caller asked to stop; outputs of the run have been removed."""
+    """The caller asked to stop; outputs of the run have been removed (``kept`` lists the
+    complete outputs of an earlier step that stay, e.g. matched rasters whose mosaic was
+    cancelled)."""
+
+    def __init__(self, message: str = "", kept=()):
+        super().__init__(message)
+        self.kept = list(kept)

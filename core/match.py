@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from .block_grid import DEFAULT_BLOCKS_PER_IMAGE, make_block_grid
+from .errors import Cancelled
 from .feedback import Feedback
 from .global_match import GlobalModel, fit_global
 from .inputs import prepared_inputs
@@ -89,8 +90,13 @@ def run_match(
                      global_model, local_model, report, model_out, feedback)
     mosaicked = None
     if mosaic is not None:
-        mosaicked = mosaic_written(
-            written[0], [o.result() for o in observers] if observers else None, mosaic,
-            feedback.stage(end, 1.0), window or 512, threads)
+        try:
+            mosaicked = mosaic_written(
+                written[0], [o.result() for o in observers] if observers else None, mosaic,
+                feedback.stage(end, 1.0), window or 512, threads)
+        except Cancelled:
+            raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters are "
+                            f"complete and kept in {output_folder}, no mosaic was written",
+                            kept=written[0]) from None
     return MatchResult(written[0], written[1] if keep_global else [], global_model,
                        local_model, scan, mosaicked)

@@ -147,102 +147,122 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchDialog</name>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="52"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="54"/>
         <source>Spectral match: match rasters</source>
         <translation>Spectral match: Raster abgleichen</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="70"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="72"/>
         <source>Global and local (seamless mosaic)</source>
         <translation>Global und lokal (nahtloses Mosaik)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="71"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="73"/>
         <source>Global only (one gain and offset per raster)</source>
         <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
         <source>Gamma</source>
         <translation>Gamma</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="75"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="86"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="88"/>
         <source>None: the set&apos;s central tendency</source>
         <translation>Keine: zentrale Tendenz des Satzes</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="96"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="104"/>
         <source>Method</source>
         <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="97"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="105"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="98"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="106"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="99"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="107"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="100"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="108"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="109"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="118"/>
         <source>Rasters to match (two or more that overlap):</source>
         <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="93"/>
+        <source>Also write the seamless mosaic (mosaic.tif)</source>
+        <translation>Auch das nahtlose Mosaik schreiben (mosaic.tif)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="94"/>
+        <source>One raster of the matched rasters, with seams that go around clouds and cross where the images agree, written to the output folder.</source>
+        <translation>Ein Raster aus den angeglichenen Rastern, mit Schnittlinien, die um Wolken herumführen und dort verlaufen, wo die Bilder übereinstimmen, geschrieben in den Ausgabeordner.</translation>
     </message>
 </context>
 <context>
     <name>MatchTask</name>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="25"/>
+        <location filename="../spectralmatch_plugin/task.py" line="26"/>
         <source>Spectral match of {} rasters</source>
         <translation>Spectral match von {} Rastern</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="29"/>
+        <location filename="../spectralmatch_plugin/task.py" line="30"/>
         <source>Spectral match {}</source>
         <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="84"/>
+        <location filename="../spectralmatch_plugin/task.py" line="104"/>
         <source>Warning: </source>
         <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="61"/>
+        <location filename="../spectralmatch_plugin/task.py" line="73"/>
         <source>Unexpected error: {}</source>
         <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="69"/>
+        <location filename="../spectralmatch_plugin/task.py" line="86"/>
         <source>Spectral match was cancelled; no output was kept.</source>
         <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="86"/>
+        <location filename="../spectralmatch_plugin/task.py" line="106"/>
         <source>{} matched rasters written to {}</source>
         <translation>{} abgeglichene Raster geschrieben nach {}</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="81"/>
+        <source>Spectral match was cancelled while mosaicking; the {} matched rasters in {} are complete and kept, no mosaic was written.</source>
+        <translation>Spectral match wurde beim Mosaikieren abgebrochen; die {} angeglichenen Raster in {} sind vollständig und bleiben erhalten, es wurde kein Mosaik geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="109"/>
+        <source>, with their mosaic</source>
+        <translation>, mit ihrem Mosaik</translation>
     </message>
 </context>
 <context>

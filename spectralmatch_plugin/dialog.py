@@ -9,6 +9,7 @@ from qgis.core import QgsProject, QgsRasterLayer, QgsSettings
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +37,7 @@ class MatchRequest:
     reference: Optional[str]
     blocks_per_image: int
     method: str
+    mosaic: bool = False  # also mosaic.tif in the folder: the seamless mosaic of the outputs
 
 
 def raster_file(layer) -> Optional[str]:
@@ -88,6 +90,12 @@ class MatchDialog(QDialog):
             item = self.layers.item(i)
             self.reference.addItem(item.text(), item.data(Qt.UserRole))
 
+        self.mosaic = QCheckBox(self.tr("Also write the seamless mosaic (mosaic.tif)"))
+        self.mosaic.setToolTip(self.tr(
+            "One raster of the matched rasters, with seams that go around clouds and cross "
+            "where the images agree, written to the output folder."))
+        self.mosaic.setChecked(settings.value(SETTINGS + "mosaic", False, bool))
+
         self.folder = QgsFileWidget()
         self.folder.setStorageMode(QgsFileWidget.GetDirectory)
         self.folder.setFilePath(settings.value(SETTINGS + "folder", "", str))
@@ -98,6 +106,7 @@ class MatchDialog(QDialog):
         form.addRow(self.tr("Blocks per image"), self.blocks)
         form.addRow(self.tr("Reference raster"), self.reference)
         form.addRow(self.tr("Output folder"), self.folder)
+        form.addRow("", self.mosaic)
         self.method.currentIndexChanged.connect(self._update)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -138,10 +147,12 @@ class MatchDialog(QDialog):
             reference=raster_file(ref_layer) if ref_layer is not None else None,
             blocks_per_image=self.blocks.value(),
             method=self.local_method.currentData(),
+            mosaic=self.mosaic.isChecked(),
         )
         settings = QgsSettings()
         settings.setValue(SETTINGS + "local", request.local)
         settings.setValue(SETTINGS + "method", request.method)
         settings.setValue(SETTINGS + "blocks", request.blocks_per_image)
         settings.setValue(SETTINGS + "folder", self.folder.filePath())
+        settings.setValue(SETTINGS + "mosaic", request.mosaic)
         return request

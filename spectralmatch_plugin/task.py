@@ -2,7 +2,8 @@
 
 The task gets a plain :class:`MatchRequest`; its ``run()`` works on files only and never
 touches layers, the project or widgets. ``finished()`` runs on the main thread: it adds the
-written rasters to the project in a group named after the run, or reports why there are none.
+written rasters (and the mosaic, on top, where one was asked for) to the project in a group
+named after the run, or reports why there are none.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class MatchTask(QgsTask):
         self.notify = notify
         self.group_name = self.tr("Spectral match {}").format(time.strftime("%Y-%m-%d %H:%M:%S"))
         self.outputs: List[str] = []
+        self.mosaic: Optional[str] = None
         self.error: Optional[str] = None
         self.log: List[str] = []
 
@@ -41,18 +43,28 @@ class MatchTask(QgsTask):
             info=self.log.append,
             warning=lambda text: self.log.append(self.tr("Warning: ") + text),
         )
+        mosaic = os.path.join(r.folder, "mosaic.tif") if r.mosaic else None
         try:
             if r.local:
-                result = core.run_match(r.paths, r.folder, reference=r.reference,
-                                        blocks_per_image=r.blocks_per_image, method=r.method,
-                                        feedback=feedback)
+                result = core.run_match(
+                    r.paths, r.folder, reference=r.reference,
+                    blocks_per_image=r.blocks_per_image, method=r.method, feedback=feedback,
+                    mosaic=core.MosaicOptions(mosaic) if mosaic else None)
             else:
                 result = core.run_global(r.paths, r.folder, reference=r.reference,
-                                         feedback=feedback)
+                                         feedback=feedback.stage(0.0, 0.8 if mosaic else 1.0))
+                if mosaic:
+                    try:
+                        core.run_mosaic(result.outputs, mosaic,
+                                        feedback=feedback.stage(0.8, 1.0))
+                    except Cancelled:
+                        raise Cancelled("", kept=result.outputs) from None
             self.outputs = result.outputs
+            self.mosaic = mosaic
             return True
-        except Cancelled:
+        except Cancelled as exc:
             self.error = None
+            self.outputs = exc.kept
             return False
         except SpectralMatchError as exc:
             self.error = str(exc)
@@ -65,6 +77,11 @@ class MatchTask(QgsTask):
         if not result:
             if self.error:
                 self.notify(Qgis.Critical, self.error)
+            elif self.outputs:
+                self.notify(Qgis.Info, self.tr(
+                    "Spectral match was cancelled while mosaicking; the {} matched rasters in "
+                    "{} are complete and kept, no mosaic was written.").format(
+                        len(self.outputs), self.request.folder))
             else:
                 self.notify(Qgis.Info, self.tr("Spectral match was cancelled; no output was kept."))
             return
@@ -74,7 +91,10 @@ class MatchTask(QgsTask):
         for layer in self.project.mapLayers().values():
             if isinstance(layer, QgsRasterLayer):
                 sources.setdefault(os.path.realpath(layer.source().split("|")[0]), layer)
-        for path, src in zip(self.outputs, self.request.paths):
+        pairs = list(zip(self.outputs, self.request.paths))
+        if self.mosaic:  # on top, drawn like the first input
+            pairs.insert(0, (self.mosaic, self.request.paths[0]))
+        for path, src in pairs:
             layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0], "gdal")
             source = sources.get(os.path.realpath(src))
             if source is not None and source.renderer() is not None:
@@ -85,4 +105,6 @@ class MatchTask(QgsTask):
         level = Qgis.Warning if warnings else Qgis.Success
         text = self.tr("{} matched rasters written to {}").format(
             len(self.outputs), self.request.folder)
+        if self.mosaic:
+            text += self.tr(", with their mosaic")
         self.notify(level, "; ".join([text] + warnings))

@@ -114,6 +114,46 @@ def test_cancelling_the_task_leaves_no_files_and_no_layers(tmp_path):
     assert messages.seen == [(Qgis.Info, "Spectral match was cancelled; no output was kept.")]
 
 
+@pytest.mark.parametrize("local", [True, False])
+def test_task_with_the_mosaic_puts_it_on_top(project, tmp_path, local):
+    project, layers, tiles = project
+    dialog = MatchDialog(project, selected=layers)
+    dialog.mosaic.setChecked(True)
+    dialog.folder.setFilePath(str(tmp_path / "out"))
+    request = dialog.request()
+    assert request.mosaic
+    from dataclasses import replace
+    task = MatchTask(replace(request, local=local), project, Messages())
+    assert wait_for(task) == "completed"
+    assert "mosaic.tif" in os.listdir(tmp_path / "out")
+    group = project.layerTreeRoot().findGroup(task.group_name)
+    assert [node.layer().name() for node in group.findLayers()][0] == "mosaic"
+    assert group.findLayers()[0].layer().isValid()
+    assert MatchDialog(project).mosaic.isChecked()  # remembered
+
+
+def test_cancelling_while_mosaicking_keeps_the_matched_rasters_and_says_so(tmp_path):
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    project = QgsProject()
+    messages = Messages()
+
+    class CancelledInTheMosaic(MatchTask):
+        """Cancelled once the matched rasters are written (80%: the mosaic's part begins),
+        from the worker thread itself: a cancel() queued from the progress signal can
+        arrive after so short a run."""
+
+        def isCanceled(self):  # noqa: N802
+            return self.progress() > 79.5
+
+    task = CancelledInTheMosaic(request_for(tiles, tmp_path / "out", mosaic=True), project,
+                                messages)
+    assert wait_for(task) == "terminated"
+    assert sorted(os.listdir(tmp_path / "out")) == [f"tile_{k}_matched.tif" for k in range(4)]
+    level, text = messages.seen[-1]
+    assert level == Qgis.Info and "while mosaicking" in text and "kept" in text
+    assert project.layerTreeRoot().children() == []
+
+
 def test_input_deleted_after_the_dialog_ends_in_a_message(project, tmp_path):
     project, layers, tiles = project
     dialog = MatchDialog(project, selected=layers)

@@ -29,7 +29,8 @@ from .seam_cells import CellImage, cell_statistics, seam_cells
 from .seamline_layer import cutline_labels, write_seamlines
 from .seamlines import COST_AWARE, SeamGrid, choose_seams
 from .windows import iter_windows, window_count
-from .writer import OutputSet, TILE, creation_options, to_output_type
+from .writer import (OutputSet, TILE, create_internal_mask, creation_options,
+                     to_output_type)
 
 VRT = ".vrt"
 
@@ -211,12 +212,7 @@ def _write_geotiff(first: RasterInfo, grid: MosaicGrid, output: str, outputs: Ou
             for b in range(first.band_count):
                 dst.GetRasterBand(b + 1).SetNoDataValue(nodata)
         else:
-            previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
-            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
-            try:
-                dst.CreateMaskBand(gdal.GMF_PER_DATASET)
-            finally:
-                gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+            create_internal_mask(dst)
         for win, values, source in windows:
             valid = source >= 0
             for b in range(first.band_count):

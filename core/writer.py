@@ -145,14 +145,19 @@ def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) 
     if info.alpha_band is not None:
         dst.GetRasterBand(info.alpha_band).SetColorInterpretation(gdal.GCI_AlphaBand)
     if _uses_mask(info):
-        # Inside the GeoTIFF, not as a .msk beside it that the final rename would leave.
-        previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
-        gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
-        try:
-            dst.CreateMaskBand(gdal.GMF_PER_DATASET)
-        finally:
-            gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+        create_internal_mask(dst)
     return dst
+
+
+def create_internal_mask(dst: gdal.Dataset) -> None:
+    """A per-dataset mask band inside the GeoTIFF, not as a .msk beside it that the final
+    rename would leave behind."""
+    previous = gdal.GetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
+    gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
+    try:
+        dst.CreateMaskBand(gdal.GMF_PER_DATASET)
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
 
 
 def _uses_mask(info: RasterInfo) -> bool:

@@ -26,91 +26,73 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 
 
-def build() -> QgsProcessingModelAlgorithm:
-    model = QgsProcessingModelAlgorithm("Global then local match", "Spectral match")
-    model.setHelpContent({
-        "ALG_DESC": "Global matching of the input rasters, then local block matching of the "
-                    "globally matched rasters: the two steps of Yu et al. (2017) as a model "
-                    "that can be opened and extended in the graphical modeler.",
-        "INPUT": "Two or more overlapping rasters with the same bands.",
-        "BLOCKS": "Target number of blocks per image for the local step.",
-    })
+def chained_model(title: str, help_content: dict, number, first: tuple, second: tuple,
+                  outputs: tuple) -> QgsProcessingModelAlgorithm:
+    """A model of two algorithms: INPUT (rasters) into the first, its OUTPUT_LAYERS into
+    the second, which also takes the model's number parameter ``number``; ``first`` and
+    ``second`` are (algorithm id, child id, description), ``outputs`` the second's outputs
+    the model offers, as (name, description)."""
+    model = QgsProcessingModelAlgorithm(title, "Spectral match")
+    model.setHelpContent(help_content)
     inputs = QgsProcessingParameterMultipleLayers("INPUT", "Input rasters",
                                                   QgsProcessing.TypeRaster)
     model.addModelParameter(inputs, _param("INPUT", 60))
-    blocks = QgsProcessingParameterNumber("BLOCKS", "Blocks per image",
-                                          QgsProcessingParameterNumber.Integer, 200, False, 1)
-    model.addModelParameter(blocks, _param("BLOCKS", 140))
-
-    first = QgsProcessingModelChildAlgorithm("spectralmatch:globalmatch")
-    first.setChildId("globalmatch")
-    first.setDescription("Global match")
-    first.setPosition(QPointF(300, 100))
-    first.addParameterSources(
+    model.addModelParameter(number, _param(number.name(), 140))
+    children = []
+    for (alg_id, child_id, description), y in ((first, 100), (second, 220)):
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(child_id)
+        child.setDescription(description)
+        child.setPosition(QPointF(300, y))
+        children.append(child)
+    children[0].addParameterSources(
         "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("INPUT")])
-    model.addChildAlgorithm(first)
-
-    second = QgsProcessingModelChildAlgorithm("spectralmatch:localmatch")
-    second.setChildId("localmatch")
-    second.setDescription("Local match")
-    second.setPosition(QPointF(300, 220))
-    second.addParameterSources("INPUT", [
-        QgsProcessingModelChildParameterSource.fromChildOutput("globalmatch", "OUTPUT_LAYERS")])
-    second.addParameterSources(
-        "BLOCKS", [QgsProcessingModelChildParameterSource.fromModelParameter("BLOCKS")])
-    output = QgsProcessingModelOutput("OUTPUT", "Matched rasters folder")
-    output.setChildOutputName("OUTPUT")
-    output.setChildId("localmatch")
-    output.setPosition(QPointF(520, 260))
-    second.setModelOutputs({"OUTPUT": output})
-    model.addChildAlgorithm(second)
+    children[1].addParameterSources("INPUT", [
+        QgsProcessingModelChildParameterSource.fromChildOutput(first[1], "OUTPUT_LAYERS")])
+    children[1].addParameterSources(number.name(), [
+        QgsProcessingModelChildParameterSource.fromModelParameter(number.name())])
+    offered = {}
+    for k, (name, description) in enumerate(outputs):
+        output = QgsProcessingModelOutput(name, description)
+        output.setChildOutputName(name)
+        output.setChildId(second[1])
+        output.setPosition(QPointF(520, 260 + 40 * k))
+        offered[name] = output
+    children[1].setModelOutputs(offered)
+    for child in children:
+        model.addChildAlgorithm(child)
     model.updateDestinationParameters()
     return model
+
+
+def build() -> QgsProcessingModelAlgorithm:
+    return chained_model(
+        "Global then local match",
+        {"ALG_DESC": "Global matching of the input rasters, then local block matching of the "
+                     "globally matched rasters: the two steps of Yu et al. (2017) as a model "
+                     "that can be opened and extended in the graphical modeler.",
+         "INPUT": "Two or more overlapping rasters with the same bands.",
+         "BLOCKS": "Target number of blocks per image for the local step."},
+        QgsProcessingParameterNumber("BLOCKS", "Blocks per image",
+                                     QgsProcessingParameterNumber.Integer, 200, False, 1),
+        ("spectralmatch:globalmatch", "globalmatch", "Global match"),
+        ("spectralmatch:localmatch", "localmatch", "Local match"),
+        (("OUTPUT", "Matched rasters folder"),))
 
 
 def build_mosaic_model() -> QgsProcessingModelAlgorithm:
-    model = QgsProcessingModelAlgorithm("Match then mosaic", "Spectral match")
-    model.setHelpContent({
-        "ALG_DESC": "Global and local matching of the input rasters, then one seamless "
-                    "mosaic of the matched rasters, with its seamlines as polygons to inspect "
-                    "or edit (and give back to Seamless mosaic as cutlines).",
-        "INPUT": "Two or more overlapping rasters with the same bands.",
-        "FEATHER": "Width over which images are blended across a seam (map units).",
-    })
-    inputs = QgsProcessingParameterMultipleLayers("INPUT", "Input rasters",
-                                                  QgsProcessing.TypeRaster)
-    model.addModelParameter(inputs, _param("INPUT", 60))
-    feather = QgsProcessingParameterNumber("FEATHER", "Feather width (map units)",
-                                           QgsProcessingParameterNumber.Double, 0.0, False, 0.0)
-    model.addModelParameter(feather, _param("FEATHER", 140))
-
-    match = QgsProcessingModelChildAlgorithm("spectralmatch:match")
-    match.setChildId("match")
-    match.setDescription("Global and local match")
-    match.setPosition(QPointF(300, 100))
-    match.addParameterSources(
-        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("INPUT")])
-    model.addChildAlgorithm(match)
-
-    mosaic = QgsProcessingModelChildAlgorithm("spectralmatch:mosaic")
-    mosaic.setChildId("mosaic")
-    mosaic.setDescription("Seamless mosaic")
-    mosaic.setPosition(QPointF(300, 220))
-    mosaic.addParameterSources("INPUT", [
-        QgsProcessingModelChildParameterSource.fromChildOutput("match", "OUTPUT_LAYERS")])
-    mosaic.addParameterSources(
-        "FEATHER", [QgsProcessingModelChildParameterSource.fromModelParameter("FEATHER")])
-    outputs = {}
-    for name, description, y in (("OUTPUT", "Mosaic", 260), ("SEAMLINES_OUT", "Seamlines", 300)):
-        output = QgsProcessingModelOutput(name, description)
-        output.setChildOutputName(name)
-        output.setChildId("mosaic")
-        output.setPosition(QPointF(520, y))
-        outputs[name] = output
-    mosaic.setModelOutputs(outputs)
-    model.addChildAlgorithm(mosaic)
-    model.updateDestinationParameters()
-    return model
+    return chained_model(
+        "Match then mosaic",
+        {"ALG_DESC": "Global and local matching of the input rasters, then one seamless "
+                     "mosaic of the matched rasters, with its seamlines as polygons to inspect "
+                     "or edit (and give back to Seamless mosaic as cutlines).",
+         "INPUT": "Two or more overlapping rasters with the same bands.",
+         "FEATHER": "Width over which images are blended across a seam (map units)."},
+        QgsProcessingParameterNumber("FEATHER", "Feather width (map units)",
+                                     QgsProcessingParameterNumber.Double, 0.0, False, 0.0),
+        ("spectralmatch:match", "match", "Global and local match"),
+        ("spectralmatch:mosaic", "mosaic", "Seamless mosaic"),
+        (("OUTPUT", "Mosaic"), ("SEAMLINES_OUT", "Seamlines")))
 
 
 def _param(name: str, y: float) -> QgsProcessingModelParameter:

@@ -95,7 +95,9 @@ def choose_seams(images: List[CellImage], cells: BlockGrid,
         labels[rs, cs] = np.where(better, k, labels[rs, cs])
         best[rs, cs] = np.where(better, score, best[rs, cs])
     if culprit is not None:
-        labels = agreement_seams(images, pairs, culprit, labels, best - second)
+        with np.errstate(invalid="ignore"):  # cells of one image or none: no second
+            advantage = np.where(np.isfinite(second), best - second, np.inf)
+        labels = agreement_seams(images, pairs, culprit, labels, advantage)
     return SeamGrid(cells, labels, images, culprit)
 
 

@@ -1,4 +1,5 @@
-"""Screenshots for the README: the dialog, and the matched demo rasters loaded in a project.
+"""Screenshots for the README: the dialog, and the matched demo rasters (and their mosaic)
+loaded in a project.
 
 Real widgets on Qt's offscreen platform: the plugin's dialog with the demo layers, and a
 layer tree next to a map canvas after a run of the plugin's task, exactly as the action
@@ -49,7 +50,8 @@ def main(target: str) -> None:
     out = tempfile.mkdtemp(prefix="sm-shots-")
     dialog = MatchDialog(project, selected=layers)
     dialog.folder.setFilePath(out)
-    dialog.resize(520, 480)
+    dialog.mosaic.setChecked(True)
+    dialog.resize(520, 500)
     dialog.show()
     QCoreApplication.processEvents()
     dialog.grab().save(os.path.join(target, "dialog.png"))

@@ -173,10 +173,8 @@ def _with_cutlines(seams: SeamGrid, cut: np.ndarray) -> SeamGrid:
     there, so no cloud rule overrides them."""
     labels = seams.labels.copy()
     for k, image in enumerate(seams.images):
-        rs = slice(image.row, image.row + image.shape[0])
-        cs = slice(image.col, image.col + image.shape[1])
-        take = (cut[rs, cs] == k) & (image.coverage > 0)
-        labels[rs, cs] = np.where(take, k, labels[rs, cs])
+        take = (cut[image.on_grid] == k) & (image.coverage > 0)
+        labels[image.on_grid] = np.where(take, k, labels[image.on_grid])
     return SeamGrid(seams.cells, labels, seams.images, None)
 
 

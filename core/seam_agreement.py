@@ -69,8 +69,7 @@ def agreement_seams(images: List[CellImage], pairs, culprit: List[np.ndarray],
     usable = [(image.coverage > 0) & ~bad for image, bad in zip(images, culprit)]
     count = np.zeros(shape, dtype=np.int32)
     for image, ok in zip(images, usable):
-        count[image.row:image.row + image.shape[0],
-              image.col:image.col + image.shape[1]] += ok
+        count[image.on_grid] += ok
     shared = count >= 2
     if not shared.any():
         return labels
@@ -89,23 +88,16 @@ def agreement_seams(images: List[CellImage], pairs, culprit: List[np.ndarray],
 
     markers = np.zeros(shape, dtype=np.int32)
     for k, (image, ok) in enumerate(zip(images, usable)):
-        view = markers[image.row:image.row + image.shape[0],
-                       image.col:image.col + image.shape[1]]
-        alone = ok & (count[image.row:image.row + image.shape[0],
-                            image.col:image.col + image.shape[1]] == 1)
+        alone = ok & (count[image.on_grid] == 1)
         if not alone.any():  # inside others everywhere: seed its own deepest part
-            mine = (labels[image.row:image.row + image.shape[0],
-                           image.col:image.col + image.shape[1]] == k) & ok
+            mine = (labels[image.on_grid] == k) & ok
             if mine.any():
-                own = np.where(mine, advantage[image.row:image.row + image.shape[0],
-                                               image.col:image.col + image.shape[1]], -1)
+                own = np.where(mine, advantage[image.on_grid], -1)
                 alone = mine & (own >= 0.5 * own.max())
-        view[alone] = k + 1
+        markers[image.on_grid][alone] = k + 1
     flooded = ndimage.watershed_ift(relief, markers).astype(np.int32) - 1
     # Never a cell to an image that may not show it: there the deepest usable one stays.
     allowed = np.zeros(shape, dtype=bool)
     for k, (image, ok) in enumerate(zip(images, usable)):
-        rs = slice(image.row, image.row + image.shape[0])
-        cs = slice(image.col, image.col + image.shape[1])
-        allowed[rs, cs] |= ok & (flooded[rs, cs] == k)
+        allowed[image.on_grid] |= ok & (flooded[image.on_grid] == k)
     return np.where(allowed & (labels >= 0), flooded, labels).astype(np.int32)

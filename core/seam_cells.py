@@ -44,6 +44,12 @@ class CellImage:
         return self.coverage.shape
 
     @property
+    def on_grid(self) -> Tuple[slice, slice]:
+        """Where its cells lie in an array of the whole cell grid: ``grid[image.on_grid]``."""
+        return (slice(self.row, self.row + self.shape[0]),
+                slice(self.col, self.col + self.shape[1]))
+
+    @property
     def rect(self) -> Placement:
         return Placement(self.col, self.row, self.shape[1], self.shape[0])
 

@@ -88,12 +88,11 @@ def choose_seams(images: List[CellImage], cells: BlockGrid,
         if culprit is not None:
             score = score - PENALTY * culprit[k]
         score = np.where(image.coverage > 0, score, -np.inf)
-        rs = slice(image.row, image.row + image.shape[0])
-        cs = slice(image.col, image.col + image.shape[1])
-        better = score > best[rs, cs]
-        second[rs, cs] = np.where(better, best[rs, cs], np.maximum(second[rs, cs], score))
-        labels[rs, cs] = np.where(better, k, labels[rs, cs])
-        best[rs, cs] = np.where(better, score, best[rs, cs])
+        at = image.on_grid
+        better = score > best[at]
+        second[at] = np.where(better, best[at], np.maximum(second[at], score))
+        labels[at] = np.where(better, k, labels[at])
+        best[at] = np.where(better, score, best[at])
     if culprit is not None:
         with np.errstate(invalid="ignore"):  # cells of one image or none: no second
             advantage = np.where(np.isfinite(second), best - second, np.inf)

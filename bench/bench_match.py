@@ -8,12 +8,15 @@ runs and times, each under /usr/bin/time -v for the peak memory:
   outputs (tiled 256 x 256, DEFLATE, predictor 2, all CPUs);
 * ours: qgis_process.bin run spectralmatch:match (global and local);
 * optionally (--peer VENV) the open-source library spectralmatch, global_regression then
-  local_block_adjustment, in a venv made by ../shared/peer/setup_peer.sh.
+  local_block_adjustment, in a venv made by ../shared/peer/setup_peer.sh;
+* optionally (--mosaic) the mosaic of the matched rasters: its floor, gdal_translate of a
+  plain VRT of them (same creation options), against spectralmatch:mosaic to a GeoTIFF and
+  to a VRT, and spectralmatch:match with MOSAIC (matching and mosaic in one run).
 
 and prints wall times, peak memory and ratios. Not a test: numbers vary with the machine.
 
 usage: .venv/bin/python bench/bench_match.py [--grid 2x2] [--size 4000] [--bands 4]
-           [--overlap 0.3] [--threads N] [--peer VENV] [--keep DIR]
+           [--overlap 0.3] [--threads N] [--peer VENV] [--mosaic] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -116,6 +119,7 @@ def main() -> None:
     ap.add_argument("--compare-robust", action="store_true",
                     help="also run with ROBUST=false and print the ratio")
     ap.add_argument("--peer", help="venv with spectralmatch (../shared/peer/setup_peer.sh)")
+    ap.add_argument("--mosaic", action="store_true", help="also time the seamless mosaic")
     ap.add_argument("--keep", help="folder to write into and keep (default: a temporary one)")
     args = ap.parse_args()
     grid = tuple(int(v) for v in args.grid.split("x"))
@@ -178,8 +182,37 @@ def main() -> None:
         print(f"{'spectralmatch 1.0.4 global+local':<34}{peer_wall:>9.1f}{peer_peak:>10.0f}"
               f"{peer_wall / copy_wall:>13.2f}")
         print(f"ours is {peer_wall / ours_wall:.1f}x faster than the peer")
+    if args.mosaic:
+        bench_mosaic(work, out, inputs, env)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_mosaic(work: str, matched_dir: str, inputs, env) -> None:
+    """The mosaic of the matched rasters, against gdal_translate of their plain VRT."""
+    matched = sorted(glob.glob(os.path.join(matched_dir, "*_matched.tif")))
+    folder = os.path.join(work, "mosaic")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    plain_vrt = os.path.join(folder, "plain.vrt")
+    gdal.BuildVRT(plain_vrt, matched).FlushCache()
+    cmd = ["gdal_translate", "-q"] + sum((["-co", o] for o in OPTIONS), [])
+    floor, floor_peak, _ = timed(cmd + [plain_vrt, os.path.join(folder, "plain.tif")])
+    runs = [("gdal_translate of a plain VRT", floor, floor_peak)]
+    base = ["qgis_process.bin", "run"]
+    for label, args in (
+            ("spectralmatch:mosaic, GeoTIFF", ["spectralmatch:mosaic", "--"]
+             + [f"INPUT={p}" for p in matched] + [f"OUTPUT={folder}/mosaic.tif"]),
+            ("spectralmatch:mosaic, VRT", ["spectralmatch:mosaic", "--"]
+             + [f"INPUT={p}" for p in matched] + [f"OUTPUT={folder}/mosaic.vrt"]),
+            ("spectralmatch:match with MOSAIC", ["spectralmatch:match", "--"]
+             + [f"INPUT={p}" for p in inputs]
+             + [f"OUTPUT={folder}/matched", f"MOSAIC={folder}/matched_mosaic.tif"])):
+        wall, peak, _ = timed(base + args, env)
+        runs.append((label, wall, peak))
+    print(f"{'mosaic run':<34}{'wall s':>9}{'peak MB':>10}{'wall / floor':>13}")
+    for label, wall, peak in runs:
+        print(f"{label:<34}{wall:>9.1f}{peak:>10.0f}{wall / floor:>13.2f}")
 
 
 if __name__ == "__main__":

@@ -199,3 +199,24 @@ def test_a_chosen_pixel_size_and_a_single_input(matched, tmp_path):
     assert np.array_equal(upsampled[:, ::2, ::2], values.astype(upsampled.dtype))
     with pytest.raises(InputError, match="Pixel size -1.*Fix"):
         run_mosaic(paths, str(tmp_path / "bad.tif"), pixel_size=-1.0)
+
+
+def test_mosaic_of_inputs_in_another_crs_as_vrt(matched, tmp_path):
+    """An input in another UTM zone and pixel size is seen through a warped view; the VRT
+    keeps a copy of that view beside its index, and still shows what the GeoTIFF shows,
+    also after the mosaic and its folder are moved together."""
+    import shutil
+
+    from test_mixed_grids import warp_to
+
+    _, _, paths = matched
+    other = str(tmp_path / "tile_1_utm4.tif")
+    warp_to(paths[1], other)
+    inputs = [paths[0], other, paths[2], paths[3]]
+    tif = run_mosaic(inputs, str(tmp_path / "m.tif")).output
+    vrt = run_mosaic(inputs, str(tmp_path / "v" / "m.vrt")).output
+    assert "view_1.vrt" in os.listdir(tmp_path / "v" / "m_parts")
+    shutil.move(str(tmp_path / "v"), str(tmp_path / "moved"))
+    moved = gdal.Open(str(tmp_path / "moved" / "m.vrt")).ReadAsArray()
+    assert np.array_equal(gdal.Open(tif).ReadAsArray(), moved)
+    assert not os.path.exists(vrt)

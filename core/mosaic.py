@@ -154,7 +154,7 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGri
                              _blended(blender, grid, feedback, window, threads))
         else:
             _write_geotiff(infos[0], grid, output, outputs,
-                           _blended(blender, grid, feedback, window, threads))
+                           _blended(blender, grid, feedback, window, threads, infos[0]))
         lines = None
         if seamlines_out:
             lines = write_seamlines(seams, grid, names,
@@ -179,15 +179,21 @@ def _with_cutlines(seams: SeamGrid, cut: np.ndarray) -> SeamGrid:
 
 
 def _blended(blender: Blender, grid: MosaicGrid, feedback: Feedback, window: int,
-             threads: Optional[int]):
-    """(window, values, source) over the mosaic in order, blended on ``threads`` threads."""
+             threads: Optional[int], first: Optional[RasterInfo] = None):
+    """(window, bands, source) over the mosaic in order, blended on ``threads`` threads;
+    ``bands``: the values in ``first``'s type and no-data (None without ``first``)."""
     size = max(TILE, (window // TILE) * TILE)
     total = window_count(grid.cols, grid.rows, size)
 
     def blend(rect):
         feedback.check_cancel()
         win = Placement(*rect)
-        return (win,) + blender(win)
+        values, source = blender(win)
+        if first is None:
+            return win, None, source
+        valid = source >= 0
+        return win, [to_output_type(band, valid, first.numpy_type, first.nodata[0])
+                     for band in values], source
 
     windows = iter_windows(grid.cols, grid.rows, size)
     for done, result in enumerate(ordered_map(blend, windows, thread_count(threads))):
@@ -199,7 +205,7 @@ def _write_geotiff(first: RasterInfo, grid: MosaicGrid, output: str, outputs: Ou
                    windows) -> None:
     """The mosaic as a tiled GeoTIFF with the first input's type and no-data value (or an
     internal mask where it has none)."""
-    dtype, gdal_type, nodata = first.numpy_type, first.gdal_type, first.nodata[0]
+    gdal_type, nodata = first.gdal_type, first.nodata[0]
     tmp = outputs.temporary_for(output)
     dst = gdal.GetDriverByName("GTiff").Create(tmp, grid.cols, grid.rows, first.band_count,
                                                gdal_type, creation_options(gdal_type))
@@ -211,14 +217,12 @@ def _write_geotiff(first: RasterInfo, grid: MosaicGrid, output: str, outputs: Ou
                 dst.GetRasterBand(b + 1).SetNoDataValue(nodata)
         else:
             create_internal_mask(dst)
-        for win, values, source in windows:
-            valid = source >= 0
-            for b in range(first.band_count):
-                dst.GetRasterBand(b + 1).WriteArray(
-                    to_output_type(values[b], valid, dtype, nodata), win.col, win.row)
+        for win, bands, source in windows:
+            for b, band in enumerate(bands):
+                dst.GetRasterBand(b + 1).WriteArray(band, win.col, win.row)
             if nodata is None:
                 dst.GetRasterBand(1).GetMaskBand().WriteArray(
-                    valid.astype(np.uint8) * 255, win.col, win.row)
+                    (source >= 0).astype(np.uint8) * 255, win.col, win.row)
         dst.FlushCache()
     except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
         raise InputError(f"{output}: writing the mosaic failed ({exc}). Fix: check free space "

@@ -68,11 +68,12 @@ class Blender:
         """(values (bands, rows, cols) float64, source (rows, cols) int32: the image the
         pixel comes from or lies deepest in, -1 where no image has data)."""
         bands = self.views[0].band_count
-        acc = np.zeros((bands, win.rows, win.cols))
-        weight = np.zeros((win.rows, win.cols))
-        best = np.full((win.rows, win.cols), -np.inf)
-        source = np.full((win.rows, win.cols), -1, dtype=np.int32)
-        chosen = np.zeros_like(acc)
+        shape = (win.rows, win.cols)
+        best = np.full(shape, -np.inf)
+        source = np.full(shape, -1, dtype=np.int32)
+        chosen = np.zeros((bands,) + shape)
+        if self.feather > 0:
+            acc, weight = np.zeros((bands,) + shape), np.zeros(shape)
         for k, place in enumerate(self.grid.placements):
             part = place.intersect(win)
             if part is None:
@@ -82,22 +83,23 @@ class Blender:
                                         part.col - place.col, part.row - place.row,
                                         part.cols, part.rows)
             ok = valid.all(axis=0)
+            del valid
             m = self.maps[k]
             sd = interpolate_window(m.distance, (m.row, m.col), self.cell_size, part.row,
                                     part.col, part.rows, part.cols)[0]
-            rs = slice(part.row - win.row, part.row_end - win.row)
-            cs = slice(part.col - win.col, part.col_end - win.col)
+            at = (slice(part.row - win.row, part.row_end - win.row),
+                  slice(part.col - win.col, part.col_end - win.col))
             if self.feather > 0:
                 w = np.where(ok, np.clip(0.5 + sd / self.feather, 0.0, 1.0), 0.0)
-                acc[:, rs, cs] += w * values
-                weight[rs, cs] += w
-            deeper = ok & (sd > best[rs, cs])
-            best[rs, cs] = np.where(deeper, sd, best[rs, cs])
-            source[rs, cs] = np.where(deeper, k, source[rs, cs])
-            chosen[:, rs, cs] = np.where(deeper, values, chosen[:, rs, cs])
+                acc[(slice(None),) + at] += w * values
+                weight[at] += w
+            deeper = ok & (sd > best[at])
+            np.copyto(best[at], sd, where=deeper)
+            source[at][deeper] = k
+            np.copyto(chosen[(slice(None),) + at], values, where=deeper[None])
         if self.feather > 0:
             has = weight > 0
-            chosen = np.where(has, acc / np.where(has, weight, 1.0), chosen)
+            np.divide(acc, weight, out=chosen, where=has[None])
         return chosen, source
 
 

@@ -44,14 +44,14 @@ def disagreement(images: List[CellImage], pairs, usable: List[np.ndarray],
                  shape) -> np.ndarray:
     """Per cell, the largest mean absolute difference (in band spreads) between two images
     that may both show it; NaN where fewer than two may."""
-    scales = _band_scales(images)[:, None, None]
-    out = np.full(shape, np.nan)
+    scales = _band_scales(images)[:, None, None].astype(np.float32)
+    out = np.full(shape, np.nan, dtype=np.float32)
     for i, j, rect in pairs:
         a, b = images[i], images[j]
         both = a.crop(usable[i], rect) & b.crop(usable[j], rect)
         if not both.any():
             continue
-        diff = np.abs(a.crop(a.means, rect).astype(float) - b.crop(b.means, rect)) / scales
+        diff = np.abs(a.crop(a.means, rect) - b.crop(b.means, rect)) / scales
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # cells without data: NaN
             d = np.where(both, np.nanmean(diff, axis=0), np.nan)
@@ -73,17 +73,24 @@ def agreement_seams(images: List[CellImage], pairs, culprit: List[np.ndarray],
     shared = count >= 2
     if not shared.any():
         return labels
-    d = disagreement(images, pairs, usable, shape)
-    d = np.where(shared, np.nan_to_num(d), 0.0)
+    # Float32 throughout: the relief has 65,000 levels, and these arrays span the grid.
+    d = np.nan_to_num(disagreement(images, pairs, usable, shape))
+    d[~shared] = 0.0
     # Smooth over 3 x 3 cells within the overlaps: one noisy cell does not bend a seam.
-    weight = ndimage.uniform_filter(shared.astype(float), 3)
-    d = np.where(shared, ndimage.uniform_filter(d, 3) / np.maximum(weight, 1e-9), 0.0)
-    adv = np.where(shared, np.minimum(advantage, 1e9), 0.0)
-    cost = d / (np.median(d[shared]) + 1e-12) \
-        + CENTRE_PULL * adv / (np.median(adv[shared]) + 1e-12)
+    weight = ndimage.uniform_filter(shared.astype(np.float32), 3)
+    d = ndimage.uniform_filter(d, 3) / np.maximum(weight, 1e-9)
+    del weight
+    d[~shared] = 0.0
+    d /= np.median(d[shared]) + 1e-12
+    adv = np.minimum(advantage, 1e9).astype(np.float32)
+    adv[~shared] = 0.0
+    adv *= CENTRE_PULL / (np.median(adv[shared]) + 1e-12)
+    cost = d + adv  # low where the images agree and near the overlap's centre line
+    del d, adv
     top = np.percentile(cost[shared], 99.5) + 1e-12
     relief = np.zeros(shape, dtype=np.uint16)
     relief[shared] = np.rint(LEVELS * (1.0 - np.minimum(cost[shared] / top, 1.0)))
+    del cost
     relief[labels < 0] = np.iinfo(np.uint16).max  # no data: crossed last, never a seed
 
     markers = np.zeros(shape, dtype=np.int32)

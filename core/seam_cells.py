@@ -66,7 +66,7 @@ class CellSums:
         self.cells, self.place = cells, place
         self.row, self.col, rows, cols = footprint(cells, place)
         self.sums = np.zeros((bands, rows, cols))
-        self.counts = np.zeros((bands, rows, cols))
+        self.counts = np.zeros((bands, rows, cols), dtype=np.float32)  # exact to 2**24
 
     def measure(self, values: np.ndarray, valid: np.ndarray, row: int, col: int):
         """Partial sums of a window at pixel (row, col) of the image; thread-safe, adds

@@ -80,8 +80,8 @@ def choose_seams(images: List[CellImage], cells: BlockGrid,
     culprit = None
     if mode == COST_AWARE and len(images) > 1:
         culprit = culprit_cells(images, pairs)
-    best = np.full(cells.shape, -np.inf)
-    second = np.full(cells.shape, -np.inf)
+    best = np.full(cells.shape, -np.inf, dtype=np.float32)
+    second = np.full(cells.shape, -np.inf, dtype=np.float32)
     labels = np.full(cells.shape, -1, dtype=np.int32)
     for k, image in enumerate(images):
         score = image_depth(image)

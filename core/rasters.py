@@ -153,11 +153,12 @@ def valid_mask(
 
 
 def read_window(
-    ds: gdal.Dataset, info: RasterInfo, col: int, row: int, cols: int, rows: int
+    ds: gdal.Dataset, info: RasterInfo, col: int, row: int, cols: int, rows: int,
+    dtype=np.float64,
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Read the data bands of a window as float64 with their validity mask."""
+    """Read the data bands of a window as float64 (or ``dtype``) with their validity mask."""
     try:
-        return _read_window(ds, info, col, row, cols, rows)
+        return _read_window(ds, info, col, row, cols, rows, dtype)
     except RuntimeError as exc:
         raise InputError(
             f"{info.source or info.path}: reading pixels failed ({exc}). Fix: the file is "
@@ -165,7 +166,7 @@ def read_window(
         ) from None
 
 
-def _read_window(ds, info, col, row, cols, rows):
+def _read_window(ds, info, col, row, cols, rows, dtype=np.float64):
     raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
     if raw.ndim == 2:
         raw = raw[np.newaxis]
@@ -181,4 +182,4 @@ def _read_window(ds, info, col, row, cols, rows):
             ]
         )
     valid = valid_mask(raw, info, masks)
-    return raw.astype(np.float64, copy=False), valid
+    return raw.astype(dtype, copy=False), valid

@@ -150,7 +150,7 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGri
     outputs = OutputSet()
     try:
         if output.lower().endswith(VRT):
-            write_vrt_mosaic(infos, grid, output, outputs,
+            write_vrt_mosaic(grid, output, outputs,
                              _blended(blender, grid, feedback, window, threads))
         else:
             _write_geotiff(infos[0], grid, output, outputs,

@@ -88,8 +88,7 @@ def _part_vrt(k: int, view: RasterInfo, native: bool, grid: MosaicGrid, folder: 
     return name
 
 
-def _mosaic_vrt(infos: List[RasterInfo], grid: MosaicGrid, parts: List[str],
-                parts_name: str) -> str:
+def _mosaic_vrt(grid: MosaicGrid, parts: List[str], parts_name: str) -> str:
     first = grid.views[0]
     type_name = gdal.GetDataTypeName(first.gdal_type)
     nodata = first.nodata[0]
@@ -120,13 +119,13 @@ def _mosaic_vrt(infos: List[RasterInfo], grid: MosaicGrid, parts: List[str],
             + "".join(bands) + mask + "</VRTDataset>\n")
 
 
-def write_vrt_mosaic(infos: List[RasterInfo], grid: MosaicGrid, output: str,
+def write_vrt_mosaic(grid: MosaicGrid, output: str,
                      outputs: OutputSet, windows) -> None:
     """``output`` (.vrt) and its parts folder; ``windows`` yields (window, values, source)."""
     final_parts = parts_folder(output)
     folder = outputs.temporary_for(final_parts, "")
     os.makedirs(folder)
-    index_type = gdal.GDT_Int16 if len(infos) < 32767 else gdal.GDT_Int32
+    index_type = gdal.GDT_Int16 if len(grid.placements) < 32767 else gdal.GDT_Int32
     index = gdal.GetDriverByName("GTiff").Create(
         os.path.join(folder, INDEX), grid.cols, grid.rows, 1, index_type,
         creation_options(index_type))
@@ -146,4 +145,4 @@ def write_vrt_mosaic(infos: List[RasterInfo], grid: MosaicGrid, output: str,
              for k, (view, native) in enumerate(zip(grid.views, grid.native))]
     tmp = outputs.temporary_for(output, ".vrt")
     with open(tmp, "w", encoding="utf-8") as out:
-        out.write(_mosaic_vrt(infos, grid, parts, os.path.basename(final_parts)))
+        out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts)))

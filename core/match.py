@@ -10,7 +10,7 @@ from .feedback import Feedback
 from .global_match import GlobalModel, fit_global
 from .inputs import prepared_inputs
 from .local_match import DEFAULT_METHOD, DEFAULT_MIN_VALID_FRACTION, LocalModel, fit_local
-from .parallel import bounded_block_cache
+from .parallel import bounded_block_cache, release_freed_memory
 from .extras import write_extras
 from .gather import gather_statistics
 from .stats_pass import ScanResult
@@ -90,6 +90,7 @@ def run_match(
                      global_model, local_model, report, model_out, feedback)
     mosaicked = None
     if mosaic is not None:
+        release_freed_memory()
         try:
             mosaicked = mosaic_written(
                 written[0], [o.result() for o in observers] if observers else None, mosaic,

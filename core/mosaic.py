@@ -23,7 +23,7 @@ from .inputs import prepared_inputs
 from .mosaic_blend import Blender, distance_maps, feather_in_cells, margin_for
 from .mosaic_grid import MosaicGrid, Placement
 from .mosaic_vrt import write_vrt_mosaic
-from .parallel import bounded_block_cache, ordered_map, thread_count
+from .parallel import bounded_block_cache, ordered_map, release_freed_memory, thread_count
 from .rasters import RasterInfo
 from .seam_cells import CellImage, cell_statistics, seam_cells
 from .seamline_layer import cutline_labels, write_seamlines
@@ -141,9 +141,11 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: MosaicGrid, cells: BlockGri
                       ) -> MosaicResult:
     """The mosaic from each image's cells; ``cut``: the cells cutlines give to an image."""
     names = [info.name for info in infos]
+    release_freed_memory()
     seams = choose_seams(images, cells, mode)
     if cut is not None:
         seams = _with_cutlines(seams, cut)
+    release_freed_memory()
     feather_cells = feather_in_cells(feather, grid, cells.size)
     maps = distance_maps(seams, grid, margin_for(feather_cells))
     blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)

@@ -6,6 +6,7 @@ processes. GDAL datasets are not thread-safe: every thread opens its own read-on
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections import deque
@@ -78,3 +79,16 @@ def bounded_block_cache(limit: int = RUN_CACHE_BYTES):
     finally:
         if gdal.GetCacheMax() != previous:
             gdal.SetCacheMax(previous)
+
+
+def release_freed_memory() -> None:
+    """Hand the memory numpy has freed back to the system between the phases of a run.
+
+    glibc keeps freed heap memory for reuse, and fragmentation leaves much of it unusable
+    for the next phase's differently sized arrays: one phase's peak would then add to the
+    next one's. A no-op where the C library is not glibc.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -90,11 +90,11 @@ def run_match(
                      global_model, local_model, report, model_out, feedback)
     mosaicked = None
     if mosaic is not None:
+        seen = [o.result() for o in observers] if observers else None
         release_freed_memory()
         try:
-            mosaicked = mosaic_written(
-                written[0], [o.result() for o in observers] if observers else None, mosaic,
-                feedback.stage(end, 1.0), window or 512, threads)
+            mosaicked = mosaic_written(written[0], seen, mosaic, feedback.stage(end, 1.0),
+                                       window or 512, threads)
         except Cancelled:
             raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters are "
                             f"complete and kept in {output_folder}, no mosaic was written",

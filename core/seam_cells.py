@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .block_grid import BlockGrid, block_sums, footprint
+from .block_grid import BlockGrid, BlockSummer, footprint
 from .feedback import Feedback
 from .mosaic_grid import MosaicGrid, Placement
 from .parallel import ThreadDatasets, ordered_map, thread_count
@@ -63,24 +63,43 @@ class CellSums:
     """Sums and counts of one image's valid values per cell, filled window by window."""
 
     def __init__(self, cells: BlockGrid, place: Placement, bands: int):
-        self.cells, self.place = cells, place
-        self.row, self.col, rows, cols = footprint(cells, place)
-        self.sums = np.zeros((bands, rows, cols))
-        self.counts = np.zeros((bands, rows, cols), dtype=np.float32)  # exact to 2**24
+        self.cells, self.place, self.bands = cells, place, bands
+        self.row, self.col, self.rows, self.cols = footprint(cells, place)
+        self.sums = self.counts = None  # allocated by the first window
+        self._result: Optional[CellImage] = None
 
     def measure(self, values: np.ndarray, valid: np.ndarray, row: int, col: int):
         """Partial sums of a window at pixel (row, col) of the image; thread-safe, adds
-        nothing (:meth:`add` does, in one thread)."""
-        return block_sums(self.cells, values, valid, self.place.row + row,
-                          self.place.col + col)
+        nothing (:meth:`add` does, in one thread). Band by band: the temporary arrays are
+        those of one band, also while match writes its outputs."""
+        summer = BlockSummer(self.cells, self.place.row + row, self.place.col + col,
+                             values.shape[1], values.shape[2])
+        sums = np.concatenate([summer(np.where(v, x, 0.0)[None])
+                               for x, v in zip(values, valid)])
+        counts = np.concatenate([summer(v[None].astype(np.float32)) for v in valid])
+        return summer.first[0], summer.first[1], sums, counts
 
     def add(self, part) -> None:
+        if self.sums is None:
+            self.sums = np.zeros((self.bands, self.rows, self.cols))
+            self.counts = np.zeros((self.bands, self.rows, self.cols),
+                                   dtype=np.float32)  # exact to 2**24
         by, bx, s, c = part
         r, q = by - self.row, bx - self.col
         self.sums[:, r:r + s.shape[1], q:q + s.shape[2]] += s
         self.counts[:, r:r + c.shape[1], q:q + c.shape[2]] += c
 
     def result(self) -> CellImage:
+        """The image on its cells; the sums are dropped (only the means are kept)."""
+        if self._result is None:
+            self._result = self._means()
+            self.sums = self.counts = None
+        return self._result
+
+    def _means(self) -> CellImage:
+        if self.sums is None:  # no window seen: no data anywhere
+            self.sums = np.zeros((self.bands, self.rows, self.cols))
+            self.counts = np.zeros((self.bands, self.rows, self.cols), dtype=np.float32)
         area = float(self.cells.size * self.cells.size)
         coverage = (self.counts.min(axis=0) / area).astype(np.float32)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -223,6 +223,8 @@ def write_image(
             feedback.progress((done + 1) / total)
         for dst in dsts:
             dst.FlushCache()
+        if observer is not None:
+            observer.result()  # its means now, so that only one image's sums are alive
     finally:
         dsts = None
 

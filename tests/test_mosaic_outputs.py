@@ -220,3 +220,39 @@ def test_mosaic_of_inputs_in_another_crs_as_vrt(matched, tmp_path):
     moved = gdal.Open(str(tmp_path / "moved" / "m.vrt")).ReadAsArray()
     assert np.array_equal(gdal.Open(tif).ReadAsArray(), moved)
     assert not os.path.exists(vrt)
+
+
+@pytest.mark.parametrize("kind", ["float32 with negatives and NaN", "mask bands"])
+def test_mosaic_of_any_unit_and_validity(tmp_path, kind):
+    """Float32 reflectance-like values below zero with NaN no-data and holes, or UInt16 with
+    an internal mask band and no no-data value: the mosaic keeps the type, is valid exactly
+    where some input is, and every valid pixel is one input's value (hard cut)."""
+    holes = [None, (10, 20, 30, 40), None, (60, 100, 50, 60)]
+    if kind.startswith("float32"):
+        tiles = S.make_set(str(tmp_path), GAINS, [[o / 10000 for o in r] for r in OFFSETS],
+                           gdal_type=gdal.GDT_Float32, nodata=float("nan"), holes=holes,
+                           transform=lambda x: (x - 10000.0) / 10000.0)
+        paths = [t.path for t in tiles]
+    else:
+        tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, nodata=None)
+        paths = []
+        for t, hole in zip(tiles, holes):
+            path = t.path.replace(".tif", "_masked.tif")
+            ds = gdal.Translate(path, t.path, creationOptions=["TILED=YES"])
+            ds.CreateMaskBand(gdal.GMF_PER_DATASET)
+            mask = np.full((ds.RasterYSize, ds.RasterXSize), 255, dtype=np.uint8)
+            if hole:
+                r, c, h, w = hole
+                mask[r:r + h, c:c + w] = 0
+            ds.GetRasterBand(1).GetMaskBand().WriteArray(mask)
+            ds = None
+            paths.append(path)
+    for output in ("m.tif", "m.vrt"):
+        out = run_mosaic(paths, str(tmp_path / output)).output
+        ds = gdal.Open(out)
+        assert ds.GetRasterBand(1).DataType == gdal.Open(paths[0]).GetRasterBand(1).DataType
+        values, valid = S.read(out)
+        images = pixels_on_mosaic(out, paths)
+        some = np.isfinite(images[:, 0]).any(axis=0)
+        np.testing.assert_array_equal(valid[0], some)
+        assert np.all(np.any(images == values[None], axis=0)[:, some])

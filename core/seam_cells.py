@@ -79,11 +79,14 @@ class CellSums:
         counts = np.concatenate([summer(v[None].astype(np.float32)) for v in valid])
         return summer.first[0], summer.first[1], sums, counts
 
-    def add(self, part) -> None:
+    def _allocate(self) -> None:
         if self.sums is None:
             self.sums = np.zeros((self.bands, self.rows, self.cols))
             self.counts = np.zeros((self.bands, self.rows, self.cols),
                                    dtype=np.float32)  # exact to 2**24
+
+    def add(self, part) -> None:
+        self._allocate()
         by, bx, s, c = part
         r, q = by - self.row, bx - self.col
         self.sums[:, r:r + s.shape[1], q:q + s.shape[2]] += s
@@ -97,9 +100,7 @@ class CellSums:
         return self._result
 
     def _means(self) -> CellImage:
-        if self.sums is None:  # no window seen: no data anywhere
-            self.sums = np.zeros((self.bands, self.rows, self.cols))
-            self.counts = np.zeros((self.bands, self.rows, self.cols), dtype=np.float32)
+        self._allocate()  # no window seen: no data anywhere
         area = float(self.cells.size * self.cells.size)
         coverage = (self.counts.min(axis=0) / area).astype(np.float32)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -190,7 +190,7 @@ def _blended(blender: Blender, grid: MosaicGrid, feedback: Feedback, window: int
     def blend(rect):
         feedback.check_cancel()
         win = Placement(*rect)
-        values, source = blender(win)
+        values, source = blender(win, values_needed=first is not None)
         if first is None:
             return win, None, source
         valid = source >= 0

@@ -11,7 +11,7 @@ part is nearest. Memory: one window of each image at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from scipy import ndimage
@@ -68,14 +68,16 @@ class Blender:
         small = np.dtype(views[0].numpy_type).itemsize <= 2 or views[0].numpy_type == np.float32
         self.work = np.float32 if small else np.float64
 
-    def __call__(self, win: Placement) -> Tuple[np.ndarray, np.ndarray]:
-        """(values (bands, rows, cols) float64, source (rows, cols) int32: the image the
-        pixel comes from or lies deepest in, -1 where no image has data)."""
+    def __call__(self, win: Placement, values_needed: bool = True
+                 ) -> Tuple[Optional[np.ndarray], np.ndarray]:
+        """(values (bands, rows, cols) in the working float type, or None where not
+        ``values_needed`` (a VRT only needs the sources); source (rows, cols) int32: the
+        image the pixel comes from or lies deepest in, -1 where no image has data)."""
         bands = self.views[0].band_count
         shape = (win.rows, win.cols)
         best = np.full(shape, -np.inf, dtype=np.float32)
         source = np.full(shape, -1, dtype=np.int32)
-        chosen = np.zeros((bands,) + shape, dtype=self.work)
+        chosen = np.zeros((bands,) + shape, dtype=self.work) if values_needed else None
         if self.feather > 0:
             acc = np.zeros((bands,) + shape, dtype=self.work)
             weight = np.zeros(shape, dtype=self.work)
@@ -102,7 +104,8 @@ class Blender:
             deeper = ok & (sd > best[at])
             np.copyto(best[at], sd, where=deeper)
             source[at][deeper] = k
-            np.copyto(chosen[(slice(None),) + at], values, where=deeper[None])
+            if values_needed:
+                np.copyto(chosen[(slice(None),) + at], values, where=deeper[None])
         if self.feather > 0:
             has = weight > 0
             np.divide(acc, weight, out=chosen, where=has[None])

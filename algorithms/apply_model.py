@@ -48,10 +48,9 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = self.input_paths(parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT, context)
         model = self.parameterAsFile(parameters, self.MODEL, context)
-        threads = self.run_options(parameters, context)["threads"]
-        outputs = self.run_core(lambda: core.apply_model(
-            model, inputs, folder, self.core_feedback(feedback), threads=threads))
-        self.load_on_completion(context, outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs}
+        outputs = self.outputs(parameters, context)
+        streaming = self.streaming(parameters, context)
+        result = self.run_core(lambda: core.apply_model(
+            model, inputs, outputs, streaming, self.core_feedback(feedback)))
+        return self.results(context, result, outputs, inputs)

@@ -7,9 +7,7 @@ from typing import Callable, List, Optional
 from qgis.core import (
     QgsMapLayer,
     QgsProcessingAlgorithm,
-    QgsProcessingContext,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingUtils,
     QgsProviderRegistry,
     QgsRasterLayer,
@@ -18,37 +16,17 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
-from ..spectralmatch_plugin.dependencies import dependency_message
+from .dependencies import dependency_message
+from .loading import load_on_completion
 from .parameters import MatchingParameters
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
 
 
-# Post-processors must outlive the algorithm run that creates them.
-_POST_PROCESSORS: List["SameRendering"] = []
-
-
-class SameRendering(QgsProcessingLayerPostProcessorInterface):
-    """Gives a loaded output the band rendering of the input it was made from."""
-
-    def __init__(self, renderer):
-        super().__init__()
-        self.renderer = renderer
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        if isinstance(layer, QgsRasterLayer) and self.renderer is not None:
-            layer.setRenderer(self.renderer.clone())
-            layer.triggerRepaint()
-        if self in _POST_PROCESSORS:
-            _POST_PROCESSORS.remove(self)
-
-
 class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
-    """Base class: one algorithm per file derives from it and says which parameters it has
-    (``initAlgorithm``), what extra options it reads (``algorithm_options``) and which run of
-    core it calls (``run_matching``)."""
-
-    SUFFIX = ""
+    """Base class: one algorithm per file derives from it, declares its parameters
+    (``initAlgorithm``) and, in ``processAlgorithm``, reads them into core's options objects
+    and makes one call of core."""
 
     def tr(self, text: str) -> str:
         """Translate in the context of the class that wrote the string (as pylupdate5 files it)."""
@@ -83,6 +61,7 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
         return True
 
     def citation(self) -> str:
+        """The method behind the algorithm, cited at the end of its help."""
         return self.tr(
             "Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method "
             "for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing "
@@ -162,61 +141,15 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             )
         return path
 
-    # -- results on the map ------------------------------------------------------------------
-
-    def load_on_completion(self, context, outputs: List[str], inputs: List[str]) -> None:
-        """Ask QGIS to load the written rasters when the run ends (toolbox, not qgis_process).
-
-        Where an input is a layer of the project, its output gets the same band rendering.
-        """
-        project = context.project()
-        if project is None:
-            return
-        by_source = {}
-        for layer in project.mapLayers().values():
-            if isinstance(layer, QgsRasterLayer):
-                by_source.setdefault(os.path.realpath(layer.source().split("|")[0]), layer)
-        for out, src in zip(outputs, inputs):
-            name = os.path.splitext(os.path.basename(out))[0]
-            details = QgsProcessingContext.LayerDetails(name, project, self.OUTPUT_LAYERS)
-            source_layer = by_source.get(os.path.realpath(src))
-            if source_layer is not None and source_layer.renderer() is not None:
-                post = SameRendering(source_layer.renderer().clone())
-                _POST_PROCESSORS.append(post)
-                details.setPostProcessor(post)
-            context.addLayerToLoadOnCompletion(out, details)
-
     # -- running core -----------------------------------------------------------------------
 
-    def algorithm_options(self, parameters, context) -> dict:
-        """Keyword arguments of this algorithm's run beyond the shared ones."""
-        return {}
-
-    def run_matching(self, inputs: List[str], folder: str, **options) -> List[str]:
-        """Call core; returns the written files."""
-        raise NotImplementedError
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        inputs = self.input_paths(parameters, context)
-        folder = self.parameterAsString(parameters, self.OUTPUT, context)
-        options = dict(
-            reference=self.reference_path(parameters, context),
-            feedback=self.core_feedback(feedback),
-            suffix=self.SUFFIX,
-            **self.run_options(parameters, context),
-            **self.statistics_options(parameters, context, feedback),
-            **self.algorithm_options(parameters, context),
-            **self.extra_options(parameters, context),
-        )
-        outputs = self.run_core(lambda: self.run_matching(inputs, folder, **options))
-        self.load_on_completion(context, outputs, inputs)
-        return {self.OUTPUT: folder, self.OUTPUT_LAYERS: outputs,
-                self.REPORT: options["report"], self.MODEL_OUT: options["model_out"],
-                **self.extra_results(options)}
-
-    def extra_results(self, options: dict) -> dict:
-        """Results beyond the shared ones, from the options the run was given."""
-        return {}
+    def results(self, context, result, outputs, inputs: List[str]) -> dict:
+        """The outputs dict of a matching run; its rasters load when the run ends."""
+        load_on_completion(context, result.outputs, inputs, self.OUTPUT_LAYERS)
+        declared = {p.name() for p in self.outputDefinitions()}
+        found = {self.OUTPUT: outputs.folder, self.OUTPUT_LAYERS: result.outputs,
+                 self.REPORT: outputs.report, self.MODEL_OUT: outputs.model_out}
+        return {key: value for key, value in found.items() if key in declared}
 
     def core_feedback(self, feedback) -> Feedback:
         return Feedback(

@@ -6,7 +6,6 @@ from .base import SpectralMatchAlgorithm
 
 
 class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
-    SUFFIX = "_global"
 
     def name(self) -> str:
         return "globalmatch"
@@ -35,12 +34,17 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_weight_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
-        self.add_output_parameters(self.SUFFIX)
+        self.add_output_parameters("_global")
         self.add_extra_outputs()
 
-    def algorithm_options(self, parameters, context) -> dict:
-        mean_weight, std_weight = self.weights(parameters, context)
-        return dict(mean_weight=mean_weight, std_weight=std_weight)
-
-    def run_matching(self, inputs, folder, **options):
-        return core.run_global(inputs, folder, **options).outputs
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        outputs = self.outputs(parameters, context)
+        fit = self.global_fit(parameters, context)
+        reference = self.reference_path(parameters, context)
+        statistics = self.statistics(parameters, context, feedback)
+        streaming = self.streaming(parameters, context)
+        result = self.run_core(lambda: core.run_global(
+            inputs, outputs, fit, reference, statistics, streaming,
+            self.core_feedback(feedback)))
+        return self.results(context, result, outputs, inputs)

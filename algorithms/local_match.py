@@ -6,7 +6,6 @@ from .base import SpectralMatchAlgorithm
 
 
 class LocalMatchAlgorithm(SpectralMatchAlgorithm):
-    SUFFIX = "_local"
 
     def name(self) -> str:
         return "localmatch"
@@ -37,11 +36,17 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_local_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
-        self.add_output_parameters(self.SUFFIX)
+        self.add_output_parameters("_local")
         self.add_extra_outputs()
 
-    def algorithm_options(self, parameters, context) -> dict:
-        return self.local_options(parameters, context)
-
-    def run_matching(self, inputs, folder, **options):
-        return core.run_local(inputs, folder, **options)[0]
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        outputs = self.outputs(parameters, context)
+        fit = self.local_fit(parameters, context)
+        reference = self.reference_path(parameters, context)
+        statistics = self.statistics(parameters, context, feedback)
+        streaming = self.streaming(parameters, context)
+        result = self.run_core(lambda: core.run_local(
+            inputs, outputs, fit, reference, statistics, streaming,
+            self.core_feedback(feedback)))
+        return self.results(context, result, outputs, inputs)

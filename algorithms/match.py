@@ -10,7 +10,6 @@ from .base import SpectralMatchAlgorithm
 class MatchAlgorithm(SpectralMatchAlgorithm):
     KEEP_GLOBAL = "KEEP_GLOBAL"
     MOSAIC = "MOSAIC"
-    SUFFIX = "_matched"
 
     def name(self) -> str:
         return "match"
@@ -48,7 +47,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         )
         self.add_output_type_parameter()
         self.add_threads_parameter()
-        self.add_output_parameters(self.SUFFIX)
+        self.add_output_parameters("_matched")
         self.add(
             QgsProcessingParameterRasterDestination(
                 self.MOSAIC, self.tr("Mosaic"), optional=True, createByDefault=False),
@@ -58,24 +57,19 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         self.add_seam_parameters(advanced=True)
         self.add_extra_outputs()
 
-    def algorithm_options(self, parameters, context) -> dict:
-        mean_weight, std_weight = self.weights(parameters, context)
-        return dict(mean_weight=mean_weight, std_weight=std_weight,
-                    keep_global=self.parameterAsBool(parameters, self.KEEP_GLOBAL, context),
-                    mosaic=self.mosaic_options(parameters, context),
-                    **self.local_options(parameters, context))
-
-    def mosaic_options(self, parameters, context):
-        """core.MosaicOptions where a mosaic is asked for, else None."""
-        path = self.parameterAsOutputLayer(parameters, self.MOSAIC, context)
-        if not path:
-            return None
-        return core.MosaicOptions(path, **self.seam_options(parameters, context))
-
-    def extra_results(self, options: dict) -> dict:
-        mosaic = options.get("mosaic")
-        return {self.MOSAIC: mosaic.output if mosaic else None,
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        inputs = self.input_paths(parameters, context)
+        outputs = self.outputs(parameters, context)
+        global_fit = self.global_fit(parameters, context)
+        local_fit = self.local_fit(parameters, context)
+        reference = self.reference_path(parameters, context)
+        statistics = self.statistics(parameters, context, feedback)
+        streaming = self.streaming(parameters, context)
+        keep_global = self.parameterAsBool(parameters, self.KEEP_GLOBAL, context)
+        mosaic = self.mosaic(parameters, self.MOSAIC, context)
+        result = self.run_core(lambda: core.run_match(
+            inputs, outputs, global_fit, local_fit, reference, statistics, streaming,
+            keep_global, mosaic, self.core_feedback(feedback)))
+        return {**self.results(context, result, outputs, inputs),
+                self.MOSAIC: mosaic.output if mosaic else None,
                 self.SEAMLINES_OUT: mosaic.seamlines_out if mosaic else None}
-
-    def run_matching(self, inputs, folder, **options):
-        return core.run_match(inputs, folder, **options).outputs

@@ -39,6 +39,16 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
             "<name>_parts beside it, instead of copying the pixels.\n\n"
         ) + self.citation()
 
+    def citation(self) -> str:
+        return self.tr(
+            "Method: seamlines are watershed lines (image foresting transform, Falcao et al. "
+            "(2004), IEEE Transactions on Pattern Analysis and Machine Intelligence 26(1), "
+            "19-29, doi:10.1109/TPAMI.2004.1261076) of a relief that is high where the images "
+            "agree, as seamline methods follow least-cost paths through a difference image "
+            "(Kerschner (2001), ISPRS Journal of Photogrammetry and Remote Sensing 56(1), "
+            "53-64, doi:10.1016/S0924-2716(01)00033-8)."
+        )
+
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters(with_reference=False)
         self.add_seam_parameters()
@@ -67,16 +77,11 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = self.input_paths(parameters, context)
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        cutlines = None
-        if parameters.get(self.CUTLINES) not in (None, ""):
-            cutlines = self.parameterAsCompatibleSourceLayerPath(
-                parameters, self.CUTLINES, context, ["gpkg", "shp"], "gpkg", feedback)
-        seams = self.seam_options(parameters, context)
-        threads = self.run_options(parameters, context)["threads"]
+        mosaic = self.mosaic(parameters, self.OUTPUT, context)
+        cutlines, cutlines_layer = self.vector_file(parameters, self.CUTLINES, context, feedback)
         pixel_size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context) or None
+        streaming = self.streaming(parameters, context)
         result = self.run_core(lambda: core.run_mosaic(
-            inputs, output, seams["seamlines"], seams["feather"], seams["seamlines_out"],
-            self.core_feedback(feedback), threads=threads, cutlines=cutlines or None,
-            pixel_size=pixel_size))
-        return {self.OUTPUT: result.output, self.SEAMLINES_OUT: result.seamlines}
+            inputs, mosaic, cutlines, cutlines_layer, pixel_size, streaming,
+            self.core_feedback(feedback)))
+        return {self.OUTPUT: result.mosaic.output, self.SEAMLINES_OUT: result.mosaic.seamlines}

@@ -1,4 +1,4 @@
-"""The parameters the algorithms share: declared once, read into plain options for core."""
+"""The parameters the algorithms share: declared once, read into core's options objects."""
 from __future__ import annotations
 
 from qgis.core import (
@@ -18,11 +18,13 @@ from qgis.core import (
 )
 
 from ..core import defaults
+from ..core.options import GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics, Streaming
+from .metadata import producer
 
 
 class MatchingParameters:
-    """Mixed into the algorithms: each ``add_*`` declares parameters, each ``*_options``
-    reads them into keyword arguments of core's runs."""
+    """Mixed into the algorithms: each ``add_*`` declares parameters, and a reader of the
+    same name turns their values into one of core's options objects."""
 
     INPUT = "INPUT"
     REFERENCE = "REFERENCE"
@@ -43,9 +45,8 @@ class MatchingParameters:
     SEAMLINES = "SEAMLINES"
     FEATHER = "FEATHER"
     SEAMLINES_OUT = "SEAMLINES_OUT"
-    SEAM_MODES = ("cost", "centre")  # core.seamlines names, in the order of the enum
+    SEAM_MODES = defaults.SEAMLINE_MODES  # in the order of the SEAMLINES enum
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
-
 
     def add(self, param, help_text: str, advanced: bool = False) -> None:
         """Add a parameter with its help sentence, flagged Advanced where asked."""
@@ -55,17 +56,20 @@ class MatchingParameters:
         self.addParameter(param)
 
     def add_input_parameters(self, with_reference: bool = True) -> None:
+        """INPUT, and REFERENCE for the algorithms that fit (which need two or more inputs)."""
         inputs = QgsProcessingParameterMultipleLayers(
             self.INPUT, self.tr("Input rasters"), QgsProcessing.TypeRaster
         )
         inputs.setMinimumNumberInputs(2 if with_reference else 1)
-        self.add(
-            inputs,
-            self.tr(
+        if with_reference:
+            help_text = self.tr(
                 "Two or more overlapping rasters with the same bands in the same order, in any "
-                "CRS and pixel size. Their no-data values, masks and NaN are respected."
-            ),
-        )
+                "CRS and pixel size. Their no-data values, masks and NaN are respected.")
+        else:
+            help_text = self.tr(
+                "One or more rasters with the same bands in the same order, in any CRS and "
+                "pixel size. Their no-data values, masks and NaN are respected.")
+        self.add(inputs, help_text)
         if not with_reference:
             return
         self.add(
@@ -108,7 +112,7 @@ class MatchingParameters:
                 advanced=True,
             )
 
-    def weights(self, parameters, context):
+    def global_fit(self, parameters, context) -> GlobalFit:
         mean_w = self.parameterAsDouble(parameters, self.MEAN_WEIGHT, context)
         std_w = self.parameterAsDouble(parameters, self.STD_WEIGHT, context)
         if mean_w <= 0 or std_w <= 0:
@@ -118,7 +122,7 @@ class MatchingParameters:
                     "Fix: use positive weights; 1 and 1 reproduce the published method."
                 ).format(mean_w, std_w)
             )
-        return mean_w, std_w
+        return GlobalFit(mean_w, std_w)
 
     def add_local_parameters(self) -> None:
         self.add(
@@ -167,10 +171,10 @@ class MatchingParameters:
             advanced=True,
         )
 
-    def local_options(self, parameters, context) -> dict:
+    def local_fit(self, parameters, context) -> LocalFit:
         size = self.parameterAsDouble(parameters, self.BLOCK_SIZE, context) \
             if parameters.get(self.BLOCK_SIZE) not in (None, "") else 0.0
-        return dict(
+        return LocalFit(
             blocks_per_image=self.parameterAsInt(parameters, self.BLOCKS, context),
             block_size=size or None,
             method=self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
@@ -202,13 +206,19 @@ class MatchingParameters:
             advanced=True,
         )
 
-    def statistics_options(self, parameters, context, feedback) -> dict:
-        exclude = None
-        if parameters.get(self.EXCLUDE) not in (None, ""):
-            exclude = self.parameterAsCompatibleSourceLayerPath(
-                parameters, self.EXCLUDE, context, ["gpkg", "shp"], "gpkg", feedback)
-        return dict(robust=self.parameterAsBool(parameters, self.ROBUST, context),
-                    exclude=exclude or None)
+    def statistics(self, parameters, context, feedback) -> Statistics:
+        path, layer = self.vector_file(parameters, self.EXCLUDE, context, feedback)
+        return Statistics(robust=self.parameterAsBool(parameters, self.ROBUST, context),
+                          exclude=path, exclude_layer=layer)
+
+    def vector_file(self, parameters, name: str, context, feedback):
+        """(path, layer name or None) of a vector parameter as a file GDAL reads; layers
+        that are not files (memory, databases) are written to a temporary GeoPackage."""
+        if parameters.get(name) in (None, ""):
+            return None, None
+        path, layer = self.parameterAsCompatibleSourceLayerPathAndLayerName(
+            parameters, name, context, ["gpkg", "shp"], "gpkg", feedback)
+        return path or None, layer or None
 
     def add_extra_outputs(self) -> None:
         """REPORT and MODEL_OUT: optional files, written only where asked for."""
@@ -233,10 +243,21 @@ class MatchingParameters:
             ),
         )
 
-    def extra_options(self, parameters, context) -> dict:
-        return dict(
-            report=self.parameterAsFileOutput(parameters, self.REPORT, context) or None,
-            model_out=self.parameterAsFileOutput(parameters, self.MODEL_OUT, context) or None,
+    def outputs(self, parameters, context) -> Outputs:
+        """The output folder and type, and the report and model where declared and given."""
+        names = {p.name() for p in self.parameterDefinitions()}
+
+        def file_output(name):
+            if name not in names:
+                return None
+            return self.parameterAsFileOutput(parameters, name, context) or None
+
+        return Outputs(
+            folder=self.parameterAsString(parameters, self.OUTPUT, context),
+            float32=self.OUTPUT_TYPE in names
+            and self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1,
+            report=file_output(self.REPORT), model_out=file_output(self.MODEL_OUT),
+            producer=producer(),
         )
 
     def add_threads_parameter(self) -> None:
@@ -249,12 +270,8 @@ class MatchingParameters:
             advanced=True,
         )
 
-    def run_options(self, parameters, context) -> dict:
-        """Options every run takes: output type and threads."""
-        return dict(
-            float32=self.float32(parameters, context),
-            threads=self.parameterAsInt(parameters, self.THREADS, context) or None,
-        )
+    def streaming(self, parameters, context) -> Streaming:
+        return Streaming(threads=self.parameterAsInt(parameters, self.THREADS, context) or None)
 
     def add_output_parameters(self, suffix: str) -> None:
         self.add(
@@ -264,9 +281,6 @@ class MatchingParameters:
         self.addOutput(
             QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Corrected rasters"))
         )
-
-    def float32(self, parameters, context) -> bool:
-        return self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1
 
     def add_seam_parameters(self, advanced: bool = False) -> None:
         """SEAMLINES, FEATHER and SEAMLINES_OUT of a mosaic."""
@@ -296,8 +310,14 @@ class MatchingParameters:
                     "image_index): to inspect, edit and give back as Cutlines."),
         )
 
-    def seam_options(self, parameters, context) -> dict:
-        return dict(
+    def mosaic(self, parameters, name: str, context) -> "MosaicOptions | None":
+        """The mosaic the raster destination ``name`` asks for, with the seam parameters;
+        None where it is not given."""
+        output = self.parameterAsOutputLayer(parameters, name, context)
+        if not output:
+            return None
+        return MosaicOptions(
+            output=output,
             seamlines=self.SEAM_MODES[self.parameterAsEnum(parameters, self.SEAMLINES, context)],
             feather=self.parameterAsDouble(parameters, self.FEATHER, context),
             seamlines_out=self.parameterAsOutputLayer(

@@ -16,7 +16,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
 
-from spectralmatch.core.least_squares import solve_band  # noqa: E402
+from spectralmatch.core.solve.global_system import solve_band  # noqa: E402
 from test_least_squares import grid_overlaps  # noqa: E402
 
 

@@ -18,8 +18,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
 
 import synthetic as S  # noqa: E402
-from spectralmatch.core import run_global, run_match  # noqa: E402
-from spectralmatch.core.quality import overlap_mean_abs_difference  # noqa: E402
+from spectralmatch.core import LocalFit, Outputs, run_global, run_match  # noqa: E402
+from spectralmatch.core.quality.agreement import overlap_mean_abs_difference  # noqa: E402
 
 GAINS = [[1.0] * 4, [1.2, 0.9, 1.1, 0.8], [0.8, 1.1, 1.3, 1.0], [1.05, 0.95, 0.9, 1.2]]
 OFFSETS = [[0] * 4, [500, -300, 200, 1000], [-400, 600, 0, -800], [100, 100, -100, 300]]
@@ -31,17 +31,23 @@ def main():
     tiles = S.make_set(tmp, GAINS, OFFSETS, fields=TILTS)
     paths = [t.path for t in tiles]
     demo = sorted(glob.glob(os.path.join(HERE, "..", "demo", "data", "*.tif")))
-    g = run_global(paths, os.path.join(tmp, "g")).outputs
+    g = run_global(paths, Outputs(os.path.join(tmp, "g"))).outputs
     g_err, g_mad = S.affine_error(tiles, g).mean(), S.overlap_mad(tiles, g).mean()
-    d_mad = overlap_mean_abs_difference(run_global(demo, os.path.join(tmp, "dg")).outputs).mean()
+    d_mad = overlap_mean_abs_difference(
+        run_global(demo, Outputs(os.path.join(tmp, "dg"))).outputs
+    ).mean()
     print(f"global alone: synthetic error {g_err:.3f}, overlap MAD {g_mad:.1f}; "
           f"demo MAD {d_mad:.1f}")
     print("method   blocks  synthetic error/global  synthetic MAD/global  demo MAD/global")
     for method in ("gamma", "linear", "offset"):
         for blocks in (25, 50, 100, 200, 400, 800):
             out = os.path.join(tmp, f"{method}{blocks}")
-            m = run_match(paths, out, method=method, blocks_per_image=blocks).outputs
-            dm = run_match(demo, out + "d", method=method, blocks_per_image=blocks).outputs
+            m = run_match(
+                paths, Outputs(out), local_fit=LocalFit(method=method, blocks_per_image=blocks)
+            ).outputs
+            dm = run_match(
+                demo, Outputs(out + "d"), local_fit=LocalFit(method=method, blocks_per_image=blocks)
+            ).outputs
             err = S.affine_error(tiles, m).mean() / g_err
             mad = S.overlap_mad(tiles, m).mean() / g_mad
             dmad = overlap_mean_abs_difference(dm).mean() / d_mad

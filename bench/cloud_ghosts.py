@@ -23,7 +23,7 @@ from osgeo import gdal
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
 from ghosts import ghost_correlations  # noqa: E402
-from spectralmatch.core import run_match  # noqa: E402
+from spectralmatch.core import LocalFit, Outputs, Statistics, run_match  # noqa: E402
 
 BLUE, VISIBLE = 1, (1, 2, 3)  # band indices of blue, green, red in the 11-band files
 
@@ -40,11 +40,12 @@ def main():
     paths = sorted(glob.glob(os.path.join(args.landsat, "Landsat_*.tif")))
     work = args.out or tempfile.mkdtemp(prefix="sm-ghosts-")
     gdal.SetConfigOption("GDAL_PAM_ENABLED", "NO")
-    kw = {"blocks_per_image": args.blocks} if args.blocks else {}
+    local_fit = LocalFit(blocks_per_image=args.blocks) if args.blocks else LocalFit()
     fields = {}
     for robust in (True, False):
         folder = os.path.join(work, "robust" if robust else "published")
-        result = run_match(paths, folder, robust=robust, **kw)
+        result = run_match(paths, Outputs(folder), local_fit=local_fit,
+                           statistics=Statistics(robust=robust))
         size = result.local_model.blocks.size
         fields[robust] = correction_field(paths, result.outputs, "20230503", BLUE)
         corr = ghost_correlations(paths, result.outputs, size, BLUE, VISIBLE)

@@ -32,7 +32,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", ".build", "plugins"), os.path.join(HERE, "..", "tests")]
 
 import synthetic as S  # noqa: E402
-from spectralmatch.core import run_global, run_match, run_mosaic  # noqa: E402
+from spectralmatch.core import (
+    MosaicOptions,
+    Outputs,
+    run_global,
+    run_match,
+    run_mosaic,
+)  # noqa: E402
 from test_global_core import GAINS, OFFSETS  # noqa: E402
 
 ANGLES = [0.3, 2.0, 4.0, 5.5]
@@ -83,8 +89,8 @@ def main():
         paths = [t.path for t in tiles]
         for local in (False, True):
             step = "global and local" if local else "global only"
-            matched = (run_match(paths, os.path.join(folder, "m")).outputs if local
-                       else run_global(paths, os.path.join(folder, "g")).outputs)
+            matched = (run_match(paths, Outputs(os.path.join(folder, "m"))).outputs if local
+                       else run_global(paths, Outputs(os.path.join(folder, "g"))).outputs)
             slopes = S.gradient_slopes(matched)
             print(f"{name}, {step} (per band B G R NIR, and all bands):")
             for order, files in (("plain VRT", matched), ("VRT, reverse order", matched[::-1])):
@@ -94,8 +100,14 @@ def main():
                 line(order, plain, slopes)
             for mode in ("cost", "centre"):
                 for feather in FEATHERS:
-                    out = run_mosaic(matched, os.path.join(
-                        folder, f"{mode}{feather:g}{local}.tif"), mode, feather).output
+                    out = run_mosaic(
+                        matched,
+                        MosaicOptions(
+                            os.path.join(folder, f"{mode}{feather:g}{local}.tif"),
+                            seamlines=mode,
+                            feather=feather,
+                        ),
+                    ).mosaic.output
                     line(f"{mode}, feather {feather:g} m", out, slopes)
             print("  hard cuts, set map: excess the images shown carry | what the seams add")
             for label, path in (("plain VRT", os.path.join(folder, f"plain{local}.tif")),

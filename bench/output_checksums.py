@@ -29,8 +29,6 @@ import synthetic as S  # noqa: E402
 
 gdal.UseExceptions()
 
-GAINS = [[1.0, 1.0, 1.0, 1.0], [1.2, 0.9, 1.1, 0.8], [0.8, 1.1, 1.3, 1.0], [1.05, 0.95, 0.9, 1.2]]
-OFFSETS = [[0, 0, 0, 0], [500, -300, 200, 1000], [-400, 600, 0, -800], [100, 100, -100, 300]]
 TILTS = [(0.15, 0.3), (0.1, 2.0), None, (0.12, 4.0)]
 
 
@@ -93,9 +91,9 @@ def main(work: str) -> None:
     if not os.path.isdir(sets):
         os.makedirs(os.path.join(sets, "tilted"))
         os.makedirs(os.path.join(sets, "cloudy"))
-        S.make_set(os.path.join(sets, "tilted"), GAINS, OFFSETS, fields=TILTS,
+        S.make_set(os.path.join(sets, "tilted"), S.GAINS, S.OFFSETS, fields=TILTS,
                    holes=[None, (0, 0, 40, 60), None, None])
-        cloudy = S.make_set(os.path.join(sets, "cloudy"), GAINS, OFFSETS, grid=(2, 2))
+        cloudy = S.make_set(os.path.join(sets, "cloudy"), S.GAINS, S.OFFSETS, grid=(2, 2))
         S.paste_clouds(cloudy, [1, 3], [(150, 160), (170, 120), (120, 200)])
     out = os.path.join(work, "outputs")
     if os.path.isdir(out):

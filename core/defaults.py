@@ -7,3 +7,5 @@ BLOCKS_PER_IMAGE = 200
 LOCAL_METHOD = "linear"
 LOCAL_METHODS = ("gamma", "linear", "offset")
 MIN_VALID_FRACTION = 0.1
+SEAMLINE_MODES = ("cost", "centre")  # around disagreement and through agreement; centre lines
+SEAMLINE_MODE = "cost"

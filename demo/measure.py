@@ -9,7 +9,7 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", ".build", "plugins"))
 
-from spectralmatch.core.quality import overlap_mean_abs_difference  # noqa: E402
+from spectralmatch.core.quality.agreement import overlap_mean_abs_difference  # noqa: E402
 
 
 def main(args):

@@ -21,7 +21,7 @@ from osgeo import gdal
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".build", "plugins"))
 
-from spectralmatch.core import MosaicOptions, run_match  # noqa: E402
+from spectralmatch.core import MosaicOptions, Outputs, run_match  # noqa: E402
 
 gdal.UseExceptions()
 PAIR = os.path.join(HERE, "cloud_pair")
@@ -68,8 +68,11 @@ def main(out_png):
     inputs = cut_tiles()
     work = tempfile.mkdtemp(prefix="sm-cloud-")
     mosaic = os.path.join(work, "mosaic.tif")
-    result = run_match(inputs, os.path.join(work, "matched"),
-                       mosaic=MosaicOptions(mosaic, seamlines_out=os.path.join(work, "s.gpkg")))
+    result = run_match(
+        inputs,
+        Outputs(os.path.join(work, "matched")),
+        mosaic=MosaicOptions(mosaic, seamlines_out=os.path.join(work, "s.gpkg")),
+    )
     clear, cloudy = result.outputs
     plain = os.path.join(work, "plain.tif")
     gdal.Translate(plain, gdal.BuildVRT("", [clear, cloudy]))  # the later date on top

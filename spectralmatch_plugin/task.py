@@ -13,6 +13,7 @@ from typing import Callable, List, Optional
 
 from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
 
+from ..algorithms.metadata import plugin_version
 from ..core import Cancelled, Feedback, SpectralMatchError
 from .dialog import MatchRequest
 
@@ -43,15 +44,16 @@ class MatchTask(QgsTask):
             info=self.log.append,
             warning=lambda text: self.log.append(self.tr("Warning: ") + text),
         )
-        mosaic = os.path.join(r.folder, "mosaic.tif") if r.mosaic else None
+        mosaic = core.MosaicOptions(os.path.join(r.folder, "mosaic.tif")) if r.mosaic else None
+        outputs = core.Outputs(r.folder, producer=plugin_version())
         try:
             if r.local:
-                result = core.run_match(
-                    r.paths, r.folder, reference=r.reference,
-                    blocks_per_image=r.blocks_per_image, method=r.method, feedback=feedback,
-                    mosaic=core.MosaicOptions(mosaic) if mosaic else None)
+                local_fit = core.LocalFit(blocks_per_image=r.blocks_per_image, method=r.method)
+                result = core.run_match(r.paths, outputs, local_fit=local_fit,
+                                        reference=r.reference, mosaic=mosaic,
+                                        feedback=feedback)
             else:
-                result = core.run_global(r.paths, r.folder, reference=r.reference,
+                result = core.run_global(r.paths, outputs, reference=r.reference,
                                          feedback=feedback.stage(0.0, 0.8 if mosaic else 1.0))
                 if mosaic:
                     try:
@@ -60,7 +62,7 @@ class MatchTask(QgsTask):
                     except Cancelled:
                         raise Cancelled("", kept=result.outputs) from None
             self.outputs = result.outputs
-            self.mosaic = mosaic
+            self.mosaic = mosaic.output if mosaic else None
             return True
         except Cancelled as exc:
             self.error = None

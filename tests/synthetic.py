@@ -18,6 +18,22 @@ gdal.UseExceptions()
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENE = os.path.join(HERE, "data", "landsat_20210326_bgrn.tif")
 
+# Distortions of the four tiles of a 2 x 2 set: gain and offset per band (the first tile is
+# the truth itself).
+GAINS = [[1.0, 1.0, 1.0, 1.0], [1.2, 0.9, 1.1, 0.8], [0.8, 1.1, 1.3, 1.0], [1.05, 0.95, 0.9, 1.2]]
+OFFSETS = [[0, 0, 0, 0], [500, -300, 200, 1000], [-400, 600, 0, -800], [100, 100, -100, 300]]
+
+
+def cancelling_after(calls: int):
+    """A cancel check that says yes from its ``calls``-th call on."""
+    state = {"n": 0}
+
+    def is_canceled():
+        state["n"] += 1
+        return state["n"] >= calls
+
+    return is_canceled
+
 
 @dataclass
 class Tile:

@@ -12,8 +12,8 @@ from osgeo import gdal, ogr, osr
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
 import synthetic as S
-from spectralmatch.core import InputError, run_match
-from test_global_core import GAINS, OFFSETS
+from spectralmatch.core import InputError, Outputs, Statistics, run_match
+from synthetic import GAINS, OFFSETS
 
 
 @pytest.fixture
@@ -157,7 +157,11 @@ def test_exclusion_of_points_is_refused(tiles, tmp_path):
     layer.CreateFeature(feature)
     ds = None
     with pytest.raises(InputError) as err:
-        run_match([t.path for t in tiles], str(tmp_path / "o"), exclude=path)
+        run_match(
+            [t.path for t in tiles],
+            Outputs(str(tmp_path / "o")),
+            statistics=Statistics(exclude=path),
+        )
     assert path in str(err.value) and "polygons" in str(err.value)
 
 
@@ -175,8 +179,11 @@ def test_tiny_overlap_is_ignored_with_a_warning(tmp_path):
     ds = None
     warnings = []
     from spectralmatch.core import Feedback
-    result = run_match([t.path for t in tiles], str(tmp_path / "o"),
-                       feedback=Feedback(warning=warnings.append))
+    result = run_match(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "o")),
+        feedback=Feedback(warning=warnings.append),
+    )
     assert any("share only 9 valid pixels" in w for w in warnings)
     assert any("tile_2.tif: overlaps no other input" in w for w in warnings)
     assert all(np.isfinite(S.read(p)[0]).all() for p in result.outputs)
@@ -188,9 +195,15 @@ def test_constant_image_gives_finite_gains_and_a_warning(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
     fill(tiles[1].path, 9000)
     warnings = []
-    result = run_global([t.path for t in tiles], str(tmp_path / "o"),
-                        feedback=Feedback(warning=warnings.append))
-    assert np.isfinite(result.model.gains).all() and np.isfinite(result.model.offsets).all()
+    result = run_global(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "o")),
+        feedback=Feedback(warning=warnings.append),
+    )
+    assert (
+        np.isfinite(result.global_model.gains).all()
+        and np.isfinite(result.global_model.offsets).all()
+    )
     assert any("tile_1.tif: band 1 is constant" in w for w in warnings)
     # The constant image does not drag the others' gains to 0: they still match each other.
     others = [tiles[k] for k in (0, 2, 3)]
@@ -209,7 +222,7 @@ def test_values_at_the_type_limits(tmp_path):
                 data[-5:, -5:] = 65535
                 ds.GetRasterBand(b + 1).WriteArray(data)
         edit(tile.path, extremes)
-    result = run_match([t.path for t in tiles], str(tmp_path / "o"))
+    result = run_match([t.path for t in tiles], Outputs(str(tmp_path / "o")))
     for path in result.outputs:
         data = gdal.Open(path).ReadAsArray()
         assert data.dtype == np.uint16 and data.max() <= 65535
@@ -220,7 +233,7 @@ def test_very_large_float64_values_give_finite_results(tmp_path):
     scale = 1e96
     tiles = S.make_set(str(tmp_path), GAINS, [[o * scale for o in row] for row in OFFSETS],
                        gdal_type=gdal.GDT_Float64, nodata=None, transform=lambda x: x * scale)
-    result = run_match([t.path for t in tiles], str(tmp_path / "o"))
+    result = run_match([t.path for t in tiles], Outputs(str(tmp_path / "o")))
     assert np.isfinite(result.global_model.gains).all()
     for path in result.outputs:
         assert np.isfinite(S.read(path)[0]).all()

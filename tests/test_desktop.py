@@ -10,7 +10,7 @@ from qgis.PyQt.QtCore import QCoreApplication, Qt
 import synthetic as S
 from spectralmatch.spectralmatch_plugin.dialog import MatchDialog, MatchRequest
 from spectralmatch.spectralmatch_plugin.task import MatchTask
-from test_global_core import GAINS, OFFSETS
+from synthetic import GAINS, OFFSETS
 
 
 @pytest.fixture

@@ -4,16 +4,15 @@ import pytest
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import Feedback, InputError, run_global
+from spectralmatch.core import Feedback, InputError, Outputs, run_global
 
-GAINS = [[1.0, 1.0, 1.0, 1.0], [1.2, 0.9, 1.1, 0.8], [0.8, 1.1, 1.3, 1.0], [1.05, 0.95, 0.9, 1.2]]
-OFFSETS = [[0, 0, 0, 0], [500, -300, 200, 1000], [-400, 600, 0, -800], [100, 100, -100, 300]]
+from synthetic import GAINS, OFFSETS
 
 
 def run(tiles, out, **kw):
     messages = []
     fb = Feedback(info=messages.append, warning=messages.append)
-    result = run_global([t.path for t in tiles], str(out), feedback=fb, **kw)
+    result = run_global([t.path for t in tiles], Outputs(str(out)), feedback=fb, **kw)
     return result, messages
 
 
@@ -31,13 +30,13 @@ def test_uint16_recovers_truth_up_to_one_affine_map(tmp_path):
 def test_solution_kept_at_central_tendency(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
     result, _ = run(tiles, tmp_path / "out")
-    np.testing.assert_allclose(result.model.gains.mean(axis=0), 1.0, atol=1e-9)
-    np.testing.assert_allclose(result.model.offsets.mean(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.global_model.gains.mean(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(result.global_model.offsets.mean(axis=0), 0.0, atol=1e-6)
     # The exact inverse of the distortion, up to the common map fixed by those constraints.
     g, o = np.array(GAINS), np.array(OFFSETS)
-    composed_gain = result.model.gains * g
+    composed_gain = result.global_model.gains * g
     np.testing.assert_allclose(composed_gain / composed_gain[0], 1.0, rtol=1e-3)
-    composed_offset = result.model.gains * o + result.model.offsets
+    composed_offset = result.global_model.gains * o + result.global_model.offsets
     np.testing.assert_allclose(composed_offset - composed_offset[0], 0.0, atol=20.0)
 
 
@@ -63,7 +62,7 @@ def test_reference_keeps_its_values(tmp_path):
     ref_in, _ = S.read(tiles[2].path)
     ref_out, _ = S.read(result.outputs[2])
     np.testing.assert_array_equal(ref_in, ref_out)
-    assert result.model.gains[2].tolist() == [1.0] * 4
+    assert result.global_model.gains[2].tolist() == [1.0] * 4
     assert any("Reference image: tile_2.tif" in m for m in messages)
     # and the others are mapped onto it: the error is measured without any affine freedom
     for k in (0, 1, 3):
@@ -138,8 +137,8 @@ def test_two_groups_are_each_solved_at_their_own_centre(tmp_path):
         ds = None
     result, messages = run(tiles, tmp_path / "out")
     assert any("2 groups" in m for m in messages)
-    np.testing.assert_allclose(result.model.gains[:2].mean(axis=0), 1.0, atol=1e-9)
-    np.testing.assert_allclose(result.model.gains[2:].mean(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(result.global_model.gains[:2].mean(axis=0), 1.0, atol=1e-9)
+    np.testing.assert_allclose(result.global_model.gains[2:].mean(axis=0), 1.0, atol=1e-9)
     for pair in ((0, 1), (2, 3)):
         sub = [tiles[k] for k in pair]
         assert S.overlap_mad(sub, [result.outputs[k] for k in pair]).max() < 2.0
@@ -172,6 +171,6 @@ def test_bad_input_names_the_file(tmp_path, case):
         gdal.Translate(culprit, paths[0], outputSRS="EPSG:4326")
         paths = paths + [culprit]
     with pytest.raises(InputError) as err:
-        run_global(paths, str(tmp_path / "out"), **kw)
+        run_global(paths, Outputs(str(tmp_path / "out")), **kw)
     assert culprit in str(err.value) and "Fix:" in str(err.value)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

@@ -10,7 +10,7 @@ import pytest
 from qgis.core import QgsApplication, QgsSettings
 
 import synthetic as S
-from test_global_core import GAINS, OFFSETS
+from synthetic import GAINS, OFFSETS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,7 +32,7 @@ def test_zip_holds_only_the_plugin_folder(package):
     assert all(n.startswith("spectralmatch/") for n in names)
     for required in ("__init__.py", "metadata.txt", "LICENSE", "CHANGELOG.md",
                      "icons/spectralmatch.svg", "i18n/spectralmatch_de.qm",
-                     "core/least_squares.py", "algorithms/match.py",
+                     "core/solve/global_system.py", "core/runs/matching.py", "algorithms/match.py",
                      "spectralmatch_plugin/provider.py"):
         assert f"spectralmatch/{required}" in names
     forbidden = re.compile(r"__pycache__|\.pyc$|/tests/|/bench/|/demo/|\.git|\.venv|\.build")

@@ -1,8 +1,8 @@
 """The global least-squares system on synthetic statistics (no rasters): exact and sparse."""
 import numpy as np
 
-from spectralmatch.core.least_squares import OverlapRows, solve_band, solve_gains_offsets
-from spectralmatch.core.stats_pass import OverlapStats
+from spectralmatch.core.solve.global_system import OverlapRows, solve_band, solve_gains_offsets
+from spectralmatch.core.stats.scan import OverlapStats
 
 
 def grid_overlaps(rows, cols, gains, offsets, seed=1):

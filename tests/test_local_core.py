@@ -4,8 +4,16 @@ import pytest
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import Feedback, run_global, run_local, run_match
-from test_global_core import GAINS, OFFSETS
+from spectralmatch.core import (
+    Feedback,
+    LocalFit,
+    Outputs,
+    Statistics,
+    run_global,
+    run_local,
+    run_match,
+)
+from synthetic import GAINS, OFFSETS
 
 TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]  # +-15% across each tile
 
@@ -14,13 +22,13 @@ TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]  # +-15% across eac
 def tilted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tilted")
     tiles = S.make_set(str(folder), GAINS, OFFSETS, fields=TILTS)
-    glob = run_global([t.path for t in tiles], str(folder / "global")).outputs
+    glob = run_global([t.path for t in tiles], Outputs(str(folder / "global"))).outputs
     return folder, tiles, S.affine_error(tiles, glob), S.overlap_mad(tiles, glob)
 
 
 def test_match_removes_seams_of_smooth_fields(tilted, tmp_path):
     folder, tiles, g_err, g_mad = tilted
-    result = run_match([t.path for t in tiles], str(tmp_path))
+    result = run_match([t.path for t in tiles], Outputs(str(tmp_path)))
     mad = S.overlap_mad(tiles, result.outputs)
     err = S.affine_error(tiles, result.outputs)
     # At least 90% less disagreement in the overlaps than global matching alone (over all
@@ -34,7 +42,9 @@ def test_match_removes_seams_of_smooth_fields(tilted, tmp_path):
 @pytest.mark.parametrize("method", ["gamma", "linear", "offset"])
 def test_each_local_method_reduces_seams(tilted, tmp_path, method):
     folder, tiles, g_err, g_mad = tilted
-    result = run_match([t.path for t in tiles], str(tmp_path), method=method)
+    result = run_match(
+        [t.path for t in tiles], Outputs(str(tmp_path)), local_fit=LocalFit(method=method)
+    )
     assert result.local_model.method == method
     assert S.overlap_mad(tiles, result.outputs).mean() <= 0.12 * g_mad.mean()
     assert np.all(S.affine_error(tiles, result.outputs) <= g_err)
@@ -43,10 +53,21 @@ def test_each_local_method_reduces_seams(tilted, tmp_path, method):
 def test_local_alone_after_global_equals_match(tilted, tmp_path):
     folder, tiles, _, _ = tilted
     # Without robust statistics: their outlier tests see different images in the two runs.
-    glob = run_global([t.path for t in tiles], str(tmp_path / "g"), robust=False).outputs
-    local = run_local(glob, str(tmp_path / "local"), method="offset", robust=False)[0]
-    matched = run_match([t.path for t in tiles], str(tmp_path / "m"), method="offset",
-                        robust=False).outputs
+    glob = run_global(
+        [t.path for t in tiles], Outputs(str(tmp_path / "g")), statistics=Statistics(robust=False)
+    ).outputs
+    local = run_local(
+        glob,
+        Outputs(str(tmp_path / "local")),
+        fit=LocalFit(method="offset"),
+        statistics=Statistics(robust=False),
+    ).outputs
+    matched = run_match(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "m")),
+        local_fit=LocalFit(method="offset"),
+        statistics=Statistics(robust=False),
+    ).outputs
     # Same fields; the one-run match avoids the intermediate rounding to UInt16 only.
     for a, b in zip(local, matched):
         assert np.abs(S.read(a)[0] - S.read(b)[0]).max() <= 2.0
@@ -55,7 +76,7 @@ def test_local_alone_after_global_equals_match(tilted, tmp_path):
 
 def test_clean_affine_set_stays_exact(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
-    result = run_match([t.path for t in tiles], str(tmp_path / "out"))
+    result = run_match([t.path for t in tiles], Outputs(str(tmp_path / "out")))
     assert np.all(S.affine_error(tiles, result.outputs) < 0.01)
     assert np.all(S.overlap_mad(tiles, result.outputs) < 1.0)
 
@@ -66,10 +87,14 @@ def test_negative_float_data_switches_to_offset_and_says_so(tmp_path):
         gdal_type=gdal.GDT_Float32, nodata=None, transform=lambda x: (x - 10000.0) / 10000.0,
     )
     paths = [t.path for t in tiles]
-    g_mad = S.overlap_mad(tiles, run_global(paths, str(tmp_path / "g")).outputs)
+    g_mad = S.overlap_mad(tiles, run_global(paths, Outputs(str(tmp_path / "g"))).outputs)
     warnings = []
-    result = run_match(paths, str(tmp_path / "m"), method="gamma",
-                       feedback=Feedback(warning=warnings.append))
+    result = run_match(
+        paths,
+        Outputs(str(tmp_path / "m")),
+        local_fit=LocalFit(method="gamma"),
+        feedback=Feedback(warning=warnings.append),
+    )
     assert result.local_model.method == "offset"
     assert any("offset form" in w for w in warnings)
     # A multiplicative tilt on values around zero is only partly additive: less to gain.
@@ -83,7 +108,7 @@ def test_nodata_border_leaves_no_rim(tmp_path):
     # No smooth field here, so that any rim stands out against the rounding noise.
     holes = [None, (0, 0, 140, 30), None, None]
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, holes=holes)
-    result = run_match([t.path for t in tiles], str(tmp_path / "out"))
+    result = run_match([t.path for t in tiles], Outputs(str(tmp_path / "out")))
     out, valid = S.read(result.outputs[1])
     np.testing.assert_array_equal(valid, tiles[1].valid)
     truth = tiles[1].truth
@@ -101,8 +126,9 @@ def test_nodata_border_leaves_no_rim(tmp_path):
 def test_match_keeps_reference_and_inputs(tilted, tmp_path):
     folder, tiles, _, _ = tilted
     digests = [S.file_digest(t.path) for t in tiles]
-    result = run_match([t.path for t in tiles], str(tmp_path), reference=tiles[0].path,
-                       keep_global=True)
+    result = run_match(
+        [t.path for t in tiles], Outputs(str(tmp_path)), reference=tiles[0].path, keep_global=True
+    )
     assert [S.file_digest(t.path) for t in tiles] == digests
     np.testing.assert_array_equal(S.read(result.outputs[0])[0], S.read(tiles[0].path)[0])
     assert [p.rsplit("/", 1)[1] for p in result.global_outputs] == [
@@ -114,7 +140,11 @@ def test_match_keeps_reference_and_inputs(tilted, tmp_path):
 def test_explicit_block_size_in_map_units(tilted, tmp_path):
     folder, tiles, _, _ = tilted
     info = []
-    result = run_match([t.path for t in tiles], str(tmp_path), block_size=300.0,
-                       feedback=Feedback(info=info.append))
+    result = run_match(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path)),
+        local_fit=LocalFit(block_size=300.0),
+        feedback=Feedback(info=info.append),
+    )
     assert result.local_model.blocks.size == 10  # 300 m / 30 m pixels
     assert any("blocks of 10 x 10 pixels (300 map units)" in m for m in info)

@@ -3,8 +3,8 @@ import numpy as np
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import run_match
-from test_global_core import GAINS, OFFSETS
+from spectralmatch.core import Outputs, run_match
+from synthetic import GAINS, OFFSETS
 
 
 def warp_to(path, target, crs="EPSG:32604", size=45.0, nodata=0):
@@ -37,8 +37,8 @@ def test_different_utm_zone_and_resolution_match_like_a_same_grid_set(tmp_path):
     warp_to(mixed[1].path, other)
     assert "UTM zone 4N" in gdal.Open(other).GetProjection()
 
-    base = run_match([t.path for t in same], str(tmp_path / "o_same"))
-    result = run_match([mixed[0].path, other], str(tmp_path / "o_mixed"))
+    base = run_match([t.path for t in same], Outputs(str(tmp_path / "o_same")))
+    result = run_match([mixed[0].path, other], Outputs(str(tmp_path / "o_mixed")))
     # Each output keeps its own input's grid, CRS and type.
     for src, out in ((mixed[0].path, result.outputs[0]), (other, result.outputs[1])):
         a, b = gdal.Open(src), gdal.Open(out)

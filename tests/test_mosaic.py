@@ -4,8 +4,8 @@ import pytest
 from osgeo import gdal, ogr
 
 import synthetic as S
-from spectralmatch.core import run_global, run_match, run_mosaic
-from test_global_core import GAINS, OFFSETS
+from spectralmatch.core import MosaicOptions, Outputs, run_global, run_match, run_mosaic
+from synthetic import GAINS, OFFSETS
 
 TILTS = [(0.15, angle) for angle in (0.3, 2.0, 4.0, 5.5)]
 
@@ -34,7 +34,7 @@ def cloudy_pair(tmp_path_factory):
     tiles = S.make_set(str(folder), GAINS[:2], OFFSETS[:2], grid=(1, 2))
     middle = (tiles[1].col + tiles[0].col + tiles[0].truth.shape[2]) // 2
     clear = S.paste_clouds(tiles, [1], [(40, middle), (150, middle + 5)])
-    matched = run_match([t.path for t in tiles], str(folder / "m")).outputs
+    matched = run_match([t.path for t in tiles], Outputs(str(folder / "m"))).outputs
     scene, _, _ = S.load_scene()
     cloud = np.zeros(scene.shape[1:], dtype=bool)  # in scene coordinates
     t1 = tiles[1]
@@ -46,14 +46,19 @@ def cloudy_pair(tmp_path_factory):
 @pytest.mark.parametrize("feather", [0.0, 300.0])
 def test_mosaic_takes_the_clear_image_under_a_cloud(cloudy_pair, feather):
     folder, _, matched, cloud = cloudy_pair
-    out = run_mosaic(matched, str(folder / f"cost_{feather:g}.tif"), "cost", feather).output
+    out = run_mosaic(
+        matched,
+        MosaicOptions(str(folder / f"cost_{feather:g}.tif"), seamlines="cost", feather=feather),
+    ).mosaic.output
     e = errors(out, cloud)
     # On the cloud's pixels as good as elsewhere (within 10%): the clear image was taken.
     assert np.all(e[:, 0] <= 1.1 * e[:, 1]), e
     # A plain VRT (the last image on top) and a blind feather across centre lines show it.
     gdal.Translate(str(folder / "plain.tif"), gdal.BuildVRT("", matched))
     assert np.all(errors(str(folder / "plain.tif"), cloud)[:, 0] > 10 * e[:, 1])
-    blind = run_mosaic(matched, str(folder / "blind.tif"), "centre", 300.0).output
+    blind = run_mosaic(
+        matched, MosaicOptions(str(folder / "blind.tif"), seamlines="centre", feather=300.0)
+    ).mosaic.output
     assert np.all(errors(blind, cloud)[:, 0] > 10 * e[:, 1])
 
 
@@ -65,10 +70,10 @@ def test_seams_add_less_gradient_than_a_plain_vrt(tmp_path, local):
     for the whole set (bench/mosaic_seams.py prints the table, per band too)."""
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, fields=TILTS)
     paths = [t.path for t in tiles]
-    matched = (run_match(paths, str(tmp_path / "m")).outputs if local
-               else run_global(paths, str(tmp_path / "g")).outputs)
+    matched = (run_match(paths, Outputs(str(tmp_path / "m"))).outputs if local
+               else run_global(paths, Outputs(str(tmp_path / "g"))).outputs)
     gdal.Translate(str(tmp_path / "plain.tif"), gdal.BuildVRT("", matched))
-    mosaic = run_mosaic(matched, str(tmp_path / "mosaic.tif")).output
+    mosaic = run_mosaic(matched, MosaicOptions(str(tmp_path / "mosaic.tif"))).mosaic.output
     slopes = S.gradient_slopes(matched)
     for fit in (None, slopes):
         _, plain = S.excess_gradient(str(tmp_path / "plain.tif"), fit)
@@ -79,8 +84,12 @@ def test_seams_add_less_gradient_than_a_plain_vrt(tmp_path, local):
 def test_seamlines_are_one_polygon_per_image_covering_the_mosaic(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
     path = str(tmp_path / "seams.gpkg")
-    result = run_mosaic([t.path for t in tiles], str(tmp_path / "mosaic.tif"), "cost", 0.0,
-                        path)
+    result = run_mosaic(
+        [t.path for t in tiles],
+        MosaicOptions(
+            str(tmp_path / "mosaic.tif"), seamlines="cost", feather=0.0, seamlines_out=path
+        ),
+    )
     source = ogr.Open(path)  # kept: a layer dies with its dataset
     features = list(source.GetLayer(0))
     assert sorted(f.GetField("image") for f in features) == [f"tile_{k}.tif" for k in range(4)]
@@ -88,8 +97,8 @@ def test_seamlines_are_one_polygon_per_image_covering_the_mosaic(tmp_path):
     union = geoms[0]
     for g in geoms[1:]:
         union = union.Union(g)
-    cell = result.seams.cells.size * 30.0
-    covered = (result.seams.labels >= 0).sum() * cell * cell
+    cell = result.mosaic.seams.cells.size * 30.0
+    covered = (result.mosaic.seams.labels >= 0).sum() * cell * cell
     assert union.GetArea() == pytest.approx(covered, rel=1e-9)  # no gaps
     for a in range(4):
         for b in range(a + 1, 4):

@@ -6,10 +6,17 @@ import pytest
 from osgeo import gdal, ogr
 
 import synthetic as S
-from spectralmatch.core import (Cancelled, Feedback, InputError, MosaicOptions, run_match,
-                                run_mosaic)
-from test_global_core import GAINS, OFFSETS
-from test_run_safety import cancelling_after
+from spectralmatch.core import (
+    Cancelled,
+    Feedback,
+    InputError,
+    MosaicOptions,
+    Outputs,
+    Streaming,
+    run_match,
+    run_mosaic,
+)
+from synthetic import GAINS, OFFSETS, cancelling_after
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +24,7 @@ def matched(tmp_path_factory):
     """Four matched tiles; tile 2 has a no-data hole."""
     folder = tmp_path_factory.mktemp("outputs")
     tiles = S.make_set(str(folder), GAINS, OFFSETS, holes=[None, None, (10, 10, 30, 40), None])
-    return folder, tiles, run_match([t.path for t in tiles], str(folder / "m")).outputs
+    return folder, tiles, run_match([t.path for t in tiles], Outputs(str(folder / "m"))).outputs
 
 
 def pixels_on_mosaic(mosaic_path, paths):
@@ -36,8 +43,8 @@ def pixels_on_mosaic(mosaic_path, paths):
 
 def test_vrt_mosaic_shows_what_the_hard_cut_geotiff_shows(matched):
     folder, _, paths = matched
-    tif = run_mosaic(paths, str(folder / "cut.tif")).output
-    vrt = run_mosaic(paths, str(folder / "cut.vrt")).output
+    tif = run_mosaic(paths, MosaicOptions(str(folder / "cut.tif"))).mosaic.output
+    vrt = run_mosaic(paths, MosaicOptions(str(folder / "cut.vrt"))).mosaic.output
     a, b = gdal.Open(tif).ReadAsArray(), gdal.Open(vrt).ReadAsArray()
     assert np.array_equal(a, b)
     assert sorted(os.listdir(folder / "cut_parts")) == ["index.tif"] + [
@@ -52,21 +59,27 @@ def test_vrt_mosaic_shows_what_the_hard_cut_geotiff_shows(matched):
 def test_vrt_cannot_feather_and_other_formats_are_refused(matched):
     folder, _, paths = matched
     with pytest.raises(InputError, match=r"cut\.vrt.*Fix: set the feather width to 0"):
-        run_mosaic(paths, str(folder / "cut.vrt"), feather=90.0)
+        run_mosaic(paths, MosaicOptions(str(folder / "cut.vrt"), feather=90.0))
     with pytest.raises(InputError, match=r"mosaic\.png.*Fix: give a path ending in \.tif"):
-        run_mosaic(paths, str(folder / "mosaic.png"))
+        run_mosaic(paths, MosaicOptions(str(folder / "mosaic.png")))
     with pytest.raises(InputError, match="would overwrite an input"):
-        run_mosaic(paths, paths[0])
+        run_mosaic(paths, MosaicOptions(paths[0]))
 
 
 def test_seamlines_given_back_as_cutlines_give_the_same_mosaic(matched):
     folder, _, paths = matched
-    first = run_mosaic(paths, str(folder / "a.tif"), seamlines_out=str(folder / "s.gpkg"))
-    again = run_mosaic(paths, str(folder / "b.tif"), "centre",
-                       cutlines=str(folder / "s.gpkg") + "|layername=seamlines")
-    assert np.array_equal(first.seams.labels, again.seams.labels)
-    assert np.array_equal(gdal.Open(first.output).ReadAsArray(),
-                          gdal.Open(again.output).ReadAsArray())
+    first = run_mosaic(
+        paths, MosaicOptions(str(folder / "a.tif"), seamlines_out=str(folder / "s.gpkg"))
+    )
+    again = run_mosaic(
+        paths,
+        MosaicOptions(str(folder / "b.tif"), seamlines="centre"),
+        cutlines=str(folder / "s.gpkg"),
+        cutlines_layer="seamlines",
+    )
+    assert np.array_equal(first.mosaic.seams.labels, again.mosaic.seams.labels)
+    assert np.array_equal(gdal.Open(first.mosaic.output).ReadAsArray(),
+                          gdal.Open(again.mosaic.output).ReadAsArray())
 
 
 def test_an_edited_cutline_decides_where_it_lies(matched, tmp_path):
@@ -84,13 +97,15 @@ def test_an_edited_cutline_decides_where_it_lies(matched, tmp_path):
         "POLYGON((0 0, 1e7 0, 1e7 1e8, 0 1e8, 0 0))"))
     layer.CreateFeature(feature)
     out = None
-    result = run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=str(tmp_path / "edit.gpkg"))
-    mosaic = gdal.Open(result.output).ReadAsArray().astype(float)
-    images = pixels_on_mosaic(result.output, paths)
+    result = run_mosaic(
+        paths, MosaicOptions(str(tmp_path / "m.tif")), cutlines=str(tmp_path / "edit.gpkg")
+    )
+    mosaic = gdal.Open(result.mosaic.output).ReadAsArray().astype(float)
+    images = pixels_on_mosaic(result.mosaic.output, paths)
     inner = np.isfinite(images[0, 0])
     # Away from its edge (where cells are only partly tile 0), all of it is tile 0.
     from scipy import ndimage
-    inner = ndimage.binary_erosion(inner, iterations=2 * result.seams.cells.size)
+    inner = ndimage.binary_erosion(inner, iterations=2 * result.mosaic.seams.cells.size)
     assert np.array_equal(mosaic[:, inner], images[0][:, inner])
     others = ~np.isfinite(images[0, 0]) & np.isfinite(images[1:, 0]).any(axis=0)
     assert (mosaic[:, others] > 0).all()
@@ -108,9 +123,11 @@ def test_cutlines_that_name_no_input_are_refused(matched, tmp_path):
     layer.CreateFeature(feature)
     out = None
     with pytest.raises(InputError, match=r"bad\.gpkg.*'elsewhere\.tif'.*Fix: correct its"):
-        run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=path)
+        run_mosaic(paths, MosaicOptions(str(tmp_path / "m.tif")), cutlines=path)
     with pytest.raises(InputError, match=r"nothing\.gpkg.*Fix"):
-        run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=str(tmp_path / "nothing.gpkg"))
+        run_mosaic(
+            paths, MosaicOptions(str(tmp_path / "m.tif")), cutlines=str(tmp_path / "nothing.gpkg")
+        )
     points = str(tmp_path / "points.gpkg")
     out = ogr.GetDriverByName("GPKG").CreateDataSource(points)
     layer = out.CreateLayer("points", gdal.Open(paths[0]).GetSpatialRef(), ogr.wkbPoint)
@@ -121,23 +138,25 @@ def test_cutlines_that_name_no_input_are_refused(matched, tmp_path):
     layer.CreateFeature(feature)
     out = None
     with pytest.raises(InputError, match=r"points\.gpkg: feature 1 is not a polygon.*Fix"):
-        run_mosaic(paths, str(tmp_path / "m.tif"), cutlines=points)
+        run_mosaic(paths, MosaicOptions(str(tmp_path / "m.tif")), cutlines=points)
     assert not (tmp_path / "m.tif").exists()
 
 
 def test_match_writes_the_mosaic_of_what_it_matched(matched, tmp_path):
     _, tiles, _ = matched
-    result = run_match([t.path for t in tiles], str(tmp_path / "m"),
-                       mosaic=MosaicOptions(str(tmp_path / "mosaic.vrt"),
-                                            seamlines_out=str(tmp_path / "s.gpkg")))
+    result = run_match(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "m")),
+        mosaic=MosaicOptions(str(tmp_path / "mosaic.vrt"), seamlines_out=str(tmp_path / "s.gpkg")),
+    )
     vrt = gdal.Open(str(tmp_path / "mosaic.vrt")).ReadAsArray().astype(float)
     images = pixels_on_mosaic(str(tmp_path / "mosaic.vrt"), result.outputs)
     some = np.isfinite(images[:, 0]).any(axis=0)
     assert np.all(np.any(images == vrt[None], axis=0)[:, some])
     # The same seams as a separate mosaic of the outputs, but for cells where the images
     # agree to the rounding of the written values.
-    alone = run_mosaic(result.outputs, str(tmp_path / "alone.vrt"))
-    assert np.mean(alone.seams.labels == result.mosaic.seams.labels) > 0.8
+    alone = run_mosaic(result.outputs, MosaicOptions(str(tmp_path / "alone.vrt")))
+    assert np.mean(alone.mosaic.seams.labels == result.mosaic.seams.labels) > 0.8
     assert ogr.Open(str(tmp_path / "s.gpkg")).GetLayer(0).GetFeatureCount() == 4
 
 
@@ -147,13 +166,23 @@ def test_cancelled_mosaic_leaves_nothing(matched, tmp_path, when):
     _, _, paths = matched
     for output in ("m.tif", "m.vrt"):
         checks = []
-        run_mosaic(paths, str(tmp_path / "full" / output), window=256,
-                   feedback=Feedback(is_canceled=lambda: checks.append(1) and False))
+        run_mosaic(
+            paths,
+            MosaicOptions(str(tmp_path / "full" / output)),
+            streaming=Streaming(window=256),
+            feedback=Feedback(is_canceled=lambda: checks.append(1) and False),
+        )
         calls = 1 + int(when * (len(checks) - 1))
         with pytest.raises(Cancelled):
-            run_mosaic(paths, str(tmp_path / "cancelled" / output),
-                       seamlines_out=str(tmp_path / "cancelled" / "s.gpkg"), window=256,
-                       feedback=Feedback(is_canceled=cancelling_after(calls)))
+            run_mosaic(
+                paths,
+                MosaicOptions(
+                    str(tmp_path / "cancelled" / output),
+                    seamlines_out=str(tmp_path / "cancelled" / "s.gpkg"),
+                ),
+                streaming=Streaming(window=256),
+                feedback=Feedback(is_canceled=cancelling_after(calls)),
+            )
     assert list((tmp_path / "cancelled").iterdir()) == []
 
 
@@ -187,18 +216,22 @@ def test_a_chosen_pixel_size_and_a_single_input(matched, tmp_path):
     """PIXEL_SIZE gives the mosaic's grid (coarser: averaged; finer: nearest neighbour, no
     new values); one input makes a mosaic of itself."""
     _, _, paths = matched
-    coarse = run_mosaic(paths, str(tmp_path / "coarse.tif"), pixel_size=60.0).output
+    coarse = run_mosaic(
+        paths, MosaicOptions(str(tmp_path / "coarse.tif")), pixel_size=60.0
+    ).mosaic.output
     ds = gdal.Open(coarse)
     assert ds.GetGeoTransform()[1] == 60.0 and ds.GetGeoTransform()[5] == -60.0
-    full = gdal.Open(run_mosaic(paths, str(tmp_path / "full.tif")).output)
+    full = gdal.Open(run_mosaic(paths, MosaicOptions(str(tmp_path / "full.tif"))).mosaic.output)
     assert abs(ds.RasterXSize - full.RasterXSize / 2) <= 1
-    fine = run_mosaic(paths[:1], str(tmp_path / "fine.tif"), pixel_size=15.0).output
+    fine = run_mosaic(
+        paths[:1], MosaicOptions(str(tmp_path / "fine.tif")), pixel_size=15.0
+    ).mosaic.output
     values, valid = S.read(paths[0])
     upsampled = gdal.Open(fine).ReadAsArray()
     assert upsampled.shape[1:] == (2 * values.shape[1], 2 * values.shape[2])
     assert np.array_equal(upsampled[:, ::2, ::2], values.astype(upsampled.dtype))
     with pytest.raises(InputError, match="Pixel size -1.*Fix"):
-        run_mosaic(paths, str(tmp_path / "bad.tif"), pixel_size=-1.0)
+        run_mosaic(paths, MosaicOptions(str(tmp_path / "bad.tif")), pixel_size=-1.0)
 
 
 def test_mosaic_of_inputs_in_another_crs_as_vrt(matched, tmp_path):
@@ -213,8 +246,8 @@ def test_mosaic_of_inputs_in_another_crs_as_vrt(matched, tmp_path):
     other = str(tmp_path / "tile_1_utm4.tif")
     warp_to(paths[1], other)
     inputs = [paths[0], other, paths[2], paths[3]]
-    tif = run_mosaic(inputs, str(tmp_path / "m.tif")).output
-    vrt = run_mosaic(inputs, str(tmp_path / "v" / "m.vrt")).output
+    tif = run_mosaic(inputs, MosaicOptions(str(tmp_path / "m.tif"))).mosaic.output
+    vrt = run_mosaic(inputs, MosaicOptions(str(tmp_path / "v" / "m.vrt"))).mosaic.output
     assert "view_1.vrt" in os.listdir(tmp_path / "v" / "m_parts")
     shutil.move(str(tmp_path / "v"), str(tmp_path / "moved"))
     moved = gdal.Open(str(tmp_path / "moved" / "m.vrt")).ReadAsArray()
@@ -248,7 +281,7 @@ def test_mosaic_of_any_unit_and_validity(tmp_path, kind):
             ds = None
             paths.append(path)
     for output in ("m.tif", "m.vrt"):
-        out = run_mosaic(paths, str(tmp_path / output)).output
+        out = run_mosaic(paths, MosaicOptions(str(tmp_path / output))).mosaic.output
         ds = gdal.Open(out)
         assert ds.GetRasterBand(1).DataType == gdal.Open(paths[0]).GetRasterBand(1).DataType
         values, valid = S.read(out)

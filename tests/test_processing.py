@@ -4,7 +4,7 @@ import pytest
 from qgis.core import QgsProcessingException, QgsRasterLayer
 
 import synthetic as S
-from test_global_core import GAINS, OFFSETS
+from synthetic import GAINS, OFFSETS
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import InputError, run_match
+from spectralmatch.core import InputError, Outputs, run_match
 
 TYPES = {"Byte": (gdal.GDT_Byte, 0, 255), "UInt16": (gdal.GDT_UInt16, 0, 65535),
          "Int16": (gdal.GDT_Int16, -32768, 32767), "Float32": (gdal.GDT_Float32, -1e4, 1e4)}
@@ -64,7 +64,7 @@ def test_random_sets_keep_every_promise(tmp_path_factory, case):
         valid.append(ok)
     digests = [S.file_digest(p) for p in paths]
     try:
-        result = run_match(paths, str(folder / "out"))
+        result = run_match(paths, Outputs(str(folder / "out")))
     except InputError as exc:
         assert "Fix:" in str(exc)
         assert not os.path.isdir(folder / "out") or not os.listdir(folder / "out")

@@ -17,7 +17,14 @@ def test_every_algorithm_is_documented(provider):
         assert re.fullmatch(r"[a-z]+", alg.name()), alg.name()
         assert alg.displayName() and alg.groupId() == "matching"
         help_text = alg.shortHelpString()
-        assert "Yu et al. (2017)" in help_text and "doi:10.1016" in help_text
+        # Each cites the method it implements: the mosaic's seams are not Yu et al.'s.
+        method = "Falcao et al. (2004)" if alg.name() == "mosaic" else "Yu et al. (2017)"
+        assert method in help_text and "doi:10.1" in help_text, alg.name()
+        assert ("Yu et al." in help_text) == (alg.name() != "mosaic"), alg.name()
+        inputs = alg.parameterDefinition("INPUT")
+        takes_one = alg.name() in ("mosaic", "applymodel")
+        assert inputs.minimumNumberInputs() == (1 if takes_one else 2), alg.name()
+        assert ("Two or more" in inputs.help()) != takes_one, alg.name()
         assert not alg.icon().isNull()
         for param in alg.parameterDefinitions():
             assert param.help(), f"{alg.id()} {param.name()} has no help"

@@ -9,7 +9,7 @@ import pytest
 from qgis.core import QgsProcessingException
 
 import synthetic as S
-from test_global_core import GAINS, OFFSETS
+from synthetic import GAINS, OFFSETS
 
 TILTS = [(0.15, 0.3), (0.15, 2.0), (0.15, 4.0), (0.15, 5.5)]
 

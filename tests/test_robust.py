@@ -8,8 +8,8 @@ from osgeo import gdal, ogr, osr
 
 import synthetic as S
 from ghosts import ghost_correlations
-from spectralmatch.core import Feedback, run_global, run_match
-from test_global_core import GAINS, OFFSETS
+from spectralmatch.core import Feedback, Outputs, Statistics, run_global, run_match
+from synthetic import GAINS, OFFSETS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERIES = sorted(glob.glob(os.path.join(HERE, "data", "series", "*.tif")))
@@ -36,25 +36,39 @@ def judge(tiles, outputs, clear):
 def test_clouds_do_not_damage_the_clear_pixels(pair_of_sets, tmp_path):
     clean, cloudy, clear = pair_of_sets
     assert 0.02 < 1 - np.mean([c.mean() for c in clear]) < 0.1  # a few % of the scene
-    base_err, base_mad = judge(clean, run_match([t.path for t in clean],
-                                                str(tmp_path / "clean")).outputs, clear)
-    err, mad = judge(cloudy, run_match([t.path for t in cloudy],
-                                       str(tmp_path / "robust")).outputs, clear)
+    base_err, base_mad = judge(
+        clean, run_match([t.path for t in clean], Outputs(str(tmp_path / "clean"))).outputs, clear
+    )
+    err, mad = judge(
+        cloudy,
+        run_match([t.path for t in cloudy], Outputs(str(tmp_path / "robust"))).outputs,
+        clear,
+    )
     # Outside the clouds: the error at most 5% above a cloud-free set's, the overlap
     # disagreement within 20% of it.
     assert np.all(err <= 1.05 * base_err), err / base_err
     assert np.all(mad <= 1.2 * base_mad), mad / base_mad
     # The published method (ROBUST off) lets the clouds in: the test can tell.
-    off_err, _ = judge(cloudy, run_match([t.path for t in cloudy], str(tmp_path / "off"),
-                                         robust=False).outputs, clear)
+    off_err, _ = judge(
+        cloudy,
+        run_match(
+            [t.path for t in cloudy],
+            Outputs(str(tmp_path / "off")),
+            statistics=Statistics(robust=False),
+        ).outputs,
+        clear,
+    )
     assert off_err.max() > 1.3 * base_err.max()
 
 
 def test_robust_leaves_clean_affine_sets_exact(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
     messages = []
-    result = run_global([t.path for t in tiles], str(tmp_path / "out"),
-                        feedback=Feedback(info=messages.append))
+    result = run_global(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "out")),
+        feedback=Feedback(info=messages.append),
+    )
     assert np.all(S.affine_error(tiles, result.outputs) < 0.01)
     summary = next(m for m in messages if m.startswith("Robust statistics"))
     assert "on average 0.0% of each overlap was left out" in summary
@@ -66,7 +80,9 @@ def test_time_series_clear_dates_do_not_follow_other_dates_clouds(tmp_path):
     assert len(SERIES) == 5
     means = {}
     for robust in (True, False):
-        result = run_match(SERIES, str(tmp_path / str(robust)), robust=robust)
+        result = run_match(
+            SERIES, Outputs(str(tmp_path / str(robust))), statistics=Statistics(robust=robust)
+        )
         corr = ghost_correlations(SERIES, result.outputs, result.local_model.blocks.size,
                                   blue=0, visible=(0, 1, 2))
         means[robust] = np.mean(list(corr.values()))
@@ -118,13 +134,22 @@ def test_exclusion_polygons_in_another_crs_keep_clouds_out(pair_of_sets, tmp_pat
     write_polygons(mask, cloud_squares_in_wgs84(cloudy), 4326)
     # With the polygons left out of the statistics, the clouds change nothing: the result
     # outside them equals the cloud-free set's with the same polygons left out.
-    base = run_match([t.path for t in clean], str(tmp_path / "c"), robust=False, exclude=mask)
-    result = run_match([t.path for t in cloudy], str(tmp_path / "x"), robust=False,
-                       exclude=mask)
+    base = run_match(
+        [t.path for t in clean],
+        Outputs(str(tmp_path / "c")),
+        statistics=Statistics(robust=False, exclude=mask),
+    )
+    result = run_match(
+        [t.path for t in cloudy],
+        Outputs(str(tmp_path / "x")),
+        statistics=Statistics(robust=False, exclude=mask),
+    )
     base_err, _ = judge(clean, base.outputs, clear)
     err, _ = judge(cloudy, result.outputs, clear)
     np.testing.assert_allclose(err, base_err, rtol=0.01)
-    without = run_match([t.path for t in cloudy], str(tmp_path / "n"), robust=False).outputs
+    without = run_match(
+        [t.path for t in cloudy], Outputs(str(tmp_path / "n")), statistics=Statistics(robust=False)
+    ).outputs
     assert judge(cloudy, without, clear)[0].max() > 1.3 * base_err.max()
     # Excluded pixels are still corrected: the clouds come out with the tile's correction.
     out, valid = S.read(result.outputs[1])
@@ -154,7 +179,7 @@ def test_alpha_band_is_validity_and_is_copied(tmp_path):
         tile.valid[:, :20, :] = False
         rgba.append(path)
     assert gdal.Open(rgba[0]).GetRasterBand(5).GetColorInterpretation() == gdal.GCI_AlphaBand
-    result = run_global(rgba, str(tmp_path / "out"))
+    result = run_global(rgba, Outputs(str(tmp_path / "out")))
     for tile, path in zip(tiles, result.outputs):
         out = gdal.Open(path)
         assert out.RasterCount == 5

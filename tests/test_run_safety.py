@@ -4,19 +4,9 @@ import pytest
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import Cancelled, Feedback, run_global, run_match
-from test_global_core import GAINS, OFFSETS
-
-
-def cancelling_after(calls):
-    """A cancel check that says yes from its ``calls``-th call on."""
-    state = {"n": 0}
-
-    def is_canceled():
-        state["n"] += 1
-        return state["n"] >= calls
-
-    return is_canceled
+from synthetic import cancelling_after
+from spectralmatch.core import Cancelled, Feedback, Outputs, Streaming, run_global, run_match
+from synthetic import GAINS, OFFSETS
 
 
 @pytest.mark.parametrize("calls", [1, 3, 8])
@@ -26,8 +16,12 @@ def test_cancel_mid_run_leaves_no_file(tmp_path, calls):
     out.mkdir()
     (out / "tile_0_matched.tif").write_bytes(b"an older result")
     with pytest.raises(Cancelled):
-        run_match([t.path for t in tiles], str(out), window=64,
-                  feedback=Feedback(is_canceled=cancelling_after(calls)))
+        run_match(
+            [t.path for t in tiles],
+            Outputs(str(out)),
+            streaming=Streaming(window=64),
+            feedback=Feedback(is_canceled=cancelling_after(calls)),
+        )
     # Nothing new, and the older file untouched.
     assert [p.name for p in out.iterdir()] == ["tile_0_matched.tif"]
     assert (out / "tile_0_matched.tif").read_bytes() == b"an older result"
@@ -36,8 +30,12 @@ def test_cancel_mid_run_leaves_no_file(tmp_path, calls):
 def test_progress_runs_to_one(tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
     seen = []
-    run_match([t.path for t in tiles], str(tmp_path / "out"), window=64,
-              feedback=Feedback(progress=seen.append))
+    run_match(
+        [t.path for t in tiles],
+        Outputs(str(tmp_path / "out")),
+        streaming=Streaming(window=64),
+        feedback=Feedback(progress=seen.append),
+    )
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and len(seen) > 8
 
 
@@ -73,7 +71,7 @@ def test_mask_band_excludes_pixels_and_is_written(tmp_path):
     ds.GetRasterBand(1).GetMaskBand().WriteArray(mask)
     ds = None
     paths = [tiles[0].path, masked, tiles[2].path, tiles[3].path]
-    result = run_global(paths, str(tmp_path / "out"))
+    result = run_global(paths, Outputs(str(tmp_path / "out")))
     tiles[1].valid[:, :, :40] = False
     assert np.all(S.affine_error(tiles, result.outputs) < 0.01)
     out = gdal.Open(result.outputs[1])

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from spectralmatch.core.block_grid import make_block_grid
-from spectralmatch.core.inputs import load_inputs
-from spectralmatch.core.stats_pass import scan_statistics
+from spectralmatch.core.grid.blocks import make_block_grid
+from spectralmatch.core.grid.inputs import load_inputs
+from spectralmatch.core.stats.scan import scan_statistics
 from synthetic import write_raster
 
 

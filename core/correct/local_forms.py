@@ -1,0 +1,48 @@
+"""Per-pixel local corrections that move an image's local mean onto the reference's.
+
+With ``local`` the image's interpolated block-mean field and ``ref`` the reference's:
+
+* gamma (Yu et al. 2017): on intensities scaled into (0, 1) by a fixed ``scale``,
+  ``out = in ** (log ref / log local)``, which maps the local mean exactly onto the reference
+  mean and bends the values around it;
+* linear: ``out = in * ref / local``;
+* offset: ``out = in + ref - local``, the only one defined for zero or negative data.
+
+Gamma and linear need strictly positive data; where the data is not, the offset form is used
+(the caller says so in the log).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..defaults import LOCAL_METHODS as METHODS
+
+GAMMA, LINEAR, OFFSET = METHODS
+
+# Smallest scaled intensity that enters the gamma form, to keep log() finite.
+_TINY = 1e-12
+
+
+def apply_local(
+    values: np.ndarray, local: np.ndarray, ref: np.ndarray, method: str, scale: np.ndarray
+) -> np.ndarray:
+    """Corrected values; ``scale`` is per band, (bands, 1, 1), used by gamma only."""
+    if method == OFFSET:
+        return values + (ref - local)
+    if method == LINEAR:
+        return values * (ref / local)
+    if method == GAMMA:
+        t = np.maximum(values / scale, _TINY)
+        exponent = np.log(ref / scale) / np.log(local / scale)
+        return scale * np.power(t, exponent)
+    raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
+
+
+def gamma_scale(maximum: np.ndarray) -> np.ndarray:
+    """Per-band divisor that maps intensities into (0, 1) for the gamma form.
+
+    The paper divides 8-bit intensities by 255. Data of any unit has no such fixed bound, so
+    twice the set's largest value is used: every local mean then lies in (0, 0.5], away from 1
+    where log() vanishes and the exponent would blow up.
+    """
+    return np.maximum(2.0 * maximum, np.finfo(float).tiny)

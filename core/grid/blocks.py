@@ -1,0 +1,93 @@
+"""The block grid of local matching: square blocks over the whole mosaic grid.
+
+Each block is a square of ``size`` mosaic pixels; block (0, 0) starts at the mosaic's upper
+left corner. Block statistics are kept as sums so that windows and images add up exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ..defaults import BLOCKS_PER_IMAGE as DEFAULT_BLOCKS_PER_IMAGE
+from .common_grid import CommonGrid
+
+
+@dataclass(frozen=True)
+class BlockGrid:
+    size: int  # block side in mosaic pixels
+    cols: int  # blocks along x
+    rows: int  # blocks along y
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return self.rows, self.cols
+
+
+def make_block_grid(
+    grid: CommonGrid,
+    blocks_per_image: float = DEFAULT_BLOCKS_PER_IMAGE,
+    block_size_map_units: Optional[float] = None,
+) -> BlockGrid:
+    """A block grid from a target number of blocks per image, or an explicit block size."""
+    if block_size_map_units:
+        size = max(1, int(round(block_size_map_units / grid.pixel_width)))
+    else:
+        areas = [p.cols * p.rows for p in grid.placements]
+        mean_area = float(np.mean(areas))
+        size = max(1, int(round(math.sqrt(mean_area / max(blocks_per_image, 1.0)))))
+    return BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+
+
+def footprint(blocks: BlockGrid, place) -> Tuple[int, int, int, int]:
+    """(first block row, first block col, block rows, block cols) that a placement touches."""
+    by0, bx0 = place.row // blocks.size, place.col // blocks.size
+    by1 = -(-place.row_end // blocks.size)
+    bx1 = -(-place.col_end // blocks.size)
+    return by0, bx0, by1 - by0, bx1 - bx0
+
+
+def _breaks(start: int, length: int, size: int) -> Tuple[int, np.ndarray]:
+    """First block index and the offsets where a new block starts within a span."""
+    first = start // size
+    inner = np.arange((first + 1) * size, start + length, size) - start
+    return first, np.concatenate(([0], inner)).astype(np.intp)
+
+
+class BlockSummer:
+    """Per-block sums over one window: the block boundaries are found once for all arrays.
+
+    ``row`` and ``col`` are the window's position on the mosaic grid, ``rows`` and ``cols``
+    its size; ``first`` is the (block row, block col) of the window's first block.
+    """
+
+    def __init__(self, blocks: BlockGrid, row: int, col: int, rows: int, cols: int):
+        by0, self._rbreaks = _breaks(row, rows, blocks.size)
+        bx0, self._cbreaks = _breaks(col, cols, blocks.size)
+        self.first = (by0, bx0)
+
+    def __call__(self, array: np.ndarray) -> np.ndarray:
+        """(bands, block rows, block cols) sums of a (bands, rows, cols) array."""
+        return np.add.reduceat(
+            np.add.reduceat(array, self._rbreaks, axis=1), self._cbreaks, axis=2
+        )
+
+
+def block_sums(
+    blocks: BlockGrid,
+    values: np.ndarray,
+    valid: np.ndarray,
+    row: int,
+    col: int,
+) -> Tuple[int, int, np.ndarray, np.ndarray]:
+    """Per-block sums and counts of the valid values of a (bands, rows, cols) window.
+
+    Returns the first block row and column it touches and arrays (bands, block rows,
+    block cols) of sums and counts.
+    """
+    summer = BlockSummer(blocks, row, col, values.shape[1], values.shape[2])
+    sums = summer(np.where(valid, values, 0.0))
+    counts = summer(valid.astype(np.float64))
+    return summer.first[0], summer.first[1], sums, counts

@@ -1,0 +1,77 @@
+"""An exclusion mask from polygons: pixels that count in no statistic, yet are corrected.
+
+Users draw or derive polygons over clouds, water or a known change; they may be in any CRS.
+The polygons are reprojected once to the common grid's CRS, into memory, and rasterised
+window by window, so the mask never exists at the size of the common grid.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal, ogr
+
+from ..errors import InputError
+from ..io.crs import srs_from_wkt
+from .common_grid import CommonGrid, Placement
+
+ogr.UseExceptions()
+
+
+class Exclusion:
+    """The polygons of layer ``layer_name`` (None: the first) of the vector file ``path``."""
+
+    def __init__(self, path: str, grid: CommonGrid, layer_name: Optional[str] = None):
+        source = f"{path} (layer {layer_name})" if layer_name else path
+        try:
+            src = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
+        except RuntimeError as exc:
+            raise InputError(
+                f"{path}: the exclusion mask cannot be opened as vector data ({exc}). "
+                "Fix: give a polygon layer (GeoPackage, Shapefile, ...)."
+            ) from None
+        layer = src.GetLayerByName(layer_name) if layer_name else src.GetLayer(0)
+        if layer is None:
+            raise InputError(f"{source}: no such layer in the exclusion mask. Fix: choose a "
+                             "polygon layer that exists.")
+        kind = ogr.GT_Flatten(layer.GetGeomType())
+        if kind not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown):
+            raise InputError(
+                f"{source}: the exclusion mask holds {ogr.GeometryTypeToName(kind)} "
+                "geometries. Fix: give polygons (buffer points or lines first)."
+            )
+        self.grid = grid
+        self.path = f"/vsimem/spectralmatch-exclude-{uuid.uuid4().hex}.gpkg"
+        gdal.VectorTranslate(self.path, src, layers=[layer.GetName()],
+                             dstSRS=srs_from_wkt(grid.crs_wkt),
+                             format="GPKG", layerName="exclude", geometryType="PROMOTE_TO_MULTI")
+        self._local = threading.local()
+        xmin, xmax, ymin, ymax = self._layer().GetExtent()
+        self.extent = (xmin, ymin, xmax, ymax)
+
+    def _layer(self):
+        ds = getattr(self._local, "ds", None)
+        if ds is None:
+            ds = self._local.ds = gdal.OpenEx(self.path, gdal.OF_VECTOR | gdal.OF_READONLY)
+        return ds.GetLayer(0)
+
+    def window(self, win: Placement) -> Optional[np.ndarray]:
+        """(rows, cols) True where a polygon covers the pixel centre; None if none does."""
+        g = self.grid
+        x0 = g.origin_x + win.col * g.pixel_width
+        y0 = g.origin_y - win.row * g.pixel_height
+        x1, y1 = x0 + win.cols * g.pixel_width, y0 - win.rows * g.pixel_height
+        xmin, ymin, xmax, ymax = self.extent
+        if x1 < xmin or x0 > xmax or y0 < ymin or y1 > ymax:
+            return None
+        mem = gdal.GetDriverByName("MEM").Create("", win.cols, win.rows, 1, gdal.GDT_Byte)
+        mem.SetGeoTransform((x0, g.pixel_width, 0.0, y0, 0.0, -g.pixel_height))
+        mem.SetProjection(g.crs_wkt)
+        gdal.RasterizeLayer(mem, [1], self._layer(), burn_values=[1])
+        mask = mem.ReadAsArray().astype(bool)
+        return mask if mask.any() else None
+
+    def close(self) -> None:
+        gdal.Unlink(self.path)

@@ -1,0 +1,67 @@
+"""Check the inputs of a run before any pixel is read."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import List, Optional, Tuple
+
+from ..errors import InputError
+from ..io.rasters import RasterInfo, describe
+from .common_grid import CommonGrid, build_common_grid, release_views
+
+
+def load_inputs(
+    paths: List[str], reference: Optional[str] = None, pixel_size: Optional[float] = None,
+    minimum: int = 2,
+) -> Tuple[List[RasterInfo], CommonGrid, Optional[int]]:
+    """Describe the inputs, place them on one grid and find the reference among them.
+
+    ``pixel_size`` (map units of the first input's CRS) replaces the coarsest input's;
+    ``minimum`` is how many inputs the run needs (a mosaic can take one)."""
+    if not paths:
+        raise InputError("No input raster given. Fix: add the rasters to mosaic.")
+    if len(paths) < minimum:
+        raise InputError(
+            f"{len(paths)} input raster(s) given: matching needs at least two overlapping "
+            "rasters. Fix: add the rasters to match."
+        )
+    seen = {}
+    for path in paths:
+        key = os.path.realpath(path)
+        if key in seen:
+            raise InputError(
+                f"{path}: this file is given twice (also as {seen[key]}). "
+                "Fix: give each raster once."
+            )
+        seen[key] = path
+    infos = [describe(p) for p in paths]
+    bands = infos[0].band_count
+    for info in infos[1:]:
+        if info.band_count != bands:
+            raise InputError(
+                f"{info.path}: it has {info.band_count} bands, but {infos[0].path} has {bands}. "
+                "Fix: give rasters with the same bands in the same order (e.g. select bands "
+                "with gdal_translate -b)."
+            )
+    ref_index = None
+    if reference:
+        key = os.path.realpath(reference)
+        matches = [k for k, p in enumerate(paths) if os.path.realpath(p) == key]
+        if not matches:
+            raise InputError(
+                f"{reference}: the reference image is not among the inputs. "
+                "Fix: choose one of the input rasters as reference, or none."
+            )
+        ref_index = matches[0]
+    return infos, build_common_grid(infos, pixel_size), ref_index
+
+
+@contextmanager
+def prepared_inputs(paths: List[str], reference: Optional[str] = None,
+                    pixel_size: Optional[float] = None, minimum: int = 2):
+    """:func:`load_inputs` for the length of a run; warped views are released after it."""
+    infos, grid, ref = load_inputs(paths, reference, pixel_size, minimum)
+    try:
+        yield infos, grid, ref
+    finally:
+        release_views(grid)

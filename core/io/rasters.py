@@ -1,0 +1,181 @@
+"""Describe input rasters and read their pixels with a validity mask.
+
+Inputs are always opened read-only, and GDAL's auxiliary ``.aux.xml`` files are never written
+next to them: nothing here calls a function that would persist statistics.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+from osgeo import gdal
+
+from ..errors import InputError
+
+gdal.UseExceptions()
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What core needs to know about one input raster."""
+
+    path: str
+    width: int
+    height: int
+    band_count: int  # data bands: every band but an alpha band
+    geotransform: Tuple[float, float, float, float, float, float]
+    crs_wkt: str
+    gdal_type: int
+    nodata: Tuple[Optional[float], ...]
+    mask_flags: Tuple[int, ...]
+    block_size: Tuple[int, int]
+    data_bands: Tuple[int, ...] = ()  # GDAL band numbers (1-based) of the data bands
+    alpha_band: Optional[int] = None  # GDAL band number of an alpha band, copied unchanged
+    source: Optional[str] = None  # for a warped view: the file it shows
+
+    @property
+    def total_bands(self) -> int:
+        return self.band_count + (self.alpha_band is not None)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.source or self.path)
+
+    @property
+    def stem(self) -> str:
+        return os.path.splitext(self.name)[0]
+
+    @property
+    def numpy_type(self) -> np.dtype:
+        return np.dtype(gdal_array_type(self.gdal_type))
+
+    @property
+    def is_float(self) -> bool:
+        return np.issubdtype(self.numpy_type, np.floating)
+
+    @property
+    def needs_mask_band(self) -> bool:
+        """True where validity comes from a mask or alpha band rather than a no-data value."""
+        return any(
+            not (f & gdal.GMF_ALL_VALID) and not (f & gdal.GMF_NODATA) for f in self.mask_flags
+        )
+
+    @property
+    def bounds(self) -> Tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) in map units."""
+        x0, dx, _, y0, _, dy = self.geotransform
+        xs = (x0, x0 + dx * self.width)
+        ys = (y0, y0 + dy * self.height)
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def gdal_array_type(gdal_type: int) -> type:
+    from osgeo import gdal_array
+
+    return gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type)
+
+
+def open_readonly(path: str) -> gdal.Dataset:
+    """Open a raster for reading, with an error that names the file."""
+    try:
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:
+        raise InputError(
+            f"{path}: GDAL cannot open this file as a raster ({exc}). "
+            "Fix: check that the file exists, is readable and is a complete raster."
+        ) from None
+    if ds is None:
+        raise InputError(f"{path}: GDAL cannot open this file as a raster.")
+    return ds
+
+
+def describe(path: str) -> RasterInfo:
+    """Read the header of one raster (no pixels)."""
+    ds = open_readonly(path)
+    if ds.RasterCount == 0:
+        raise InputError(f"{path}: the file has no raster band. Fix: give a raster with bands.")
+    gt = ds.GetGeoTransform(can_return_null=True)
+    if gt is None or (gt[2] != 0 or gt[4] != 0):
+        raise InputError(
+            f"{path}: the raster has no north-up georeference (geotransform). "
+            "Fix: georeference it, or warp it to a north-up grid with gdalwarp."
+        )
+    # An alpha band, by GDAL's convention the last band, is validity rather than data.
+    last = ds.RasterCount
+    alpha = [last] if last > 1 and \
+        ds.GetRasterBand(last).GetColorInterpretation() == gdal.GCI_AlphaBand else []
+    data = tuple(b for b in range(1, ds.RasterCount + 1) if b not in alpha)
+    if not data:
+        raise InputError(f"{path}: the file has only an alpha band. Fix: give a raster with data.")
+    band = ds.GetRasterBand(data[0])
+    nodata = tuple(ds.GetRasterBand(b).GetNoDataValue() for b in data)
+    flags = tuple(ds.GetRasterBand(b).GetMaskFlags() for b in data)
+    info = RasterInfo(
+        path=path,
+        width=ds.RasterXSize,
+        height=ds.RasterYSize,
+        band_count=len(data),
+        geotransform=tuple(gt),
+        crs_wkt=ds.GetProjection() or "",
+        gdal_type=band.DataType,
+        nodata=nodata,
+        mask_flags=flags,
+        block_size=tuple(band.GetBlockSize()),
+        data_bands=data,
+        alpha_band=alpha[0] if alpha else None,
+    )
+    return info
+
+
+def valid_mask(
+    values: np.ndarray, info: RasterInfo, mask_bands: Optional[np.ndarray] = None
+) -> np.ndarray:
+    """Boolean array, True where a pixel holds data, for a (bands, rows, cols) block."""
+    valid = np.ones(values.shape, dtype=bool)
+    for b in range(values.shape[0]):
+        nd = info.nodata[b]
+        if nd is not None:
+            if np.isnan(nd):
+                pass  # NaN is handled below for every float band
+            else:
+                valid[b] &= values[b] != nd
+    if info.is_float:
+        valid &= ~np.isnan(values)
+    if mask_bands is not None:
+        valid &= mask_bands > 0
+    return valid
+
+
+def read_window(
+    ds: gdal.Dataset, info: RasterInfo, col: int, row: int, cols: int, rows: int,
+    dtype=np.float64,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Read the data bands of a window as float64 (or ``dtype``) with their validity mask."""
+    try:
+        return _read_window(ds, info, col, row, cols, rows, dtype)
+    except RuntimeError as exc:
+        raise InputError(
+            f"{info.source or info.path}: reading pixels failed ({exc}). Fix: the file is "
+            "damaged or incomplete; re-create or re-download it."
+        ) from None
+
+
+def _read_window(ds, info, col, row, cols, rows, dtype=np.float64):
+    raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
+    if raw.ndim == 2:
+        raw = raw[np.newaxis]
+    masks = None
+    if info.alpha_band is not None:  # whatever GDAL's mask flags make of it
+        alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
+        masks = np.broadcast_to(alpha[None], raw.shape)
+    elif info.needs_mask_band:
+        masks = np.stack(
+            [
+                ds.GetRasterBand(b).GetMaskBand().ReadAsArray(col, row, cols, rows)
+                for b in info.data_bands
+            ]
+        )
+    valid = valid_mask(raw, info, masks)
+    return raw.astype(dtype, copy=False), valid

@@ -1,0 +1,166 @@
+"""Write corrected rasters window by window, all of a run's outputs or none (atomic.py)."""
+from __future__ import annotations
+
+import os
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from osgeo import gdal
+
+from ..errors import InputError
+from ..feedback import Feedback
+from .atomic import OutputSet
+from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
+from .parallel import ThreadDatasets
+from ..options import Streaming
+from .rasters import RasterInfo, open_readonly, read_window
+from .windows import iter_windows, stream_windows, window_count, window_size
+
+# (values, valid, row, col) on the input's own pixel grid -> corrected float64 values
+Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
+
+
+def check_output_folder(folder: str, inputs: List[RasterInfo], names: List[str]) -> None:
+    """Create the folder; refuse one that cannot be written or outputs that would hit inputs."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{folder}: the output folder cannot be created ({exc.strerror}). "
+            "Fix: choose a folder you can write to."
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{folder}: the output folder is not writable. Fix: choose a folder you can write to."
+        )
+    sources = {os.path.realpath(i.path) for i in inputs}
+    for name in names:
+        target = os.path.realpath(os.path.join(folder, name))
+        if target in sources:
+            raise InputError(
+                f"{target}: this output would overwrite an input. "
+                "Fix: choose another output folder."
+            )
+
+
+def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
+    """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
+    gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+    dst = create_geotiff(path, info.width, info.height, info.total_bands, gdal_type,
+                         info.geotransform, info.crs_wkt)
+    for k, number in enumerate(info.data_bands):
+        sband, dband = src.GetRasterBand(number), dst.GetRasterBand(number)
+        if info.nodata[k] is not None:
+            dband.SetNoDataValue(info.nodata[k])
+        dband.SetDescription(sband.GetDescription())
+        dband.SetColorInterpretation(sband.GetColorInterpretation())
+    if info.alpha_band is not None:
+        dst.GetRasterBand(info.alpha_band).SetColorInterpretation(gdal.GCI_AlphaBand)
+    if _uses_mask(info):
+        create_internal_mask(dst)
+    return dst
+
+
+def _uses_mask(info: RasterInfo) -> bool:
+    """A mask band of its own, where validity is neither a no-data value nor an alpha band."""
+    return info.needs_mask_band and info.nodata[0] is None and info.alpha_band is None
+
+
+def write_image(
+    info: RasterInfo,
+    targets: Sequence[Tuple[str, Correction]],
+    float32: bool,
+    streaming: Streaming,
+    feedback: Feedback,
+    observer=None,
+) -> None:
+    """Write each correction of ``targets`` (path, correction) of one input, reading it once.
+
+    Windows are read and corrected on the streaming threads; this thread writes them in order.
+    An ``observer`` (e.g. mosaic.cells.CellSums) also sees the first correction's values.
+    """
+    dtype = np.dtype(np.float32) if float32 else info.numpy_type
+    src = open_readonly(info.path)
+    datasets = ThreadDatasets()
+    dsts = [_create_like(info, src, path, float32) for path, _ in targets]
+    try:
+        size = streaming.window or window_size([info.block_size, (TILE, TILE)])
+        total = window_count(info.width, info.height, size)
+
+        def compute(win):
+            col, row, cols, rows = win
+            values, valid = read_window(datasets.get(info.path), info, col, row, cols, rows)
+            outs, seen = [], None
+            for _, correct in targets:
+                corrected = correct(values, valid, row, col)
+                if observer is not None and seen is None:
+                    seen = observer.measure(corrected, valid, row, col)
+                outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
+                             for b in range(info.band_count)])
+            mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
+            alpha = None
+            if info.alpha_band is not None:  # copied as it is
+                ds = datasets.get(info.path)
+                alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
+            return col, row, outs, mask, alpha, seen
+
+        windows = iter_windows(info.width, info.height, size)
+        results = stream_windows(compute, windows, total, feedback, streaming.threads)
+        for col, row, outs, mask, alpha, seen in results:
+            if seen is not None:
+                observer.add(seen)
+            for dst, bands in zip(dsts, outs):
+                for number, out in zip(info.data_bands, bands):
+                    dst.GetRasterBand(number).WriteArray(out, col, row)
+                if mask is not None:
+                    dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
+                if alpha is not None:
+                    dst.GetRasterBand(info.alpha_band).WriteArray(
+                        alpha.astype(np.float32) if dtype == np.float32 else alpha, col, row)
+        for dst in dsts:
+            dst.FlushCache()
+        if observer is not None:
+            observer.result()  # its means now, so that only one image's sums are alive
+    finally:
+        dsts = None
+
+
+def write_outputs(
+    infos: List[RasterInfo],
+    folder: str,
+    corrections: Sequence[Tuple[str, Callable[[int], Correction]]],
+    float32: bool,
+    streaming: Streaming,
+    feedback: Feedback,
+    observers: Optional[Sequence] = None,
+) -> List[List[str]]:
+    """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
+
+    Each input is read once for all its corrections. Returns the paths per suffix.
+    ``observers`` (one per input) see the first correction's values as they are written.
+    """
+    names = [[f"{info.stem}{suffix}.tif" for info in infos] for suffix, _ in corrections]
+    check_output_folder(folder, infos, [n for group in names for n in group])
+    pixels = np.array([info.width * info.height for info in infos], dtype=float)
+    edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
+    outputs = OutputSet()
+    try:
+        for k, info in enumerate(infos):
+            targets = [
+                (outputs.temporary_for(os.path.join(folder, group[k])), correction_for(k))
+                for group, (_, correction_for) in zip(names, corrections)
+            ]
+            try:
+                write_image(info, targets, float32, streaming,
+                            feedback.stage(edges[k], edges[k + 1]),
+                            observers[k] if observers else None)
+            except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+                raise InputError(
+                    f"{os.path.join(folder, names[0][k])}: writing failed ({exc}). "
+                    "Fix: check free space and permissions of the output folder."
+                ) from None
+        outputs.commit()
+        return [[os.path.join(folder, n) for n in group] for group in names]
+    except BaseException:
+        outputs.discard()
+        raise

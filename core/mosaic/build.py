@@ -1,0 +1,166 @@
+"""One seamless raster from images on their cells: seamlines, then the mosaic window by window.
+
+Each image's means on the seamlines' coarse cells (cells.py) decide the seams
+(seamlines.py); the images are then blended window by window (blend.py) into a GeoTIFF, or
+shown through a VRT (vrt.py) along the seams without copying their pixels. The seamline
+polygons can be written too, and edited seamlines read back as cutlines (layer.py).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import List, Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..feedback import Feedback
+from ..grid.blocks import BlockGrid
+from ..grid.common_grid import CommonGrid, Placement
+from ..io.atomic import OutputSet
+from ..io.geotiff import TILE, create_geotiff, to_output_type
+from ..io.parallel import release_freed_memory
+from ..io.rasters import RasterInfo
+from ..io.windows import iter_windows, stream_windows, window_count
+from ..options import MosaicOptions, Streaming
+from .blend import Blender, distance_maps, feather_in_cells, margin_for
+from .cells import CellImage
+from .layer import write_seamlines
+from .seamlines import SeamGrid, choose_seams
+from .vrt import write_vrt_mosaic
+
+VRT = ".vrt"
+# Mosaic windows are whole GeoTIFF tiles: this side unless Streaming says otherwise.
+MOSAIC_WINDOW = 512
+
+
+def mosaic_window(streaming: Streaming) -> int:
+    return streaming.window or MOSAIC_WINDOW
+
+
+@dataclass
+class MosaicResult:
+    output: str
+    seams: SeamGrid
+    seamlines: Optional[str]
+
+
+def check_mosaic_output(mosaic: MosaicOptions, inputs: List[str],
+                        matched_folder: Optional[str] = None, suffix: str = "") -> None:
+    """A .tif or .vrt path in a folder that can be written, not an input's (nor, for match,
+    a matched image's in ``matched_folder``); a VRT only cuts, it cannot blend."""
+    output, feather = mosaic.output, mosaic.feather
+    lower = output.lower()
+    if not lower.endswith((".tif", ".tiff", VRT)):
+        raise InputError(f"{output}: the mosaic is written as GeoTIFF (.tif) or VRT (.vrt). "
+                         "Fix: give a path ending in .tif or .vrt.")
+    if lower.endswith(VRT) and feather > 0:
+        raise InputError(f"{output}: a VRT mosaic shows each pixel from one image and cannot "
+                         "blend across seams. Fix: set the feather width to 0, or write a "
+                         "GeoTIFF (.tif).")
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: the mosaic's folder cannot be created ({exc.strerror}). "
+                         "Fix: choose a folder you can write to.") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{output}: its folder is not writable. Fix: choose a folder you "
+                         "can write to.")
+    taken = {os.path.realpath(p) for p in inputs}
+    if matched_folder is not None:
+        taken |= {os.path.realpath(os.path.join(
+            matched_folder, f"{os.path.splitext(os.path.basename(p))[0]}{suffix}.tif"))
+            for p in inputs}
+    if os.path.realpath(output) in taken:
+        raise InputError(f"{output}: the mosaic would overwrite an input or a matched image. "
+                         "Fix: choose another path for the mosaic.")
+
+
+def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
+                      images: List[CellImage], mosaic: MosaicOptions, streaming: Streaming,
+                      feedback: Feedback, cut: Optional[np.ndarray] = None) -> MosaicResult:
+    """The mosaic from each image's cells; ``cut``: the cells cutlines give to an image."""
+    output, feather, seamlines_out = mosaic.output, mosaic.feather, mosaic.seamlines_out
+    window, threads = mosaic_window(streaming), streaming.threads
+    names = [info.name for info in infos]
+    release_freed_memory()
+    seams = choose_seams(images, cells, mosaic.seamlines)
+    if cut is not None:
+        seams = _with_cutlines(seams, cut)
+    release_freed_memory()
+    feather_cells = feather_in_cells(feather, grid, cells.size)
+    maps = distance_maps(seams, grid, margin_for(feather_cells))
+    blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)
+    outputs = OutputSet()
+    try:
+        if output.lower().endswith(VRT):
+            write_vrt_mosaic(grid, output, outputs,
+                             _blended(blender, grid, feedback, window, threads))
+        else:
+            _write_geotiff(infos[0], grid, output, outputs,
+                           _blended(blender, grid, feedback, window, threads, infos[0]))
+        lines = None
+        if seamlines_out:
+            lines = write_seamlines(seams, grid, names,
+                                    outputs.temporary_for(seamlines_out, ".gpkg"))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    feedback.info(f"Mosaic of {len(infos)} rasters, {grid.cols} x {grid.rows} pixels, seams "
+                  f"on cells of {cells.size} pixels, feather {feather:g} map units: {output}")
+    return MosaicResult(output, seams, seamlines_out if lines else None)
+
+
+def _with_cutlines(seams: SeamGrid, cut: np.ndarray) -> SeamGrid:
+    """Cells the cutlines give to an image with data there go to it; the user decides
+    there, so no cloud rule overrides them."""
+    labels = seams.labels.copy()
+    for k, image in enumerate(seams.images):
+        take = (cut[image.on_grid] == k) & (image.coverage > 0)
+        labels[image.on_grid] = np.where(take, k, labels[image.on_grid])
+    return SeamGrid(seams.cells, labels, seams.images, None)
+
+
+def _blended(blender: Blender, grid: CommonGrid, feedback: Feedback, window: int,
+             threads: Optional[int], first: Optional[RasterInfo] = None):
+    """(window, bands, source) over the mosaic in order, blended on ``threads`` threads;
+    ``bands``: the values in ``first``'s type and no-data (None without ``first``)."""
+    size = max(TILE, (window // TILE) * TILE)
+    total = window_count(grid.cols, grid.rows, size)
+
+    def blend(win: Placement):
+        values, source = blender(win, values_needed=first is not None)
+        if first is None:
+            return win, None, source
+        valid = source >= 0
+        return win, [to_output_type(band, valid, first.numpy_type, first.nodata[0])
+                     for band in values], source
+
+    windows = (Placement(*rect) for rect in iter_windows(grid.cols, grid.rows, size))
+    return stream_windows(blend, windows, total, feedback, threads)
+
+
+def _write_geotiff(first: RasterInfo, grid: CommonGrid, output: str, outputs: OutputSet,
+                   windows) -> None:
+    """The mosaic as a tiled GeoTIFF with the first input's type and no-data value (or an
+    internal mask where it has none)."""
+    gdal_type, nodata = first.gdal_type, first.nodata[0]
+    tmp = outputs.temporary_for(output)
+    dst = create_geotiff(tmp, grid.cols, grid.rows, first.band_count, gdal_type,
+                         grid.geotransform, grid.crs_wkt, [nodata] * first.band_count,
+                         internal_mask=nodata is None)
+    try:
+        for win, bands, source in windows:
+            for b, band in enumerate(bands):
+                dst.GetRasterBand(b + 1).WriteArray(band, win.col, win.row)
+            if nodata is None:
+                dst.GetRasterBand(1).GetMaskBand().WriteArray(
+                    (source >= 0).astype(np.uint8) * 255, win.col, win.row)
+        dst.FlushCache()
+    except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+        raise InputError(f"{output}: writing the mosaic failed ({exc}). Fix: check free space "
+                         "and permissions of its folder.") from None
+    finally:
+        dst = None

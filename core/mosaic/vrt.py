@@ -1,0 +1,145 @@
+"""The mosaic as a VRT: the matched images shown along the seams, without copying pixels.
+
+Beside ``mosaic.vrt`` a folder ``mosaic_parts`` holds ``index.tif``, the image each pixel of
+the mosaic comes from (-1: none; small, it compresses to almost nothing), and one VRT per
+image whose mask band is "index == k" (a look-up table on index.tif). The mosaic's bands take
+each image through its mask (``UseMaskBand``), so every pixel shows exactly the image a
+hard-cut GeoTIFF mosaic would. The images are referenced by absolute path: moving them
+breaks the VRT, moving the mosaic together with its folder does not.
+"""
+from __future__ import annotations
+
+import os
+from typing import List
+from xml.sax.saxutils import escape
+
+import numpy as np
+from osgeo import gdal
+
+from ..errors import InputError
+from ..grid.common_grid import CommonGrid
+from ..io.atomic import OutputSet
+from ..io.geotiff import create_geotiff
+from ..io.rasters import RasterInfo
+
+INDEX = "index.tif"
+
+
+def parts_folder(output: str) -> str:
+    return os.path.splitext(output)[0] + "_parts"
+
+
+def _nodata_text(value) -> str:
+    return "nan" if value is not None and np.isnan(value) else repr(float(value))
+
+
+def _geotransform_text(gt) -> str:
+    return ", ".join(repr(float(v)) for v in gt)
+
+
+def _vsimem_text(path: str) -> str:
+    handle = gdal.VSIFOpenL(path, "rb")
+    try:
+        gdal.VSIFSeekL(handle, 0, 2)
+        size = gdal.VSIFTellL(handle)
+        gdal.VSIFSeekL(handle, 0, 0)
+        return gdal.VSIFReadL(1, size, handle).decode("utf-8")
+    finally:
+        gdal.VSIFCloseL(handle)
+
+
+def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: str) -> str:
+    """The VRT of image k on its footprint, masked to the pixels the mosaic takes from it."""
+    place = grid.placements[k]
+    if native:
+        source, relative = os.path.abspath(view.path), "0"
+    else:  # the warped view lives in memory: keep a copy of it beside the index
+        source, relative = f"view_{k}.vrt", "1"
+        with open(os.path.join(folder, source), "w", encoding="utf-8") as out:
+            out.write(_vsimem_text(view.path))
+    gt = (grid.origin_x + place.col * grid.pixel_width, grid.pixel_width, 0.0,
+          grid.origin_y - place.row * grid.pixel_height, 0.0, -grid.pixel_height)
+    type_name = gdal.GetDataTypeName(view.gdal_type)
+    bands = []
+    for b, number in enumerate(view.data_bands):
+        nodata = view.nodata[b]
+        bands.append(
+            f'  <VRTRasterBand dataType="{type_name}" band="{b + 1}">\n'
+            + (f"    <NoDataValue>{_nodata_text(nodata)}</NoDataValue>\n"
+               if nodata is not None else "")
+            + f'    <SimpleSource><SourceFilename relativeToVRT="{relative}">'
+            f"{escape(source)}</SourceFilename><SourceBand>{number}</SourceBand>"
+            f'<SrcRect xOff="0" yOff="0" xSize="{place.cols}" ySize="{place.rows}"/>'
+            f'<DstRect xOff="0" yOff="0" xSize="{place.cols}" ySize="{place.rows}"/>'
+            "</SimpleSource>\n  </VRTRasterBand>\n")
+    mask = (
+        '  <MaskBand><VRTRasterBand dataType="Byte">\n'
+        f'    <ComplexSource><SourceFilename relativeToVRT="1">{INDEX}</SourceFilename>'
+        f"<SourceBand>1</SourceBand><LUT>{k - 1}:0,{k}:255,{k + 1}:0</LUT>"
+        f'<SrcRect xOff="{place.col}" yOff="{place.row}" xSize="{place.cols}" '
+        f'ySize="{place.rows}"/>'
+        f'<DstRect xOff="0" yOff="0" xSize="{place.cols}" ySize="{place.rows}"/>'
+        "</ComplexSource>\n  </VRTRasterBand></MaskBand>\n")
+    name = f"part_{k}.vrt"
+    with open(os.path.join(folder, name), "w", encoding="utf-8") as out:
+        out.write(f'<VRTDataset rasterXSize="{place.cols}" rasterYSize="{place.rows}">\n'
+                  f"  <SRS>{escape(grid.crs_wkt)}</SRS>\n"
+                  f"  <GeoTransform>{_geotransform_text(gt)}</GeoTransform>\n"
+                  + "".join(bands) + mask + "</VRTDataset>\n")
+    return name
+
+
+def _mosaic_vrt(grid: CommonGrid, parts: List[str], parts_name: str) -> str:
+    first = grid.views[0]
+    type_name = gdal.GetDataTypeName(first.gdal_type)
+    nodata = first.nodata[0]
+    bands = []
+    for b in range(first.band_count):
+        sources = "".join(
+            f'    <ComplexSource><SourceFilename relativeToVRT="1">'
+            f"{escape(parts_name)}/{part}</SourceFilename><SourceBand>{b + 1}</SourceBand>"
+            f"<UseMaskBand>true</UseMaskBand>"
+            f'<SrcRect xOff="0" yOff="0" xSize="{p.cols}" ySize="{p.rows}"/>'
+            f'<DstRect xOff="{p.col}" yOff="{p.row}" xSize="{p.cols}" ySize="{p.rows}"/>'
+            "</ComplexSource>\n"
+            for part, p in zip(parts, grid.placements))
+        bands.append(
+            f'  <VRTRasterBand dataType="{type_name}" band="{b + 1}">\n'
+            + (f"    <NoDataValue>{_nodata_text(nodata)}</NoDataValue>\n"
+               if nodata is not None else "")
+            + sources + "  </VRTRasterBand>\n")
+    mask = ""
+    if nodata is None:  # no no-data value to leave: the mosaic's own mask, index >= 0
+        mask = ('  <MaskBand><VRTRasterBand dataType="Byte">\n'
+                f'    <ComplexSource><SourceFilename relativeToVRT="1">{escape(parts_name)}/'
+                f"{INDEX}</SourceFilename><SourceBand>1</SourceBand><LUT>-1:0,0:255</LUT>"
+                "</ComplexSource>\n  </VRTRasterBand></MaskBand>\n")
+    return (f'<VRTDataset rasterXSize="{grid.cols}" rasterYSize="{grid.rows}">\n'
+            f"  <SRS>{escape(grid.crs_wkt)}</SRS>\n"
+            f"  <GeoTransform>{_geotransform_text(grid.geotransform)}</GeoTransform>\n"
+            + "".join(bands) + mask + "</VRTDataset>\n")
+
+
+def write_vrt_mosaic(grid: CommonGrid, output: str,
+                     outputs: OutputSet, windows) -> None:
+    """``output`` (.vrt) and its parts folder; ``windows`` yields (window, values, source)."""
+    final_parts = parts_folder(output)
+    folder = outputs.temporary_for(final_parts, "")
+    os.makedirs(folder)
+    index_type = gdal.GDT_Int16 if len(grid.placements) < 32767 else gdal.GDT_Int32
+    index = create_geotiff(os.path.join(folder, INDEX), grid.cols, grid.rows, 1, index_type,
+                           grid.geotransform, grid.crs_wkt, nodata=[-1])
+    try:
+        for win, _, source in windows:
+            index.GetRasterBand(1).WriteArray(source, win.col, win.row)
+        index.FlushCache()
+    except RuntimeError as exc:
+        raise InputError(f"{output}: writing the mosaic failed ({exc}). Fix: check free space "
+                         "and permissions of its folder.") from None
+    finally:
+        index = None
+    parts = [_part_vrt(k, view, native, grid, folder)
+             for k, (view, native) in enumerate(zip(grid.views, grid.native))]
+    tmp = outputs.temporary_for(output, ".vrt")
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts)))

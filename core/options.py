@@ -1,0 +1,84 @@
+"""What a run is asked to do, as plain options objects; importable without numpy or GDAL.
+
+The Processing algorithms build these from their parameters, scripts build them directly,
+and every run of :mod:`.runs` takes them (see ``core/README.md``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from . import defaults
+
+
+@dataclass(frozen=True)
+class Streaming:
+    """How the rasters are streamed: ``window`` is the side of the square windows (None:
+    about 512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
+    processed at once (None: all cores)."""
+
+    window: Optional[int] = None
+    threads: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What counts in the statistics: ``robust`` leaves out pixels where the images disagree
+    (clouds, shadows, change) at the cost of one more read of the overlaps; the polygons of
+    layer ``exclude_layer`` (None: the first) of the vector file ``exclude`` count in none."""
+
+    robust: bool = True
+    exclude: Optional[str] = None
+    exclude_layer: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where and how a run writes: ``<input stem><suffix>.tif`` in ``folder`` (suffix None:
+    the run's own, e.g. ``_matched``), in the input's type or Float32; ``report`` (an HTML
+    path, its numbers as JSON beside it) and ``model_out`` (a JSON path) where given;
+    ``producer`` names the software in the saved model (e.g. the plugin and its version)."""
+
+    folder: str
+    suffix: Optional[str] = None
+    float32: bool = False
+    report: Optional[str] = None
+    model_out: Optional[str] = None
+    producer: Optional[str] = None
+
+    def with_suffix(self, default: str) -> "Outputs":
+        """These outputs with the run's own suffix where none was chosen."""
+        return self if self.suffix is not None else replace(self, suffix=default)
+
+
+@dataclass(frozen=True)
+class GlobalFit:
+    """The global least-squares system: weights of its mean and standard deviation rows."""
+
+    mean_weight: float = 1.0
+    std_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class LocalFit:
+    """The local step: block size from ``blocks_per_image`` or ``block_size`` (map units),
+    the local form (``gamma``, ``linear`` or ``offset``), and the share of a block an image
+    must cover for the block to count."""
+
+    blocks_per_image: float = defaults.BLOCKS_PER_IMAGE
+    block_size: Optional[float] = None
+    method: str = defaults.LOCAL_METHOD
+    min_valid_fraction: float = defaults.MIN_VALID_FRACTION
+
+
+@dataclass(frozen=True)
+class MosaicOptions:
+    """A mosaic: ``output`` (.tif, or .vrt that cuts without blending), how its seamlines are
+    chosen (``cost``: around disagreement, through agreement; ``centre``: centre lines), a
+    ``feather`` width in map units (0: a hard cut), and ``seamlines_out``, a GeoPackage of the
+    seamline polygons where given."""
+
+    output: str
+    seamlines: str = defaults.SEAMLINE_MODE
+    feather: float = 0.0
+    seamlines_out: Optional[str] = None

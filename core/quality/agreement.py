@@ -1,0 +1,71 @@
+"""How well rasters agree where they overlap: the measures users judge matching by."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+import numpy as np
+
+from ..grid.common_grid import Placement
+from ..grid.inputs import prepared_inputs
+from ..grid.pairs import overlapping_pairs
+from ..io.rasters import open_readonly, read_window
+from ..io.windows import iter_windows
+from ..stats.moments import Moments, masked_moments
+
+
+@dataclass
+class PairAgreement:
+    """Two rasters over the pixels valid in both, per band."""
+
+    i: int
+    j: int
+    count: np.ndarray
+    mean_abs_difference: np.ndarray
+    mean_i: np.ndarray
+    mean_j: np.ndarray
+    std_i: np.ndarray
+    std_j: np.ndarray
+
+
+def overlap_agreement(paths: List[str], window: int = 512) -> List[PairAgreement]:
+    """Per overlapping pair: count, mean absolute difference, means and stds; streamed."""
+    with prepared_inputs(paths) as (_, grid, _):
+        infos = list(grid.views)
+        datasets = [open_readonly(i.path) for i in infos]
+        n_bands = infos[0].band_count
+        result = []
+        for i, j, inter in overlapping_pairs(grid.placements):
+            pi, pj = grid.placements[i], grid.placements[j]
+            total = np.zeros(n_bands)
+            mom_i, mom_j = Moments((n_bands,)), Moments((n_bands,))
+            for c, r, w, h in iter_windows(inter.cols, inter.rows, window):
+                rect = Placement(inter.col + c, inter.row + r, w, h)
+                vi, mi = read_window(datasets[i], infos[i], rect.col - pi.col,
+                                     rect.row - pi.row, w, h)
+                vj, mj = read_window(datasets[j], infos[j], rect.col - pj.col,
+                                     rect.row - pj.row, w, h)
+                both = mi & mj
+                total += np.where(both, np.abs(vi - vj), 0.0).sum(axis=(1, 2))
+                mom_i.merge(*masked_moments(vi, both))
+                mom_j.merge(*masked_moments(vj, both))
+            if not mom_i.count.any():
+                continue
+            mad = total / np.maximum(mom_i.count, 1)
+            result.append(PairAgreement(i, j, mom_i.count, mad, mom_i.mean, mom_j.mean,
+                                        mom_i.std, mom_j.std))
+        return result
+
+
+def overlap_mean_abs_difference(paths: List[str], window: int = 512) -> np.ndarray:
+    """Per band, the mean absolute difference between overlapping rasters, over all pairs.
+
+    Pixels count where both rasters of a pair are valid; the rasters are streamed.
+    """
+    pairs = overlap_agreement(paths, window)
+    n_bands = len(pairs[0].count) if pairs else 1
+    total, count = np.zeros(n_bands), np.zeros(n_bands)
+    for p in pairs:
+        total += p.mean_abs_difference * p.count
+        count += p.count
+    return total / np.maximum(count, 1)

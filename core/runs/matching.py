@@ -1,0 +1,185 @@
+"""The matching runs: global, local, and global then local, all one way through.
+
+Every run reads each input once for all statistics (overlap moments, and block sums where a
+local step needs them; block means of a globally corrected image follow from the raw sums
+and its gains, so a global result is never written and read back), adds one read of the
+overlaps with robust statistics, fits its models, and reads each input once more to write
+all of its outputs. A run of match can also mosaic what it wrote: the images' means on the
+seam cells are taken while they are written, so the mosaic reads each of them once more, to
+blend it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+from ..correct.fit_global import fit_global
+from ..correct.fit_local import fit_local
+from ..correct.global_model import GlobalModel, identity_model
+from ..correct.local_model import LocalModel
+from ..correct.saved_model import save_model
+from ..errors import Cancelled
+from ..feedback import Feedback
+from ..grid.blocks import BlockGrid, make_block_grid
+from ..grid.common_grid import CommonGrid
+from ..grid.inputs import prepared_inputs
+from ..io.parallel import bounded_block_cache, release_freed_memory
+from ..io.rasters import RasterInfo
+from ..io.writer import Correction, write_outputs
+from ..mosaic.build import check_mosaic_output
+from ..mosaic.cells import CellSums, seam_cells
+from ..options import (GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
+                       Streaming)
+from ..quality.report import build_report, write_report
+from ..stats.gather import gather_statistics
+from ..stats.scan import ScanResult
+from .mosaic import mosaic_written
+from .result import RunResult
+
+
+@dataclass
+class Fitted:
+    """What a fit gives the writer: (suffix, correction of image k) per kind of output, the
+    run's own outputs first, and the models behind them."""
+
+    corrections: List[Tuple[str, Callable[[int], Correction]]]
+    global_model: GlobalModel
+    local_model: Optional[LocalModel] = None
+    fitted_gains: bool = True  # False: the global model is the identity, not a fit
+
+
+# (inputs, grid, blocks or None, statistics, reference index, feedback) -> Fitted
+Fit = Callable[[List[RasterInfo], CommonGrid, Optional[BlockGrid], ScanResult, Optional[int],
+                Feedback], Fitted]
+
+
+def run_global(
+    inputs: List[str],
+    outputs: Outputs,
+    fit: GlobalFit = GlobalFit(),
+    reference: Optional[str] = None,
+    statistics: Statistics = Statistics(),
+    streaming: Streaming = Streaming(),
+    feedback: Optional[Feedback] = None,
+) -> RunResult:
+    """Global matching: one gain and offset per image and band, ``<stem>_global.tif``."""
+    outputs = outputs.with_suffix("_global")
+
+    def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
+        model = fit_global(infos, scan, fit, ref, feedback)
+        return Fitted([(outputs.suffix, model.correction)], model)
+
+    return _matching_run("Global match", inputs, outputs, None, fitted, reference,
+                         statistics, streaming, feedback)
+
+
+def run_local(
+    inputs: List[str],
+    outputs: Outputs,
+    fit: LocalFit = LocalFit(),
+    reference: Optional[str] = None,
+    statistics: Statistics = Statistics(),
+    streaming: Streaming = Streaming(),
+    feedback: Optional[Feedback] = None,
+) -> RunResult:
+    """Local matching alone (on rasters that already agree globally), ``<stem>_local.tif``."""
+    outputs = outputs.with_suffix("_local")
+
+    def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
+        base = identity_model(len(infos), infos[0].band_count)
+        model = fit_local(infos, grid, blocks, scan, base, fit, ref, feedback)
+        return Fitted(
+            [(outputs.suffix, lambda k: model.correction(k, base.correction(k), infos[k]))],
+            base, model, fitted_gains=False)
+
+    return _matching_run("Local match", inputs, outputs, fit, fitted, reference, statistics,
+                         streaming, feedback)
+
+
+def run_match(
+    inputs: List[str],
+    outputs: Outputs,
+    global_fit: GlobalFit = GlobalFit(),
+    local_fit: LocalFit = LocalFit(),
+    reference: Optional[str] = None,
+    statistics: Statistics = Statistics(),
+    streaming: Streaming = Streaming(),
+    keep_global: bool = False,
+    mosaic: Optional[MosaicOptions] = None,
+    feedback: Optional[Feedback] = None,
+) -> RunResult:
+    """Global then local matching, ``<stem>_matched.tif``; ``keep_global`` also writes
+    ``<stem>_global.tif``, ``mosaic`` the seamless mosaic of the matched rasters."""
+    outputs = outputs.with_suffix("_matched")
+
+    def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
+        base = fit_global(infos, scan, global_fit, ref, feedback)
+        model = fit_local(infos, grid, blocks, scan, base, local_fit, ref, feedback)
+        corrections = [
+            (outputs.suffix, lambda k: model.correction(k, base.correction(k), infos[k]))]
+        if keep_global:
+            corrections.append(("_global", base.correction))
+        return Fitted(corrections, base, model)
+
+    return _matching_run("Global and local match", inputs, outputs, local_fit, fitted,
+                         reference, statistics, streaming, feedback, mosaic)
+
+
+def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Optional[LocalFit],
+                  fit: Fit, reference: Optional[str], statistics: Statistics,
+                  streaming: Streaming, feedback: Optional[Feedback],
+                  mosaic: Optional[MosaicOptions] = None) -> RunResult:
+    """The one way through: statistics (with block sums where ``local`` asks for them), the
+    fit, the outputs, the report and model, and the mosaic where asked for."""
+    feedback = feedback or Feedback()
+    if mosaic is not None:
+        check_mosaic_output(mosaic, inputs, outputs.folder, outputs.suffix)
+    with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
+        feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common grid.")
+        blocks = None
+        if local is not None:
+            blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
+        scan = gather_statistics(list(grid.views), grid, blocks, statistics, streaming,
+                                 feedback.stage(0.0, 0.45))
+        fitted = fit(infos, grid, blocks, scan, ref, feedback)
+        observers = None
+        if mosaic is not None and all(grid.native):
+            cells = seam_cells(grid)
+            observers = [CellSums(cells, place, info.band_count)
+                         for info, place in zip(infos, grid.placements)]
+        end = 1.0 if mosaic is None else 0.8
+        written = write_outputs(infos, outputs.folder, fitted.corrections, outputs.float32,
+                                streaming, feedback.stage(0.45, end), observers)
+        _write_report_and_model(title, infos, written[0], outputs, fitted, feedback)
+    result = RunResult(written[0], written[1] if len(written) > 1 else [],
+                       fitted.global_model, fitted.local_model, scan)
+    if mosaic is not None:
+        seen = [o.result() for o in observers] if observers else None
+        release_freed_memory()
+        try:
+            result.mosaic = mosaic_written(written[0], seen, mosaic, streaming,
+                                           feedback.stage(end, 1.0))
+        except Cancelled:
+            raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters are "
+                            f"complete and kept in {outputs.folder}, no mosaic was written",
+                            kept=written[0]) from None
+    return result
+
+
+def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[str],
+                            outputs: Outputs, fitted: Fitted, feedback: Feedback) -> None:
+    """The saved model and the quality report, where ``outputs`` asks for them."""
+    model = fitted.global_model
+    if outputs.model_out:
+        save_model(outputs.model_out, infos, outputs.suffix, outputs.float32, model,
+                   fitted.local_model, outputs.producer)
+        feedback.info(f"Model saved to {outputs.model_out}.")
+    if outputs.report:
+        gains = (model.gains, model.offsets) if fitted.fitted_gains else (None, None)
+        numbers = build_report(title, [i.path for i in infos], written, *gains)
+        write_report(numbers, outputs.report)
+        before, after = (numbers["summary"][w]["mean"] for w in ("before", "after"))
+        feedback.info(
+            f"Mean overlap disagreement: {before:.6g} before, {after:.6g} after "
+            f"({100 * after / max(before, 1e-300):.1f}%). Report: {outputs.report}"
+        )

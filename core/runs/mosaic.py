@@ -1,0 +1,65 @@
+"""The mosaic run, and the mosaic of rasters a matching run has just written."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+from ..errors import InputError
+from ..feedback import Feedback
+from ..grid.inputs import prepared_inputs
+from ..io.parallel import bounded_block_cache
+from ..mosaic.build import MosaicResult, check_mosaic_output, mosaic_from_cells, mosaic_window
+from ..mosaic.cells import CellImage, cell_statistics, seam_cells
+from ..mosaic.layer import cutline_labels
+from ..options import MosaicOptions, Streaming
+from .result import RunResult
+
+
+def run_mosaic(
+    inputs: List[str],
+    mosaic: MosaicOptions,
+    cutlines: Optional[str] = None,
+    cutlines_layer: Optional[str] = None,
+    pixel_size: Optional[float] = None,
+    streaming: Streaming = Streaming(),
+    feedback: Optional[Feedback] = None,
+) -> RunResult:
+    """Mosaic ``inputs`` (usually matched rasters) into one GeoTIFF or VRT.
+
+    Each input is read twice: once for its means on the seamlines' coarse cells, once to
+    blend it. The grid: the union of the inputs in the first one's CRS, at the coarsest
+    input's pixel size or ``pixel_size`` (map units); inputs already on it are read as they
+    are, others through a warped view (averaged where finer, nearest neighbour where
+    coarser). ``cutlines`` (a vector file, layer ``cutlines_layer`` or its first) give parts
+    of the mosaic to the images their polygons name.
+    """
+    feedback = feedback or Feedback()
+    check_mosaic_output(mosaic, inputs)
+    if pixel_size is not None and not pixel_size > 0:
+        raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
+                         "positive size in map units, or none for the inputs' own.")
+    with bounded_block_cache(), prepared_inputs(inputs, None, pixel_size, 1) as (
+            infos, grid, _):
+        cells = seam_cells(grid)
+        cut = None
+        if cutlines:  # read first: a wrong layer fails before the long part
+            cut = cutline_labels(cutlines, cutlines_layer, [i.name for i in infos], grid, cells)
+        images = cell_statistics(list(grid.views), grid, cells, mosaic_window(streaming),
+                                 streaming.threads, feedback.stage(0.0, 0.3))
+        result = mosaic_from_cells(infos, grid, cells, images, mosaic, streaming,
+                                   feedback.stage(0.3, 1.0), cut)
+    return RunResult([result.output], mosaic=result)
+
+
+def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
+                   mosaic: MosaicOptions, streaming: Streaming, feedback: Feedback
+                   ) -> MosaicResult:
+    """The mosaic of rasters just written, whose cells the writer measured (``cells_seen``;
+    None when the rasters needed warping, then the cells are read)."""
+    with bounded_block_cache(), prepared_inputs(paths) as (infos, grid, _):
+        cells = seam_cells(grid)
+        if cells_seen is None or not all(grid.native):
+            cells_seen = cell_statistics(list(grid.views), grid, cells,
+                                         mosaic_window(streaming), streaming.threads,
+                                         feedback.stage(0.0, 0.3))
+            feedback = feedback.stage(0.3, 1.0)
+        return mosaic_from_cells(infos, grid, cells, cells_seen, mosaic, streaming, feedback)

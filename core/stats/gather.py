@@ -1,0 +1,99 @@
+"""The statistics passes of a run: one read of everything, and a robust read of the overlaps."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..feedback import Feedback
+from ..grid.blocks import BlockGrid, make_block_grid
+from ..grid.common_grid import CommonGrid
+from ..grid.exclusion import Exclusion
+from ..io.rasters import RasterInfo
+from ..options import Statistics, Streaming
+from .robust import robust_rescan
+from .scan import ScanResult, scan_statistics
+
+
+def gather_statistics(
+    infos: List[RasterInfo],
+    grid: CommonGrid,
+    blocks: Optional[BlockGrid],
+    statistics: Statistics,
+    streaming: Streaming,
+    feedback: Feedback,
+) -> ScanResult:
+    """Overlap statistics, and block sums on ``blocks`` where given; robust statistics leave
+    out what disagrees (robust.py, on cells of ``blocks`` or, where none are accumulated,
+    of a default block grid), and the exclusion polygons count in no statistic."""
+    window, threads = streaming.window, streaming.threads
+    exclusion = None
+    if statistics.exclude:
+        exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
+    try:
+        first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
+        scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion)
+        check_statistics(infos, scan, feedback)
+        feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
+        if statistics.robust:
+            kept = {(o.i, o.j) for o in scan.overlaps}
+            # A global-only run accumulates no blocks; its robust test takes the cells of
+            # the default block grid.
+            cells = blocks or make_block_grid(grid)
+            scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
+                                 threads, exclusion, cells)
+            scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
+        return scan
+    finally:
+        if exclusion is not None:
+            exclusion.close()
+
+
+# An overlap with fewer valid pixels than this (in any band) says too little to count.
+MIN_OVERLAP_PIXELS = 25
+# Beyond this magnitude, squared deviations overflow float64.
+MAX_MAGNITUDE = 1e150
+
+
+def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedback) -> None:
+    """Stop on inputs that cannot be matched; drop (with a warning) overlaps too small."""
+    for k, info in enumerate(infos):
+        if not scan.valid_count[k].any():
+            raise InputError(
+                f"{_name(info)}: the raster has no valid pixel (all no-data, NaN or masked). "
+                "Fix: remove it from the inputs, or correct its no-data value."
+            )
+        empty = [b + 1 for b in range(len(scan.valid_count[k])) if scan.valid_count[k][b] == 0]
+        if empty:
+            raise InputError(
+                f"{_name(info)}: band(s) {', '.join(map(str, empty))} hold no valid pixel "
+                "(all no-data, NaN or masked). Fix: remove those bands from every input."
+            )
+        magnitude = max(np.abs(scan.minimum[k]).max(), np.abs(scan.maximum[k]).max())
+        if magnitude > MAX_MAGNITUDE:
+            raise InputError(
+                f"{_name(info)}: values reach {magnitude:.3g}, beyond what float64 statistics "
+                f"can square ({MAX_MAGNITUDE:g}). Fix: rescale the data (Raster Calculator)."
+            )
+    kept = []
+    for o in scan.overlaps:
+        if o.count.min() < MIN_OVERLAP_PIXELS:
+            feedback.warning(
+                f"{infos[o.i].name} and {infos[o.j].name} share only {int(o.count.min())} "
+                f"valid pixels (fewer than {MIN_OVERLAP_PIXELS}); that overlap is ignored."
+            )
+            continue
+        kept.append(o)
+    scan.overlaps = kept
+    if not kept:
+        names = ", ".join(info.name for info in infos)
+        raise InputError(
+            f"No two of the inputs overlap with valid pixels ({names}). Fix: give rasters "
+            "that cover a common area, in CRSs that are assigned correctly."
+        )
+
+
+def _name(info: RasterInfo) -> str:
+    """The file a user gave (a warped view's source, not the view)."""
+    return getattr(info, "source", None) or info.path

@@ -1,0 +1,368 @@
+"""Streaming passes over the mosaic that gather every statistic the matching needs.
+
+The mosaic grid is walked window by window; each input that covers a window is read once
+there. The first pass accumulates, per band:
+
+* for every overlapping pair, the count, mean and standard deviation of both images over the
+  pixels valid in both (the inputs of the global least-squares system), and a small,
+  deterministic sample of those pixel pairs (for robust statistics);
+* for every image, its valid count, minimum and maximum;
+* optionally, for every image, the sum and count of its valid pixels in each block of the
+  local-matching grid, and for every overlapping pair, per block, the count and the sums of
+  both images over the pixels valid in both; block means of any affine correction of the
+  images follow from these without reading them again.
+
+The robust pass (see robust.py) reads the overlaps once more and recomputes the pair
+statistics without the pixels a :class:`PairFilter` rejects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..feedback import Feedback
+from ..grid.blocks import BlockGrid, BlockSummer, block_sums, footprint
+from ..grid.common_grid import CommonGrid, Placement
+from ..grid.pairs import overlapping_pairs
+from ..io.parallel import ThreadDatasets
+from ..io.rasters import RasterInfo, read_window
+from ..io.windows import iter_windows, stream_windows, window_count, window_size
+from .moments import Moments, masked_moments
+
+# Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
+# absolute deviation to a few percent, small enough for thousands of overlaps.
+SAMPLES_PER_OVERLAP = 4096
+
+
+@dataclass
+class OverlapStats:
+    """Statistics of images i and j over the pixels valid in both (arrays per band)."""
+
+    i: int
+    j: int
+    count: np.ndarray
+    mean_i: np.ndarray
+    std_i: np.ndarray
+    mean_j: np.ndarray
+    std_j: np.ndarray
+    excluded: Optional[np.ndarray] = None  # per band, pixels left out as outliers
+
+
+@dataclass
+class PairBlocks:
+    """Block sums of images i and j over the pixels valid in both, on the pair's blocks."""
+
+    i: int
+    j: int
+    span: Tuple[int, int, int, int]  # first block row, first block col, block rows, cols
+    count: np.ndarray  # (bands, block rows, block cols)
+    sum_i: np.ndarray
+    sum_j: np.ndarray
+    rect: Placement  # the pair's overlap on the mosaic grid
+
+
+@dataclass
+class ScanResult:
+    overlaps: List[OverlapStats]
+    valid_count: np.ndarray  # (images, bands)
+    minimum: np.ndarray  # (images, bands), +inf where no valid pixel
+    maximum: np.ndarray  # (images, bands), -inf where no valid pixel
+    # Per image, over the blocks its rectangle touches (see block_grid.footprint):
+    # (bands, block rows, block cols) sums and counts of valid pixels.
+    block_sum: Optional[List[np.ndarray]] = None
+    block_count: Optional[List[np.ndarray]] = None
+    pair_blocks: Optional[List[PairBlocks]] = None
+    # Per pair: sampled values (bands, n) of i and j at pixels valid in both, all bands, and
+    # their mosaic positions (2, n): rows, cols.
+    samples: Dict[Tuple[int, int], Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
+
+
+# A function (i, j, rect, values of i, values of j, valid in both) -> pixels to keep.
+PairFilter = Callable[[int, int, Placement, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _local(rect: Placement, origin: Placement) -> Tuple[slice, slice]:
+    """Slices of ``rect`` inside an array that holds ``origin``'s rectangle."""
+    r0, c0 = rect.row - origin.row, rect.col - origin.col
+    return slice(r0, r0 + rect.rows), slice(c0, c0 + rect.cols)
+
+
+def sample_mask(rect: Placement, grid_cols: int, stride: int) -> np.ndarray:
+    """Pseudo-random but fixed pixels of the mosaic, about one in ``stride``.
+
+    A pixel's fate depends on its mosaic position alone, never on windows or threads.
+    """
+    rows = np.arange(rect.row, rect.row_end, dtype=np.uint64)[:, None]
+    cols = np.arange(rect.col, rect.col_end, dtype=np.uint64)[None, :]
+    index = rows * np.uint64(grid_cols) + cols
+    hashed = (index * np.uint64(2654435761)) % np.uint64(1 << 32)
+    return hashed < np.uint64((1 << 32) // max(stride, 1))
+
+
+class _PlacementIndex:
+    """Which inputs touch a window, without looping over every input in Python."""
+
+    def __init__(self, grid: CommonGrid) -> None:
+        ps = grid.placements
+        self.c0 = np.array([p.col for p in ps])
+        self.r0 = np.array([p.row for p in ps])
+        self.c1 = np.array([p.col_end for p in ps])
+        self.r1 = np.array([p.row_end for p in ps])
+
+    def touching(self, win: Placement) -> np.ndarray:
+        hit = ((self.c0 < win.col_end) & (self.c1 > win.col)
+               & (self.r0 < win.row_end) & (self.r1 > win.row))
+        return np.flatnonzero(hit)
+
+
+class _Window:
+    """What one window contributes; merged into the totals in window order."""
+
+    def __init__(self) -> None:
+        self.images: List[tuple] = []  # (k, count, lo, hi, block sums or None)
+        self.pairs: List[tuple] = []  # (key, moments i, moments j, block sums, excluded)
+        self.samples: List[tuple] = []  # (key, values i, values j)
+        self.flagged: List[tuple] = []  # (k, block sums of left-out pixels)
+
+
+class _Pass:
+    """The shared machinery of a pass: inputs, grid, pairs, reading, threads."""
+
+    def __init__(self, infos, grid: CommonGrid, blocks: Optional[BlockGrid], exclusion=None):
+        self.infos, self.grid, self.blocks = infos, grid, blocks
+        self.exclusion = exclusion
+        self.pairs = overlapping_pairs(grid.placements)
+        self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
+        self.index = _PlacementIndex(grid)
+        self.datasets = ThreadDatasets()
+        self.stride = {key: max(1, (r.rows * r.cols) // SAMPLES_PER_OVERLAP)
+                       for key, r in self.pair_rects.items()}
+
+    def read(self, win: Placement, overlaps_only: bool):
+        touching = self.index.touching(win)
+        if overlaps_only and len(touching) < 2:
+            return {}
+        parts = {}
+        excluded = self.exclusion.window(win) if self.exclusion is not None else None
+        for k in touching:
+            place = self.grid.placements[k]
+            rect = place.intersect(win)
+            values, valid = read_window(
+                self.datasets.get(self.infos[k].path), self.infos[k],
+                rect.col - place.col, rect.row - place.row, rect.cols, rect.rows,
+            )
+            if excluded is not None:  # left out of every statistic, still corrected later
+                sl = _local(rect, win)
+                valid &= ~excluded[sl][None]
+            parts[k] = (rect, values, valid)
+        return parts
+
+    def pair_views(self, win: Placement, parts):
+        """(key, rect, values i, values j, valid in both) for every pair in the window."""
+        keys = sorted(parts)
+        for a, i in enumerate(keys):
+            for j in keys[a + 1:]:
+                inter = self.pair_rects.get((i, j))
+                rect = inter.intersect(win) if inter is not None else None
+                if rect is None:
+                    continue
+                ri, vi, mi = parts[i]
+                rj, vj, mj = parts[j]
+                si, sj = _local(rect, ri), _local(rect, rj)
+                both = mi[:, si[0], si[1]] & mj[:, sj[0], sj[1]]
+                if both.any():
+                    yield (i, j), rect, vi[:, si[0], si[1]], vj[:, sj[0], sj[1]], both
+
+    def pair_block_sums(self, rect: Placement, keep, vi, vj) -> Optional[tuple]:
+        if self.blocks is None:
+            return None
+        summer = BlockSummer(self.blocks, rect.row, rect.col, rect.rows, rect.cols)
+        return (summer.first, summer(keep.astype(np.float64)),
+                summer(np.where(keep, vi, 0.0)), summer(np.where(keep, vj, 0.0)))
+
+    def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int]):
+        size = window or window_size([info.block_size for info in self.infos])
+        total = window_count(self.grid.cols, self.grid.rows, size)
+        windows = (Placement(*rect) for rect in iter_windows(self.grid.cols, self.grid.rows, size))
+        return stream_windows(fn, windows, total, feedback, threads)
+
+
+def _add_at(target: np.ndarray, first, span, values: np.ndarray) -> None:
+    by, bx = first[0] - span[0], first[1] - span[1]
+    target[:, by:by + values.shape[1], bx:bx + values.shape[2]] += values
+
+
+def _new_pair_blocks(blocks, pairs, n_band):
+    result = {}
+    for i, j, inter in pairs:
+        span = footprint(blocks, inter)
+        shape = (n_band, span[2], span[3])
+        result[(i, j)] = PairBlocks(i, j, span, *(np.zeros(shape) for _ in range(3)), inter)
+    return result
+
+
+def _merge_pair(part_pair, pair_moments, pblocks, excluded) -> None:
+    key, mi, mj, sums, dropped = part_pair
+    pair_moments[key][0].merge(*mi)
+    pair_moments[key][1].merge(*mj)
+    if sums is not None:
+        pb = pblocks[key]
+        first, c, s_i, s_j = sums
+        _add_at(pb.count, first, pb.span, c)
+        _add_at(pb.sum_i, first, pb.span, s_i)
+        _add_at(pb.sum_j, first, pb.span, s_j)
+    if dropped is not None:
+        excluded[key] += dropped
+
+
+def _overlap_list(pairs, pair_moments, excluded=None) -> List[OverlapStats]:
+    out = []
+    for i, j, _ in pairs:
+        mom_i, mom_j = pair_moments[(i, j)]
+        if not mom_i.count.any():
+            continue
+        out.append(OverlapStats(i, j, mom_i.count, mom_i.mean, mom_i.std, mom_j.mean,
+                                mom_j.std, None if excluded is None else excluded[(i, j)]))
+    return out
+
+
+def scan_statistics(
+    infos: List[RasterInfo],
+    grid: CommonGrid,
+    blocks: Optional[BlockGrid] = None,
+    feedback: Optional[Feedback] = None,
+    window: Optional[int] = None,
+    threads: Optional[int] = None,
+    exclusion=None,
+) -> ScanResult:
+    """Read every input once, window by window, and return the statistics above.
+
+    Pixels an :class:`exclusion.Exclusion` covers count in no statistic.
+    """
+    feedback = feedback or Feedback()
+    n_img, n_band = len(infos), infos[0].band_count
+    ctx = _Pass(infos, grid, blocks, exclusion)
+    pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
+    valid_count = np.zeros((n_img, n_band))
+    minimum = np.full((n_img, n_band), np.inf)
+    maximum = np.full((n_img, n_band), -np.inf)
+    samples: Dict[tuple, list] = {key: [] for key in ctx.pair_rects}
+    # Samples in float32 halve their memory; Float64 inputs may need the range of float64.
+    wide = any(info.numpy_type == np.float64 for info in infos)
+    sample_type = np.float64 if wide else np.float32
+    bsum = bcount = pblocks = spans = None
+    if blocks is not None:
+        spans = [footprint(blocks, p) for p in grid.placements]
+        bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
+        bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
+        pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band)
+
+    def scan(win: Placement) -> _Window:
+        out = _Window()
+        parts = ctx.read(win, overlaps_only=False)
+        for k, (rect, values, valid) in parts.items():
+            lo = np.where(valid, values, np.inf).min(axis=(1, 2))
+            hi = np.where(valid, values, -np.inf).max(axis=(1, 2))
+            sums = block_sums(blocks, values, valid, rect.row, rect.col) if blocks else None
+            out.images.append((k, valid.sum(axis=(1, 2)), lo, hi, sums))
+        for key, rect, vi, vj, both in ctx.pair_views(win, parts):
+            out.pairs.append((key, masked_moments(vi, both), masked_moments(vj, both),
+                              ctx.pair_block_sums(rect, both, vi, vj), None))
+            pick = both.all(axis=0) & sample_mask(rect, grid.cols, ctx.stride[key])
+            if pick.any():
+                rows, cols = np.nonzero(pick)
+                where = np.stack([rows + rect.row, cols + rect.col]).astype(np.int32)
+                out.samples.append((key, vi[:, pick].astype(sample_type),
+                                    vj[:, pick].astype(sample_type), where))
+        return out
+
+    # Values beyond 1e150 overflow squared deviations; check_statistics refuses them after
+    # this pass, with a message, so the arithmetic may run into inf here quietly.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for part in ctx.run(scan, feedback, window, threads):
+            for k, count, lo, hi, sums in part.images:
+                valid_count[k] += count
+                minimum[k] = np.minimum(minimum[k], lo)
+                maximum[k] = np.maximum(maximum[k], hi)
+                if sums is not None:
+                    by0, bx0, s, c = sums
+                    _add_at(bsum[k], (by0, bx0), spans[k], s)
+                    _add_at(bcount[k], (by0, bx0), spans[k], c)
+            for pair in part.pairs:
+                _merge_pair(pair, pair_moments, pblocks, None)
+            for key, *arrays in part.samples:
+                samples[key].append(arrays)
+
+    merged = {
+        key: tuple(np.concatenate([p[n] for p in parts], axis=1) for n in range(3))
+        for key, parts in samples.items() if parts
+    }
+    return ScanResult(_overlap_list(ctx.pairs, pair_moments), valid_count, minimum, maximum,
+                      bsum, bcount,
+                      list(pblocks.values()) if pblocks is not None else None, merged)
+
+
+def rescan_overlaps(
+    infos: List[RasterInfo],
+    grid: CommonGrid,
+    blocks: Optional[BlockGrid],
+    first: ScanResult,
+    keep: PairFilter,
+    feedback: Optional[Feedback] = None,
+    window: Optional[int] = None,
+    threads: Optional[int] = None,
+    exclusion=None,
+) -> ScanResult:
+    """Read the overlaps again; pair statistics and block means use only kept pixels.
+
+    A pixel ``keep`` rejects in any pair is left out of that pair's statistics and of the
+    block means of both images. Windows covered by a single input are not read.
+    """
+    feedback = feedback or Feedback()
+    n_band = infos[0].band_count
+    ctx = _Pass(infos, grid, blocks, exclusion)
+    pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
+    excluded = {key: np.zeros(n_band) for key in ctx.pair_rects}
+    pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if blocks is not None else None
+    spans = [footprint(blocks, p) for p in grid.placements] if blocks is not None else None
+    flag_sum = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
+    flag_count = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
+
+    def scan(win: Placement) -> _Window:
+        out = _Window()
+        parts = ctx.read(win, overlaps_only=True)
+        flagged = {k: np.zeros(v.shape, dtype=bool) for k, (_, v, _) in parts.items()}
+        for (i, j), rect, vi, vj, both in ctx.pair_views(win, parts):
+            kept = keep(i, j, rect, vi, vj, both)
+            dropped = both & ~kept
+            out.pairs.append(((i, j), masked_moments(vi, kept), masked_moments(vj, kept),
+                              ctx.pair_block_sums(rect, kept, vi, vj),
+                              dropped.sum(axis=(1, 2))))
+            for k in (i, j):
+                r, _, _ = parts[k]
+                sl = _local(rect, r)
+                flagged[k][:, sl[0], sl[1]] |= dropped
+        if blocks is not None:
+            for k, mask in flagged.items():
+                if mask.any():
+                    rect, values, _ = parts[k]
+                    out.flagged.append((k, block_sums(blocks, values, mask, rect.row, rect.col)))
+        return out
+
+    for part in ctx.run(scan, feedback, window, threads):
+        for pair in part.pairs:
+            _merge_pair(pair, pair_moments, pblocks, excluded)
+        for k, (by0, bx0, s, c) in part.flagged:
+            _add_at(flag_sum[k], (by0, bx0), spans[k], s)
+            _add_at(flag_count[k], (by0, bx0), spans[k], c)
+
+    bsum = bcount = None
+    if blocks is not None:
+        bsum = [s - f for s, f in zip(first.block_sum, flag_sum)]
+        bcount = [c - f for c, f in zip(first.block_count, flag_count)]
+    return ScanResult(_overlap_list(ctx.pairs, pair_moments, excluded), first.valid_count,
+                      first.minimum, first.maximum, bsum, bcount,
+                      list(pblocks.values()) if pblocks is not None else None, first.samples)

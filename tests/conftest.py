@@ -35,6 +35,14 @@ def register_provider():
     return prov
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that run qgis_process.bin in a subprocess are marked ``cli``: ``pytest -m "not
+    cli"`` is the fast inner loop, CI runs them all."""
+    for item in items:
+        if "qgis_process" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cli)
+
+
 @pytest.fixture
 def provider(qgis_processing):
     return register_provider()

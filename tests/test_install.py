@@ -61,6 +61,7 @@ def clean_profile_env(tmp_path):
     return env
 
 
+@pytest.mark.cli
 def test_zip_installs_in_a_clean_profile_and_runs(package, tmp_path):
     plugins = tmp_path / "config" / "profiles" / "default" / "python" / "plugins"
     plugins.mkdir(parents=True)
@@ -87,6 +88,7 @@ def test_zip_installs_in_a_clean_profile_and_runs(package, tmp_path):
         "tile_0_matched.tif", "tile_1_matched.tif"]
 
 
+@pytest.mark.cli
 def test_missing_scipy_disables_algorithms_with_the_fix(package, tmp_path):
     plugins = tmp_path / "config" / "profiles" / "default" / "python" / "plugins"
     plugins.mkdir(parents=True)

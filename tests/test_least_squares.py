@@ -62,10 +62,15 @@ def test_overlap_weight_follows_pixel_count():
 
 
 def test_degenerate_constant_images_give_finite_gains():
-    rows = [OverlapRows(0, 1, 100.0, 500.0, 0.0, 700.0, 0.0)]
-    gains, offsets, _ = solve_gains_offsets(
+    gains, offsets, solutions = solve_gains_offsets(
         2, [OverlapStats(0, 1, np.array([100.0]), np.array([500.0]), np.array([0.0]),
                          np.array([700.0]), np.array([0.0]))], 1)
     assert np.isfinite(gains).all() and np.isfinite(offsets).all()
+    # Constant images keep gain 1; only their offsets are matched, to the common mean.
+    np.testing.assert_allclose(gains[:, 0], 1.0)
     np.testing.assert_allclose(gains[0] * 500 + offsets[0], gains[1] * 700 + offsets[1])
-    assert rows  # the same statistics as rows
+    assert solutions[0].constant == [0, 1]
+    # The same statistics given as rows of one band give the same solution.
+    sol = solve_band(2, [OverlapRows(0, 1, 100.0, 500.0, 0.0, 700.0, 0.0)])
+    np.testing.assert_array_equal(sol.gains, gains[:, 0])
+    np.testing.assert_array_equal(sol.offsets, offsets[:, 0])

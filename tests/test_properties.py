@@ -32,10 +32,25 @@ def raster_sets(draw):
     return kind, nodata, seed, images
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(case=raster_sets())
-def test_random_sets_keep_every_promise(tmp_path_factory, case):
+# What a refusal of a random set may rightly say: the images do not overlap enough.
+REFUSALS = ("No two of the inputs overlap", "hold no valid pixel", "has no valid pixel")
+
+
+def test_random_sets_keep_every_promise(tmp_path_factory):
+    outcomes = []
+
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(case=raster_sets())
+    def check(case):
+        outcomes.append(_run_case(tmp_path_factory, case))
+
+    check()
+    # Most random sets overlap: the promises are checked on real runs, not only refusals.
+    assert outcomes.count("matched") >= len(outcomes) // 2, outcomes
+
+
+def _run_case(tmp_path_factory, case) -> str:
     kind, nodata_kind, seed, images = case
     gdal_type, lo, hi = TYPES[kind]
     rng = np.random.default_rng(seed)
@@ -66,8 +81,9 @@ def test_random_sets_keep_every_promise(tmp_path_factory, case):
     try:
         result = run_match(paths, Outputs(str(folder / "out")))
     except InputError as exc:
-        assert "Fix:" in str(exc)
+        assert "Fix:" in str(exc) and any(reason in str(exc) for reason in REFUSALS), exc
         assert not os.path.isdir(folder / "out") or not os.listdir(folder / "out")
+        outcome = "refused"
     else:
         for path, ok in zip(result.outputs, valid):
             ds = gdal.Open(path)
@@ -75,7 +91,9 @@ def test_random_sets_keep_every_promise(tmp_path_factory, case):
             assert not np.isnan(out[:, ok]).any()
             if nodata is not None:
                 assert not (out[:, ok] == nodata).any()
+        outcome = "matched"
     assert [S.file_digest(p) for p in paths] == digests
+    return outcome
 
 
 def _utm():

@@ -1,7 +1,7 @@
 """The saved-model file: a fitted correction as JSON (applying it is runs/apply.py).
 
 The file holds everything the corrections need: per image the gains and offsets and, for
-local matching, the mosaic grid, the block grid and the filled block maps. Floats are written
+local matching, the common grid, the block grid and the filled block maps. Floats are written
 with Python's shortest exact representation, so that applying a saved model reproduces the
 run that saved it bit for bit.
 """

@@ -1,6 +1,6 @@
-"""The block grid of local matching: square blocks over the whole mosaic grid.
+"""The block grid of local matching: square blocks over the whole common grid.
 
-Each block is a square of ``size`` mosaic pixels; block (0, 0) starts at the mosaic's upper
+Each block is a square of ``size`` grid pixels; block (0, 0) starts at the grid's upper
 left corner. Block statistics are kept as sums so that windows and images add up exactly.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .common_grid import CommonGrid
 
 @dataclass(frozen=True)
 class BlockGrid:
-    size: int  # block side in mosaic pixels
+    size: int  # block side in grid pixels
     cols: int  # blocks along x
     rows: int  # blocks along y
 
@@ -59,7 +59,7 @@ def _breaks(start: int, length: int, size: int) -> Tuple[int, np.ndarray]:
 class BlockSummer:
     """Per-block sums over one window: the block boundaries are found once for all arrays.
 
-    ``row`` and ``col`` are the window's position on the mosaic grid, ``rows`` and ``cols``
+    ``row`` and ``col`` are the window's position on the common grid, ``rows`` and ``cols``
     its size; ``first`` is the (block row, block col) of the window's first block.
     """
 

@@ -16,7 +16,7 @@ import numpy as np
 def linear_weights(start: int, length: int, size: int, first_block: int, blocks: int):
     """Weights (length, k) on blocks ``lo .. lo+k-1`` for pixels ``start .. start+length-1``.
 
-    ``start`` is in mosaic pixels; the map's block 0 is block ``first_block`` of the grid.
+    ``start`` is in grid pixels; the map's block 0 is block ``first_block`` of the grid.
     Returns ``lo`` and the weight matrix.
     """
     centre = (np.arange(start, start + length) + 0.5) / size - 0.5 - first_block
@@ -43,7 +43,7 @@ def interpolate_window(
 ) -> np.ndarray:
     """The (bands, rows, cols) bilinear field of a (bands, block rows, block cols) map.
 
-    ``row``, ``col`` are the window's position on the mosaic grid; ``first_block`` the grid
+    ``row``, ``col`` are the window's position on the common grid; ``first_block`` the grid
     position of the map's block (0, 0).
     """
     by0, wy = linear_weights(row, rows, size, first_block[0], block_map.shape[1])

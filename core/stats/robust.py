@@ -78,7 +78,7 @@ class Disagreement:
 
     def __init__(self, scan: ScanResult, blocks, rects):
         """``blocks`` sets the cell size (None: one line per overlap); ``rects`` maps each
-        pair to its overlap on the mosaic grid."""
+        pair to its overlap on the common grid."""
         self.cells = None
         self.lines: Dict[Tuple[int, int], tuple] = {}
         if blocks is not None:

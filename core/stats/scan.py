@@ -1,6 +1,6 @@
 """Streaming passes over the mosaic that gather every statistic the matching needs.
 
-The mosaic grid is walked window by window; each input that covers a window is read once
+The common grid is walked window by window; each input that covers a window is read once
 there. The first pass accumulates, per band:
 
 * for every overlapping pair, the count, mean and standard deviation of both images over the
@@ -60,7 +60,7 @@ class PairBlocks:
     count: np.ndarray  # (bands, block rows, block cols)
     sum_i: np.ndarray
     sum_j: np.ndarray
-    rect: Placement  # the pair's overlap on the mosaic grid
+    rect: Placement  # the pair's overlap on the common grid
 
 
 @dataclass

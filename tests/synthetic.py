@@ -13,6 +13,8 @@ import numpy as np
 from osgeo import gdal, gdal_array
 from scipy import ndimage
 
+from spectralmatch.core.io.atomic import file_digest  # noqa: F401 (tests check inputs with it)
+
 gdal.UseExceptions()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -252,16 +254,6 @@ def excess_gradient(path: str, slopes: Optional[np.ndarray] = None) -> Tuple[np.
                      None)
     return excess.mean(axis=1) / grad_truth[:, inner].mean(axis=1), \
         float(excess.sum() / grad_truth[:, inner].sum())
-
-
-def file_digest(path: str) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def paste_clouds(tiles: List[Tile], which: Sequence[int], centres, radius: float = 7.0,

@@ -99,33 +99,10 @@ def build_common_grid(infos: List[RasterInfo], pixel_size: Optional[float] = Non
     keeps its own input's grid (see :func:`grid_coords`).
     """
     first = infos[0]
-    for info in infos:
-        if not info.crs_wkt:
-            raise InputError(
-                f"{info.path}: the raster has no coordinate reference system. "
-                "Fix: assign its CRS (Raster > Projections > Assign Projection)."
-            )
-        if info.geotransform[5] > 0:
-            raise InputError(
-                f"{info.path}: rows run north (positive pixel height). "
-                "Fix: warp it to a north-up grid with gdalwarp."
-            )
+    _check_georeference(infos)
     crs = first.crs_wkt
     x0, y0 = first.geotransform[0], first.geotransform[3]
-    boxes = []
-    for info in infos:
-        try:
-            with np.errstate(invalid="ignore"):
-                box = _bounds_in(info, crs)
-        except RuntimeError:
-            box = (np.inf,) * 4
-        if not np.all(np.isfinite(box)):
-            raise InputError(
-                f"{info.path}: its extent cannot be placed in the CRS of {first.path} (are "
-                "its coordinates valid for its own CRS?). Fix: check and correct the CRS "
-                "assigned to the file."
-            )
-        boxes.append(box)
+    boxes = [_extent_in(info, crs, first) for info in infos]
     size = pixel_size or max(_pixel_size_in(info, crs) for info in infos)
     if not np.isfinite(size) or size <= 0:
         raise InputError(
@@ -137,16 +114,9 @@ def build_common_grid(infos: List[RasterInfo], pixel_size: Optional[float] = Non
     ymax = y0 + np.ceil((max(b[3] for b in boxes) - y0) / size - ALIGN_TOLERANCE) * size
     placements, views, native = [], [], []
     for info, box in zip(infos, boxes):
-        on_lattice = same_crs(info.crs_wkt, crs) and all(
-            abs(abs(v) - size) <= ALIGN_TOLERANCE * size
-            for v in (info.geotransform[1], info.geotransform[5]))
-        if on_lattice:
-            fc = (info.geotransform[0] - xmin) / size
-            fr = (ymax - info.geotransform[3]) / size
-            on_lattice = abs(fc - round(fc)) <= ALIGN_TOLERANCE and \
-                abs(fr - round(fr)) <= ALIGN_TOLERANCE
-        if on_lattice:
-            placements.append(Placement(round(fc), round(fr), info.width, info.height))
+        placement = _lattice_placement(info, crs, xmin, ymax, size)
+        if placement is not None:
+            placements.append(placement)
             views.append(info)
             native.append(True)
             continue
@@ -163,6 +133,52 @@ def build_common_grid(infos: List[RasterInfo], pixel_size: Optional[float] = Non
     rows = max(p.row_end for p in placements)
     return CommonGrid(xmin, ymax, size, size, cols, rows, tuple(placements), crs,
                       tuple(views), tuple(native))
+
+
+def _check_georeference(infos: List[RasterInfo]) -> None:
+    """Every input has a CRS and rows that run south."""
+    for info in infos:
+        if not info.crs_wkt:
+            raise InputError(
+                f"{info.path}: the raster has no coordinate reference system. "
+                "Fix: assign its CRS (Raster > Projections > Assign Projection)."
+            )
+        if info.geotransform[5] > 0:
+            raise InputError(
+                f"{info.path}: rows run north (positive pixel height). "
+                "Fix: warp it to a north-up grid with gdalwarp."
+            )
+
+
+def _extent_in(info: RasterInfo, crs: str, first: RasterInfo) -> Tuple[float, ...]:
+    """The input's extent in the grid's CRS, or an error naming it where it has none."""
+    try:
+        with np.errstate(invalid="ignore"):
+            box = _bounds_in(info, crs)
+    except RuntimeError:
+        box = (np.inf,) * 4
+    if not np.all(np.isfinite(box)):
+        raise InputError(
+            f"{info.path}: its extent cannot be placed in the CRS of {first.path} (are "
+            "its coordinates valid for its own CRS?). Fix: check and correct the CRS "
+            "assigned to the file."
+        )
+    return box
+
+
+def _lattice_placement(info: RasterInfo, crs: str, xmin: float, ymax: float, size: float
+                       ) -> Optional[Placement]:
+    """Where the input sits on the grid, if its pixels are the grid's; else None."""
+    on_lattice = same_crs(info.crs_wkt, crs) and all(
+        abs(abs(v) - size) <= ALIGN_TOLERANCE * size
+        for v in (info.geotransform[1], info.geotransform[5]))
+    if not on_lattice:
+        return None
+    fc = (info.geotransform[0] - xmin) / size
+    fr = (ymax - info.geotransform[3]) / size
+    if abs(fc - round(fc)) > ALIGN_TOLERANCE or abs(fr - round(fr)) > ALIGN_TOLERANCE:
+        return None
+    return Placement(round(fc), round(fr), info.width, info.height)
 
 
 def _warped_view(info, crs, xmin, ymax, size, place: Placement, finer: bool) -> RasterInfo:

@@ -15,6 +15,7 @@ from osgeo import gdal, ogr
 
 from ..errors import InputError
 from ..io.crs import srs_from_wkt
+from ..io.vectors import open_layer
 from .common_grid import CommonGrid, Placement
 
 ogr.UseExceptions()
@@ -25,17 +26,9 @@ class Exclusion:
 
     def __init__(self, path: str, grid: CommonGrid, layer_name: Optional[str] = None):
         source = f"{path} (layer {layer_name})" if layer_name else path
-        try:
-            src = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
-        except RuntimeError as exc:
-            raise InputError(
-                f"{path}: the exclusion mask cannot be opened as vector data ({exc}). "
-                "Fix: give a polygon layer (GeoPackage, Shapefile, ...)."
-            ) from None
-        layer = src.GetLayerByName(layer_name) if layer_name else src.GetLayer(0)
-        if layer is None:
-            raise InputError(f"{source}: no such layer in the exclusion mask. Fix: choose a "
-                             "polygon layer that exists.")
+        src, layer = open_layer(path, layer_name, "the exclusion mask cannot be opened as "
+                                "vector data. Fix: give a polygon layer (GeoPackage, "
+                                "Shapefile, ...).")
         kind = ogr.GT_Flatten(layer.GetGeomType())
         if kind not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown):
             raise InputError(

@@ -17,6 +17,7 @@ from osgeo import gdal, ogr, osr
 from ..errors import InputError
 from ..grid.common_grid import CommonGrid
 from ..io.crs import srs_from_wkt
+from ..io.vectors import open_layer
 from .seamlines import SeamGrid
 
 NAME_FIELD, INDEX_FIELD = "image", "image_index"
@@ -64,21 +65,6 @@ def write_seamlines(seams: SeamGrid, grid: CommonGrid, names: List[str], path: s
     return path
 
 
-def _open_layer(path: str, layer_name: Optional[str]):
-    """The dataset and layer ``layer_name`` (None: the first) of a vector file."""
-    try:
-        source = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
-    except RuntimeError:
-        source = None
-    if source is None or source.GetLayerCount() == 0:
-        raise InputError(f"{path}: cutlines must be a polygon layer GDAL can read. Fix: give "
-                         "the seamline layer a mosaic wrote (a GeoPackage), or one like it.")
-    layer = source.GetLayerByName(layer_name) if layer_name else source.GetLayer(0)
-    if layer is None:
-        raise InputError(f"{path}: has no layer '{layer_name}'. Fix: name one of its layers.")
-    return source, layer
-
-
 def _image_of(feature, names: List[str], path: str) -> int:
     """Which input a cutline polygon names: by file name (or stem), else by index."""
     defn = feature.GetDefnRef()
@@ -106,7 +92,9 @@ def cutline_labels(path: str, layer_name: Optional[str], names: List[str], grid:
                    cells) -> np.ndarray:
     """Per cell, the image the cutlines (layer ``layer_name`` of ``path``, None: the first)
     give it to; -1 where no polygon covers it."""
-    source, layer = _open_layer(path, layer_name)
+    source, layer = open_layer(path, layer_name, "cutlines must be a polygon layer GDAL can "
+                               "read. Fix: give the seamline layer a mosaic wrote (a "
+                               "GeoPackage), or one like it.")
     srs = srs_from_wkt(grid.crs_wkt)
     layer_srs = layer.GetSpatialRef()
     transform = None

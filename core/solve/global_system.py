@@ -94,6 +94,40 @@ def _constraints(m: int, reference: int, constant: np.ndarray):
     return C, np.array(d)
 
 
+def _constant_images(sigma, ai, aj, m: int):
+    """Overlaps with a constant side, and the images constant in all their overlaps.
+
+    A constant image (std 0 in all its overlaps) says nothing about gains: its std rows would
+    force the other images' gains to 0, and its free gain could absorb the mean-gain
+    constraint while every other gain collapses to 0. Its rows are left out of the std
+    equations and its gain is held at 1; only its offset is fitted.
+    """
+    flat_side = sigma <= 1e-9
+    flat = flat_side.any(axis=1)
+    seen = np.zeros(m, dtype=bool)
+    textured = np.zeros(m, dtype=bool)
+    for side, cols in ((0, ai), (1, aj)):
+        seen[cols] = True
+        textured[cols[~flat_side[:, side]]] = True
+    return flat, np.flatnonzero(seen & ~textured)
+
+
+def _design(mu, sigma, ai, aj, m: int, wm, ws) -> sp.csr_matrix:
+    """The weighted rows of a group: a mean row and a std row per overlap; unknowns are the
+    m gains, then the m offsets (columns ai, aj: the overlap's two images)."""
+    n = ai.size
+    mean_row, std_row = 2 * np.arange(n), 2 * np.arange(n) + 1
+    return sp.csr_matrix(
+        (
+            np.concatenate([wm * mu[:, 0], wm, -wm * mu[:, 1], -wm,
+                            ws * sigma[:, 0], -ws * sigma[:, 1]]),
+            (np.concatenate([mean_row] * 4 + [std_row] * 2),
+             np.concatenate([ai, m + ai, aj, m + aj, ai, aj])),
+        ),
+        shape=(2 * n, 2 * m),
+    )
+
+
 def solve_band(
     n_images: int,
     rows: Sequence[OverlapRows],
@@ -135,31 +169,10 @@ def solve_band(
         sel = np.flatnonzero(column[first] >= 0)
         ai, aj = column[first[sel]], column[second[sel]]  # gain columns; offsets at m + ...
         wm, ws = mean_weight * w[sel], std_weight * w[sel]
-        # A constant image (std 0 in all its overlaps) says nothing about gains: its std
-        # rows would force the other images' gains to 0, and its free gain could absorb the
-        # mean-gain constraint while every other gain collapses to 0. Its rows are left out
-        # of the std equations and its gain is held at 1; only its offset is fitted.
-        flat_side = sigma[sel] <= 1e-9
-        flat = flat_side.any(axis=1)
+        flat, constant = _constant_images(sigma[sel], ai, aj, m)
         ws = np.where(flat, 0.0, ws)
-        seen = np.zeros(m, dtype=bool)
-        textured = np.zeros(m, dtype=bool)
-        for side, cols in ((0, ai), (1, aj)):
-            seen[cols] = True
-            textured[cols[~flat_side[:, side]]] = True
-        constant = np.flatnonzero(seen & ~textured)
         solution.constant.extend(int(members[c]) for c in constant)
-        n = sel.size
-        mean_row, std_row = 2 * np.arange(n), 2 * np.arange(n) + 1
-        A = sp.csr_matrix(
-            (
-                np.concatenate([wm * mu[sel, 0], wm, -wm * mu[sel, 1], -wm,
-                                ws * sigma[sel, 0], -ws * sigma[sel, 1]]),
-                (np.concatenate([mean_row] * 4 + [std_row] * 2),
-                 np.concatenate([ai, m + ai, aj, m + aj, ai, aj])),
-            ),
-            shape=(2 * n, 2 * m),
-        )
+        A = _design(mu[sel], sigma[sel], ai, aj, m, wm, ws)
         normal = (A.T @ A).tocsr()
         C, d = _constraints(m, column[reference] if reference is not None else -1, constant)
         prior = np.concatenate([np.ones(m), np.zeros(m)])  # gain 1, offset 0

@@ -497,6 +497,10 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines.</source>
         <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone.</translation>
     </message>
+    <message>
+        <source>One or more rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
+        <translation>Ein oder mehrere Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
+    </message>
 </context>
 <context>
     <name>MosaicAlgorithm</name>
@@ -547,6 +551,10 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <location filename="../algorithms/mosaic.py" line="63"/>
         <source>The mosaic: a GeoTIFF (.tif), or a VRT (.vrt) that cuts without blending.</source>
         <translation>Das Mosaik: ein GeoTIFF (.tif) oder ein VRT (.vrt), das ohne Überblenden schneidet.</translation>
+    </message>
+    <message>
+        <source>Method: seamlines are watershed lines (image foresting transform, Falcao et al. (2004), IEEE Transactions on Pattern Analysis and Machine Intelligence 26(1), 19-29, doi:10.1109/TPAMI.2004.1261076) of a relief that is high where the images agree, as seamline methods follow least-cost paths through a difference image (Kerschner (2001), ISPRS Journal of Photogrammetry and Remote Sensing 56(1), 53-64, doi:10.1016/S0924-2716(01)00033-8).</source>
+        <translation>Methode: Die Nahtlinien sind Wasserscheidenlinien (Image Foresting Transform, Falcao et al. (2004), IEEE Transactions on Pattern Analysis and Machine Intelligence 26(1), 19-29, doi:10.1109/TPAMI.2004.1261076) eines Reliefs, das dort hoch ist, wo die Bilder übereinstimmen, so wie Nahtlinienverfahren Pfaden geringster Kosten durch ein Differenzbild folgen (Kerschner (2001), ISPRS Journal of Photogrammetry and Remote Sensing 56(1), 53-64, doi:10.1016/S0924-2716(01)00033-8).</translation>
     </message>
 </context>
 <context>

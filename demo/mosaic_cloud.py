@@ -92,7 +92,6 @@ def main(out_png):
         print(f"{name}: mean |mosaic - clear date| / mean = {far[cloud].mean():.3f} on cloud "
               f"and shadow pixels, {far[both & ~cloud].mean():.3f} on the rest of the overlap")
     # Picture: inputs (each on the mosaic grid), plain VRT, seamless mosaic with seams.
-    raw = [on_grid(p, mosaic) for p in inputs]
     valid = (shown["seamless mosaic"] > 0).all(axis=0)
     lo = np.array([np.percentile(b[valid], 1) for b in shown["seamless mosaic"][[2, 1, 0]]])
     hi = np.array([np.percentile(b[valid], 99) for b in shown["seamless mosaic"][[2, 1, 0]]])

@@ -31,6 +31,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
         self.add_statistics_parameters()
+        self.add_band_map_parameter()
         self.add_weight_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
@@ -44,7 +45,8 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         reference = self.reference_path(parameters, context)
         statistics = self.statistics(parameters, context, feedback)
         streaming = self.streaming(parameters, context)
+        band_map = self.band_map(parameters, context)
         result = self.run_core(lambda: core.run_global(
             inputs, outputs, fit, reference, statistics, streaming,
-            self.core_feedback(feedback)))
+            self.core_feedback(feedback), band_map=band_map))
         return self.results(context, result, outputs, inputs)

@@ -33,6 +33,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
         self.add_statistics_parameters()
+        self.add_band_map_parameter()
         self.add_local_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
@@ -46,7 +47,8 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         reference = self.reference_path(parameters, context)
         statistics = self.statistics(parameters, context, feedback)
         streaming = self.streaming(parameters, context)
+        band_map = self.band_map(parameters, context)
         result = self.run_core(lambda: core.run_local(
             inputs, outputs, fit, reference, statistics, streaming,
-            self.core_feedback(feedback)))
+            self.core_feedback(feedback), band_map=band_map))
         return self.results(context, result, outputs, inputs)

@@ -36,6 +36,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()
         self.add_statistics_parameters()
+        self.add_band_map_parameter()
         self.add_local_parameters()
         self.add_weight_parameters()
         self.add(
@@ -65,11 +66,12 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         reference = self.reference_path(parameters, context)
         statistics = self.statistics(parameters, context, feedback)
         streaming = self.streaming(parameters, context)
+        band_map = self.band_map(parameters, context)
         keep_global = self.parameterAsBool(parameters, self.KEEP_GLOBAL, context)
         mosaic = self.mosaic(parameters, self.MOSAIC, context)
         result = self.run_core(lambda: core.run_match(
             inputs, outputs, global_fit, local_fit, reference, statistics, streaming,
-            keep_global, mosaic, self.core_feedback(feedback)))
+            keep_global, mosaic, self.core_feedback(feedback), band_map=band_map))
         return {**self.results(context, result, outputs, inputs),
                 self.MOSAIC: mosaic.output if mosaic else None,
                 self.SEAMLINES_OUT: mosaic.seamlines_out if mosaic else None}

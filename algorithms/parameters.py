@@ -14,11 +14,14 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..core import defaults
-from ..core.options import GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics, Streaming
+from ..core.errors import SpectralMatchError
+from ..core.options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
+                            Streaming, parse_band_map)
 from .metadata import producer
 
 
@@ -45,6 +48,7 @@ class MatchingParameters:
     SEAMLINES = "SEAMLINES"
     FEATHER = "FEATHER"
     SEAMLINES_OUT = "SEAMLINES_OUT"
+    BAND_MAP = "BAND_MAP"
     SEAM_MODES = defaults.SEAMLINE_MODES  # in the order of the SEAMLINES enum
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
@@ -205,6 +209,32 @@ class MatchingParameters:
             ),
             advanced=True,
         )
+
+    def add_band_map_parameter(self) -> None:
+        """BAND_MAP: which bands correspond, where the inputs' bands differ."""
+        self.add(
+            QgsProcessingParameterString(
+                self.BAND_MAP, self.tr("Band correspondence (BAND_MAP)"), multiLine=True,
+                optional=True,
+            ),
+            self.tr(
+                "For inputs whose bands differ (sensors): one line per input, 'file name: "
+                "2,3,4,5', giving for each common band, in one common order, that input's band "
+                "number (the file name with or without its extension). Empty: taken from the "
+                "bands' wavelength metadata or names (Blue, Red, NIR...), else from the band "
+                "order of inputs with equal band counts. Common bands are matched across all "
+                "inputs; other bands among the inputs that have them; bands no other input has "
+                "are written unchanged."
+            ),
+            advanced=True,
+        )
+
+    def band_map(self, parameters, context) -> "BandMap | None":
+        text = self.parameterAsString(parameters, self.BAND_MAP, context)
+        try:
+            return parse_band_map(text)
+        except SpectralMatchError as exc:
+            raise QgsProcessingException(str(exc)) from None
 
     def statistics(self, parameters, context, feedback) -> Statistics:
         path, layer = self.vector_file(parameters, self.EXCLUDE, context, feedback)

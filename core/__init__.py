@@ -7,11 +7,13 @@ what is missing, on a Python without numpy, scipy or GDAL. See ``core/README.md`
 """
 from .errors import Cancelled, InputError, SpectralMatchError
 from .feedback import Feedback
-from .options import GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics, Streaming
+from .options import (GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics, Streaming,
+                      parse_band_map)
 
 __all__ = [
     "Cancelled", "Feedback", "InputError", "SpectralMatchError",
     "GlobalFit", "LocalFit", "MosaicOptions", "Outputs", "Statistics", "Streaming",
+    "parse_band_map",
     "RunResult", "run_global", "run_local", "run_match", "apply_model", "run_mosaic",
 ]
 

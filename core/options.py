@@ -6,7 +6,7 @@ and every run of :mod:`.runs` takes them (see ``core/README.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 from . import defaults
 
@@ -82,3 +82,48 @@ class MosaicOptions:
     seamlines: str = defaults.SEAMLINE_MODE
     feather: float = 0.0
     seamlines_out: Optional[str] = None
+
+
+# Which band of each input is which common band: input file name (with or without its
+# extension) -> that input's band numbers (1-based), one per common band, in a common order.
+BandMap = Dict[str, Tuple[int, ...]]
+
+
+def parse_band_map(text: Optional[str]) -> Optional[BandMap]:
+    """The ``BAND_MAP`` text, one ``file name: 2,3,4,5`` line per input, as a :data:`BandMap`
+    (None where the text is empty). Only the syntax is checked here; whether the names and
+    band numbers fit the inputs is checked with the inputs (grid/band_plan.py)."""
+    from .errors import InputError
+
+    if not text or not text.strip():
+        return None
+    result: BandMap = {}
+    for number, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, bands = line.rpartition(":")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(
+                f"BAND_MAP line {number} ('{line}'): it names no input. Fix: write one line "
+                "per input as 'file name: 2,3,4,5', the input's band numbers in a common order."
+            )
+        try:
+            numbers = tuple(int(b) for b in bands.replace(" ", ",").split(",") if b.strip())
+        except ValueError:
+            raise InputError(
+                f"BAND_MAP line {number}, {name}: '{bands.strip()}' is not a list of band "
+                "numbers. Fix: give the input's band numbers, e.g. '2,3,4,5'."
+            ) from None
+        if not numbers:
+            raise InputError(
+                f"BAND_MAP line {number}, {name}: no band number given. Fix: give the input's "
+                "band numbers, e.g. '2,3,4,5'."
+            )
+        if name in result:
+            raise InputError(
+                f"BAND_MAP: {name} has two lines. Fix: give one line per input."
+            )
+        result[name] = numbers
+    return result or None

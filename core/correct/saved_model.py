@@ -4,15 +4,20 @@ The file holds everything the corrections need: per image the gains and offsets 
 local matching, the common grid, the block grid and the filled block maps. Floats are written
 with Python's shortest exact representation, so that applying a saved model reproduces the
 run that saved it bit for bit.
+
+A run on inputs whose bands differ (grid/band_plan.py) writes format 2: the same fields for
+the common bands, plus the band plan and the models of the further band groups. A
+single-sensor run still writes format 1, which every version of the plugin reads.
 """
 from __future__ import annotations
 
 import json
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..errors import InputError
+from ..grid.band_plan import BandPlan
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, Placement
 from ..io.atomic import file_digest, write_text_atomically
@@ -21,15 +26,24 @@ from .global_model import GlobalModel
 from .local_model import LocalModel
 
 FORMAT = "spectralmatch-model/1"
+FORMAT_BANDS = "spectralmatch-model/2"  # with a band plan: inputs whose bands differ
+FORMATS = (FORMAT, FORMAT_BANDS)
+
+# The models of a band group: global, and local where the run had a local step.
+GroupModels = Tuple[GlobalModel, Optional[LocalModel]]
 
 
 def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
                global_model: GlobalModel, local_model: Optional[LocalModel] = None,
-               producer: Optional[str] = None) -> str:
+               producer: Optional[str] = None, plan: Optional[BandPlan] = None,
+               groups: Sequence[GroupModels] = ()) -> str:
     """Write the model of a run as JSON at ``path``; ``producer`` names the software that
-    fitted it (e.g. the plugin and its version)."""
+    fitted it (e.g. the plugin and its version). ``plan`` (where the inputs' bands differ)
+    and ``groups``, the models of its band groups after the first, make it a format-2
+    file."""
+    mixed = plan is not None and not plan.is_uniform(infos)
     data = {
-        "format": FORMAT,
+        "format": FORMAT_BANDS if mixed else FORMAT,
         "plugin_version": producer or "unknown",
         "suffix": suffix,
         "float32": float32,
@@ -41,22 +55,32 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
         ],
         "gains": global_model.gains.tolist(),
         "offsets": global_model.offsets.tolist(),
-        "local": None,
+        "local": _local_dict(local_model, len(infos)),
     }
-    if local_model is not None:
-        g = local_model.grid
-        data["local"] = {
-            "method": local_model.method,
-            "scale": local_model.scale.tolist(),
-            "blocks": [local_model.blocks.size, local_model.blocks.cols, local_model.blocks.rows],
-            "grid": {"origin": [g.origin_x, g.origin_y], "pixel": [g.pixel_width, g.pixel_height],
-                     "size": [g.cols, g.rows], "crs_wkt": g.crs_wkt,
-                     "placements": [[p.col, p.row, p.cols, p.rows] for p in g.placements],
-                     "native": list(g.native) if g.native else [True] * len(infos)},
-            "spans": [list(s) for s in local_model.spans],
-            "maps": [[m.tolist() for m in pair] for pair in local_model.maps],
-        }
+    if mixed:
+        data["band_plan"] = plan.to_dict()
+        data["groups"] = [
+            {"gains": models[0].gains.tolist(), "offsets": models[0].offsets.tolist(),
+             "local": _local_dict(models[1], len(group.images))}
+            for group, models in zip(plan.groups[1:], groups)]
     return write_text_atomically(path, json.dumps(data))
+
+
+def _local_dict(local_model: Optional[LocalModel], n_images: int) -> Optional[dict]:
+    if local_model is None:
+        return None
+    g = local_model.grid
+    return {
+        "method": local_model.method,
+        "scale": local_model.scale.tolist(),
+        "blocks": [local_model.blocks.size, local_model.blocks.cols, local_model.blocks.rows],
+        "grid": {"origin": [g.origin_x, g.origin_y], "pixel": [g.pixel_width, g.pixel_height],
+                 "size": [g.cols, g.rows], "crs_wkt": g.crs_wkt,
+                 "placements": [[p.col, p.row, p.cols, p.rows] for p in g.placements],
+                 "native": list(g.native) if g.native else [True] * n_images},
+        "spans": [list(s) for s in local_model.spans],
+        "maps": [[m.tolist() for m in pair] for pair in local_model.maps],
+    }
 
 
 def load_model(path: str) -> dict:
@@ -66,10 +90,24 @@ def load_model(path: str) -> dict:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: the model cannot be read ({exc}). Fix: give a model file "
                          "written by MODEL_OUT.") from None
-    if data.get("format") != FORMAT:
-        raise InputError(f"{path}: this is not a spectralmatch model. Fix: give a model file "
-                         "written by MODEL_OUT.")
+    found = data.get("format") if isinstance(data, dict) else None
+    if found not in FORMATS:
+        newer = isinstance(found, str) and found.startswith("spectralmatch-model/")
+        raise InputError(
+            f"{path}: this is a {found} file, newer than this plugin reads. Fix: update the "
+            "plugin." if newer else f"{path}: this is not a spectralmatch model. Fix: give a "
+            "model file written by MODEL_OUT.")
     return data
+
+
+def band_plan_of(data: dict) -> Optional[BandPlan]:
+    """The band plan of a format-2 file, or None (every input's bands, in order)."""
+    return BandPlan.from_dict(data["band_plan"]) if data.get("band_plan") else None
+
+
+def group_models_of(data: dict) -> List[GroupModels]:
+    """The models of the band groups after the first."""
+    return [(global_model_of(g), local_model_of(g)) for g in data.get("groups", [])]
 
 
 def global_model_of(data: dict) -> GlobalModel:

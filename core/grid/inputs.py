@@ -7,17 +7,35 @@ from typing import List, Optional, Tuple
 
 from ..errors import InputError
 from ..io.rasters import RasterInfo, describe
+from ..options import BandMap
+from .band_plan import BandPlan, plan_bands
 from .common_grid import CommonGrid, build_common_grid, release_views
 
 
 def load_inputs(
     paths: List[str], reference: Optional[str] = None, pixel_size: Optional[float] = None,
-    minimum: int = 2,
+    minimum: int = 2, same_bands: bool = True,
 ) -> Tuple[List[RasterInfo], CommonGrid, Optional[int]]:
     """Describe the inputs, place them on one grid and find the reference among them.
 
     ``pixel_size`` (map units of the first input's CRS) replaces the coarsest input's;
-    ``minimum`` is how many inputs the run needs (a mosaic can take one)."""
+    ``minimum`` is how many inputs the run needs (a mosaic can take one). The inputs must
+    have the same number of bands unless ``same_bands`` is False (then the caller chooses the
+    bands it reads; see :func:`load_planned_inputs`)."""
+    infos, grid, ref_index, _ = _load(paths, reference, pixel_size, minimum, None,
+                                      any_bands=not same_bands)
+    return infos, grid, ref_index
+
+
+def load_planned_inputs(
+    paths: List[str], reference: Optional[str] = None, band_map: Optional[BandMap] = None,
+) -> Tuple[List[RasterInfo], CommonGrid, Optional[int], BandPlan]:
+    """:func:`load_inputs` for inputs whose bands may differ: also their band plan
+    (grid/band_plan.py), checked before the grid is built and before any pixel is read."""
+    return _load(paths, reference, None, 2, band_map, planned=True)
+
+
+def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_bands=False):
     if not paths:
         raise InputError("No input raster given. Fix: add the rasters to mosaic.")
     if len(paths) < minimum:
@@ -36,7 +54,8 @@ def load_inputs(
         seen[key] = path
     infos = [describe(p) for p in paths]
     bands = infos[0].band_count
-    for info in infos[1:]:
+    plan = plan_bands(infos, band_map) if planned else None
+    for info in infos[1:] if not (planned or any_bands) else ():
         if info.band_count != bands:
             raise InputError(
                 f"{info.path}: it has {info.band_count} bands, but {infos[0].path} has {bands}. "
@@ -53,15 +72,27 @@ def load_inputs(
                 "Fix: choose one of the input rasters as reference, or none."
             )
         ref_index = matches[0]
-    return infos, build_common_grid(infos, pixel_size), ref_index
+    return infos, build_common_grid(infos, pixel_size), ref_index, plan
 
 
 @contextmanager
 def prepared_inputs(paths: List[str], reference: Optional[str] = None,
-                    pixel_size: Optional[float] = None, minimum: int = 2):
+                    pixel_size: Optional[float] = None, minimum: int = 2,
+                    same_bands: bool = True):
     """:func:`load_inputs` for the length of a run; warped views are released after it."""
-    infos, grid, ref = load_inputs(paths, reference, pixel_size, minimum)
+    infos, grid, ref = load_inputs(paths, reference, pixel_size, minimum, same_bands)
     try:
         yield infos, grid, ref
+    finally:
+        release_views(grid)
+
+
+@contextmanager
+def prepared_planned_inputs(paths: List[str], reference: Optional[str] = None,
+                            band_map: Optional[BandMap] = None):
+    """:func:`load_planned_inputs` for the length of a run; warped views are released after."""
+    infos, grid, ref, plan = load_planned_inputs(paths, reference, band_map)
+    try:
+        yield infos, grid, ref, plan
     finally:
         release_views(grid)

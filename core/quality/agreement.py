@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
+from typing import List, Optional, Sequence
 
 import numpy as np
 
+from ..grid.band_plan import select_bands
 from ..grid.common_grid import Placement
 from ..grid.inputs import prepared_inputs
 from ..grid.pairs import overlapping_pairs
@@ -28,10 +29,17 @@ class PairAgreement:
     std_j: np.ndarray
 
 
-def overlap_agreement(paths: List[str], window: int = 512) -> List[PairAgreement]:
-    """Per overlapping pair: count, mean absolute difference, means and stds; streamed."""
-    with prepared_inputs(paths) as (_, grid, _):
+def overlap_agreement(paths: List[str], window: int = 512,
+                      bands: Optional[Sequence[Sequence[int]]] = None) -> List[PairAgreement]:
+    """Per overlapping pair: count, mean absolute difference, means and stds; streamed.
+
+    ``bands``, per raster, the band numbers to compare in a common order (rasters whose
+    bands differ); default: every data band, in order."""
+    with prepared_inputs(paths, same_bands=bands is None) as (originals, grid, _):
         infos = list(grid.views)
+        if bands is not None:
+            infos = [select_bands(view, info, numbers)
+                     for view, info, numbers in zip(infos, originals, bands)]
         datasets = [open_readonly(i.path) for i in infos]
         n_bands = infos[0].band_count
         result = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -30,17 +30,21 @@ def _pair_entry(names, before: PairAgreement, after: Optional[PairAgreement]) ->
 
 def build_report(title: str, inputs: List[str], outputs: List[str],
                  gains: Optional[np.ndarray] = None,
-                 offsets: Optional[np.ndarray] = None) -> dict:
+                 offsets: Optional[np.ndarray] = None, bands=None) -> dict:
     """The numbers: per image and band the gain and offset, per overlap the agreement
-    before and after, and a summary (pixel-weighted mean absolute difference in overlaps)."""
+    before and after, and a summary (pixel-weighted mean absolute difference in overlaps).
+
+    ``bands``, for inputs whose bands differ: (band plan, per band group (gains, offsets) or
+    None); the overlaps are compared on the common bands, and the plan is reported."""
     names = [os.path.basename(p) for p in inputs]
-    before = overlap_agreement(inputs)
-    after = {(p.i, p.j): p for p in overlap_agreement(outputs)}
-    with prepared_inputs(inputs) as (infos, grid, _):
+    common = [list(b) for b in bands[0].common.bands] if bands else None
+    before = overlap_agreement(inputs, bands=common)
+    after = {(p.i, p.j): p for p in overlap_agreement(outputs, bands=common)}
+    with prepared_inputs(inputs, same_bands=not bands) as (infos, grid, _):
         centres = [((p.col + p.cols / 2) * grid.pixel_width + grid.origin_x,
                     grid.origin_y - (p.row + p.rows / 2) * grid.pixel_height)
                    for p in grid.placements]
-        bands = infos[0].band_count
+        n_bands = len(common[0]) if common else infos[0].band_count
     images = []
     for k, name in enumerate(names):
         images.append({
@@ -52,7 +56,7 @@ def build_report(title: str, inputs: List[str], outputs: List[str],
     pairs = [_pair_entry(names, p, after.get((p.i, p.j))) for p in before]
     summary = {}
     for when in ("before", "after"):
-        total, count = np.zeros(bands), np.zeros(bands)
+        total, count = np.zeros(n_bands), np.zeros(n_bands)
         for entry in pairs:
             if entry[when] is None:
                 continue
@@ -61,8 +65,26 @@ def build_report(title: str, inputs: List[str], outputs: List[str],
             count += n
         per_band = total / np.maximum(count, 1)
         summary[when] = {"per_band": per_band.tolist(), "mean": float(per_band.mean())}
-    return {"title": title, "bands": bands, "images": images, "overlaps": pairs,
-            "summary": summary}
+    report = {"title": title, "bands": n_bands, "images": images, "overlaps": pairs,
+              "summary": summary}
+    if bands:
+        report["band_plan"] = _band_plan_entry(bands[0], names, bands[1])
+    return report
+
+
+def _band_plan_entry(plan, names: List[str], models: Sequence[Optional[Tuple]]) -> dict:
+    """The correspondence of the inputs' bands, and each band group's gains and offsets."""
+    groups = []
+    for n, (group, fitted) in enumerate(zip(plan.groups, models)):
+        members = []
+        for m, (k, numbers) in enumerate(zip(group.images, group.bands)):
+            members.append({"name": names[k], "bands": list(numbers),
+                            "gain": fitted[0][m].tolist() if fitted else None,
+                            "offset": fitted[1][m].tolist() if fitted else None})
+        groups.append({"group": "common bands" if n == 0 else f"band group {n + 1}",
+                       "labels": list(group.labels), "images": members})
+    return {"source": plan.source, "groups": groups,
+            "unmatched": {names[k]: list(u) for k, u in enumerate(plan.unmatched) if u}}
 
 
 def write_report(report: dict, path: str) -> List[str]:
@@ -148,6 +170,20 @@ def _html(report: dict) -> str:
           fmt(o["before"]["difference_of_stds"]),
           fmt(o["after"]["difference_of_stds"]) if o["after"] else "-"]
          for o in report["overlaps"]])
+    plan = report.get("band_plan")
+    bands = ""
+    if plan:
+        rows = [[g["group"], ", ".join(g["labels"]), im["name"],
+                 ", ".join(map(str, im["bands"])),
+                 fmt(im["gain"]) if im["gain"] else "-",
+                 fmt(im["offset"]) if im["offset"] else "-"]
+                for g in plan["groups"] for im in g["images"]]
+        rows += [["unchanged", "-", name, ", ".join(map(str, numbers)), "-", "-"]
+                 for name, numbers in plan["unmatched"].items()]
+        bands = (f"<h2>Corresponding bands (by {html.escape(plan['source'])})</h2>"
+                 "<p>The overlaps above and below are compared on the common bands.</p>"
+                 + _table(["group", "bands", "image", "its band numbers", "gain", "offset"],
+                          rows))
     change = 100 * s["after"]["mean"] / max(s["before"]["mean"], 1e-300)
     summary = (f"Mean overlap disagreement (mean absolute difference, all bands): "
                f"{s['before']['mean']:.4g} before &rarr; {s['after']['mean']:.4g} after "
@@ -161,7 +197,7 @@ def _html(report: dict) -> str:
         f"<title>{html.escape(report['title'])}</title><style>{style}</style></head><body>",
         f"<h1>{html.escape(report['title'])}</h1>", f"<p><b>{summary}</b></p>",
         *_figures(report),
-        "<h2>Gains and offsets</h2>", images,
+        "<h2>Gains and offsets</h2>", images, bands,
         "<h2>Overlaps</h2>", overlaps,
         "<p>Method: Yu et al. (2017), ISPRS J. Photogramm. Remote Sens. 132, 1-19, "
         "doi:10.1016/j.isprsjprs.2017.08.002. Numbers: the JSON file beside this one.</p>",

@@ -5,9 +5,12 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..correct.saved_model import global_model_of, load_model, local_model_of
+from ..correct.band_groups import combined_correction
+from ..correct.saved_model import (band_plan_of, global_model_of, group_models_of, load_model,
+                                   local_model_of)
 from ..errors import InputError
 from ..feedback import Feedback
+from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
 from ..io.rasters import describe
 from ..io.writer import write_outputs
@@ -52,13 +55,40 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         index.append(k)
     base = global_model_of(data)
     local = local_model_of(data)
+    plan = band_plan_of(data)
+    if plan is not None:
+        for line in plan.lines([_Named(im["name"]) for im in data["images"]]):
+            feedback.info(f"Bands: {line}")
 
     def correction_for(n):
         k = index[n]
-        if local is None:
-            return base.correction(k)
-        return local.correction(k, base.correction(k), infos[n])
+        if plan is None:
+            if local is None:
+                return base.correction(k)
+            return local.correction(k, base.correction(k), infos[n])
+        info = infos[n]
+
+        def group_correction(group, models):
+            g_base, g_local = models
+
+            def correction(m):
+                if g_local is None:
+                    return g_base.correction(m)
+                view = select_bands(info, info, group.bands[m])
+                return g_local.correction(m, g_base.correction(m), view)
+            return correction
+
+        models = [(base, local)] + group_models_of(data)
+        return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
+                                                   in zip(plan.groups, models)])
 
     (written,) = write_outputs(infos, outputs.folder, [(data["suffix"], correction_for)],
                                data["float32"], streaming, feedback)
     return RunResult(written, global_model=base, local_model=local)
+
+
+class _Named:
+    """A model's image, as far as the log of its band plan needs it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name

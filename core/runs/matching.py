@@ -13,22 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
+from ..correct.band_groups import combined_correction
 from ..correct.fit_global import fit_global
 from ..correct.fit_local import fit_local
 from ..correct.global_model import GlobalModel, identity_model
 from ..correct.local_model import LocalModel
 from ..correct.saved_model import save_model
-from ..errors import Cancelled
+from ..errors import Cancelled, InputError
 from ..feedback import Feedback
+from ..grid.band_plan import BandPlan, group_inputs
 from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
-from ..grid.inputs import prepared_inputs
+from ..grid.inputs import prepared_planned_inputs
 from ..io.parallel import bounded_block_cache, release_freed_memory
 from ..io.rasters import RasterInfo
 from ..io.writer import Correction, write_outputs
 from ..mosaic.build import check_mosaic_output
 from ..mosaic.cells import CellSums, seam_cells
-from ..options import (GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
+from ..options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
                        Streaming)
 from ..quality.report import build_report, write_report
 from ..stats.gather import gather_statistics
@@ -46,6 +48,7 @@ class Fitted:
     global_model: GlobalModel
     local_model: Optional[LocalModel] = None
     fitted_gains: bool = True  # False: the global model is the identity, not a fit
+    scan: Optional[ScanResult] = None  # the statistics it was fitted on
 
 
 # (inputs, grid, blocks or None, statistics, reference index, feedback) -> Fitted
@@ -61,8 +64,12 @@ def run_global(
     statistics: Statistics = Statistics(),
     streaming: Streaming = Streaming(),
     feedback: Optional[Feedback] = None,
+    band_map: Optional[BandMap] = None,
 ) -> RunResult:
-    """Global matching: one gain and offset per image and band, ``<stem>_global.tif``."""
+    """Global matching: one gain and offset per image and band, ``<stem>_global.tif``.
+
+    ``band_map`` says which bands correspond where the inputs' bands differ (see
+    grid/band_plan.py; without it, band metadata or band positions)."""
     outputs = outputs.with_suffix("_global")
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
@@ -70,7 +77,7 @@ def run_global(
         return Fitted([(outputs.suffix, model.correction)], model)
 
     return _matching_run("Global match", inputs, outputs, None, fitted, reference,
-                         statistics, streaming, feedback)
+                         statistics, streaming, feedback, band_map=band_map)
 
 
 def run_local(
@@ -81,8 +88,10 @@ def run_local(
     statistics: Statistics = Statistics(),
     streaming: Streaming = Streaming(),
     feedback: Optional[Feedback] = None,
+    band_map: Optional[BandMap] = None,
 ) -> RunResult:
-    """Local matching alone (on rasters that already agree globally), ``<stem>_local.tif``."""
+    """Local matching alone (on rasters that already agree globally), ``<stem>_local.tif``;
+    ``band_map`` as for :func:`run_global`."""
     outputs = outputs.with_suffix("_local")
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
@@ -93,7 +102,7 @@ def run_local(
             base, model, fitted_gains=False)
 
     return _matching_run("Local match", inputs, outputs, fit, fitted, reference, statistics,
-                         streaming, feedback)
+                         streaming, feedback, band_map=band_map)
 
 
 def run_match(
@@ -107,9 +116,11 @@ def run_match(
     keep_global: bool = False,
     mosaic: Optional[MosaicOptions] = None,
     feedback: Optional[Feedback] = None,
+    band_map: Optional[BandMap] = None,
 ) -> RunResult:
     """Global then local matching, ``<stem>_matched.tif``; ``keep_global`` also writes
-    ``<stem>_global.tif``, ``mosaic`` the seamless mosaic of the matched rasters."""
+    ``<stem>_global.tif``, ``mosaic`` the seamless mosaic of the matched rasters;
+    ``band_map`` as for :func:`run_global`."""
     outputs = outputs.with_suffix("_matched")
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
@@ -122,37 +133,59 @@ def run_match(
         return Fitted(corrections, base, model)
 
     return _matching_run("Global and local match", inputs, outputs, local_fit, fitted,
-                         reference, statistics, streaming, feedback, mosaic)
+                         reference, statistics, streaming, feedback, mosaic, band_map)
 
 
 def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Optional[LocalFit],
                   fit: Fit, reference: Optional[str], statistics: Statistics,
                   streaming: Streaming, feedback: Optional[Feedback],
-                  mosaic: Optional[MosaicOptions] = None) -> RunResult:
+                  mosaic: Optional[MosaicOptions] = None,
+                  band_map: Optional[BandMap] = None) -> RunResult:
     """The one way through: statistics (with block sums where ``local`` asks for them), the
-    fit, the outputs, the report and model, and the mosaic where asked for."""
+    fit, the outputs, the report and model, and the mosaic where asked for.
+
+    Each band group of the inputs' band plan (grid/band_plan.py) is gathered and fitted on
+    its own, among the inputs that have its bands; a single-sensor set has one group."""
     feedback = feedback or Feedback()
     if mosaic is not None:
         check_mosaic_output(mosaic, inputs, outputs.folder, outputs.suffix)
-    with bounded_block_cache(), prepared_inputs(inputs, reference) as (infos, grid, ref):
+    with bounded_block_cache(), \
+            prepared_planned_inputs(inputs, reference, band_map) as (infos, grid, ref, plan):
+        plan = plan.overlapping(grid.placements)
+        uniform = plan.is_uniform(infos)
+        if mosaic is not None and not uniform:
+            raise InputError(
+                f"{mosaic.output}: a mosaic needs the same bands in every input, but these "
+                "inputs' bands differ. Fix: leave Mosaic empty, and mosaic the outputs of each "
+                "sensor (or the common bands, gdal_translate -b) with Seamless mosaic.")
         feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common grid.")
+        if not uniform:
+            for line in plan.lines(infos):
+                feedback.info(f"Bands: {line}")
         blocks = None
         if local is not None:
             blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
-        scan = gather_statistics(list(grid.views), grid, blocks, statistics, streaming,
-                                 feedback.stage(0.0, 0.45))
-        fitted = fit(infos, grid, blocks, scan, ref, feedback)
+        fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
+                           feedback.stage(0.0, 0.45))
+        fitted = fits[0]
+        corrections = fitted.corrections
+        if not uniform:
+            corrections = [
+                (suffix, _combined(plan, infos, [f.corrections[s][1] for f in fits]))
+                for s, (suffix, _) in enumerate(fitted.corrections)]
         observers = None
         if mosaic is not None and all(grid.native):
             cells = seam_cells(grid)
             observers = [CellSums(cells, place, info.band_count)
                          for info, place in zip(infos, grid.placements)]
         end = 1.0 if mosaic is None else 0.8
-        written = write_outputs(infos, outputs.folder, fitted.corrections, outputs.float32,
+        written = write_outputs(infos, outputs.folder, corrections, outputs.float32,
                                 streaming, feedback.stage(0.45, end), observers)
-        _write_report_and_model(title, infos, written[0], outputs, fitted, feedback)
+        _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback)
     result = RunResult(written[0], written[1] if len(written) > 1 else [],
-                       fitted.global_model, fitted.local_model, scan)
+                       fitted.global_model, fitted.local_model, fitted.scan,
+                       band_plan=plan,
+                       group_models=[(f.global_model, f.local_model) for f in fits])
     if mosaic is not None:
         seen = [o.result() for o in observers] if observers else None
         release_freed_memory()
@@ -166,17 +199,50 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     return result
 
 
+def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
+                blocks: Optional[BlockGrid], statistics: Statistics, streaming: Streaming,
+                fit: Fit, ref: Optional[int], feedback: Feedback) -> List[Fitted]:
+    """Statistics and fit of every band group, each among the inputs that have its bands
+    (and overlap another that has them: BandPlan.overlapping)."""
+    fits: List[Fitted] = []
+    share = 1.0 / len(plan.groups)
+    for n, group in enumerate(plan.groups):
+        stage = feedback.stage(n * share, (n + 1) * share)
+        members, sub = group_inputs(infos, grid, group)
+        if n > 0:
+            feedback.info(f"Band group {n + 1} ({', '.join(group.labels)}): matched among "
+                          f"{', '.join(m.name for m in members)}.")
+        scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage)
+        group_ref = group.images.index(ref) if ref in group.images else None
+        fitted = fit(members, sub, blocks, scan, group_ref, feedback)
+        fitted.scan = scan
+        fits.append(fitted)
+    return fits
+
+
+def _combined(plan: BandPlan, infos: List[RasterInfo], per_group):
+    """correction_for(k) of the whole input from those of its band groups."""
+    return lambda k: combined_correction(plan, k, infos[k], per_group)
+
+
 def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[str],
-                            outputs: Outputs, fitted: Fitted, feedback: Feedback) -> None:
+                            outputs: Outputs, plan: BandPlan, fits: List[Fitted],
+                            feedback: Feedback) -> None:
     """The saved model and the quality report, where ``outputs`` asks for them."""
+    fitted = fits[0]
     model = fitted.global_model
+    groups = [(f.global_model, f.local_model) for f in fits[1:]]
     if outputs.model_out:
         save_model(outputs.model_out, infos, outputs.suffix, outputs.float32, model,
-                   fitted.local_model, outputs.producer)
+                   fitted.local_model, outputs.producer, plan, groups)
         feedback.info(f"Model saved to {outputs.model_out}.")
     if outputs.report:
         gains = (model.gains, model.offsets) if fitted.fitted_gains else (None, None)
-        numbers = build_report(title, [i.path for i in infos], written, *gains)
+        mixed = None
+        if not plan.is_uniform(infos):
+            mixed = (plan, [(f.global_model.gains, f.global_model.offsets)
+                            if f.fitted_gains else None for f in fits])
+        numbers = build_report(title, [i.path for i in infos], written, *gains, bands=mixed)
         write_report(numbers, outputs.report)
         before, after = (numbers["summary"][w]["mean"] for w in ("before", "after"))
         feedback.info(

@@ -68,6 +68,19 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             "132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002."
         )
 
+    def bands_help(self) -> str:
+        """How inputs whose bands differ are matched, in the help of the matching algorithms."""
+        return self.tr(
+            "Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band "
+            "blue, green, red, NIR image) are matched band by corresponding band. Which bands "
+            "correspond is given by Band correspondence (BAND_MAP), else by the bands' "
+            "wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, "
+            "SWIR1...); the log and the report list it. Bands that some inputs share but not "
+            "all are matched among those inputs where they overlap; bands that no overlapping "
+            "input shares are written unchanged. Every output keeps its input's bands, order, "
+            "type and band descriptions.\n\n"
+        )
+
     # -- reading parameters -----------------------------------------------------------------
     # Raster inputs are resolved to file paths without loading them as QGIS layers: loading a
     # layer computes a histogram for its renderer and GDAL saves it as an .aux.xml beside the

@@ -18,15 +18,15 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
             "Makes overlapping rasters radiometrically consistent with one gain and one offset "
             "per raster and band, found in a single least-squares solution that equalises the "
             "mean and standard deviation of every overlap.\n\n"
-            "Expects two or more rasters that overlap, with the same bands, in any CRS and "
-            "pixel size. Only pixels valid in both rasters of an overlap count (no-data "
+            "Expects two or more rasters that overlap, with the same bands (or corresponding "
+            "bands, see below), in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data "
             "value, mask band, NaN). Any pixel unit works, negative values included.\n\n"
             "Without a reference, the set keeps its own central tendency (mean gain 1, mean "
             "offset 0); with one, the reference keeps its values. Rasters that overlap no other "
             "are written unchanged, with a warning.\n\n"
             "Writes one GeoTIFF per input, <input name>_global.tif, on the input's grid with "
             "its type and no-data value. The gains and offsets are listed in the log.\n\n"
-        ) + self.citation()
+        ) + self.bands_help() + self.citation()
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()

@@ -25,10 +25,11 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
             "correction. Blocks covered by a single raster keep it as it is; empty blocks take "
             "their nearest neighbour's values, so image edges and no-data borders get no rim.\n\n"
             "Expects rasters that already agree globally (run Global match first, or use "
-            "Global and local match), with the same bands, in any CRS and pixel size.\n\n"
+            "Global and local match), with the same bands (or corresponding bands, see below), in "
+            "any CRS and pixel size.\n\n"
             "Writes one GeoTIFF per input, <input name>_local.tif, with the input's grid, "
             "type and no-data value.\n\n"
-        ) + self.citation()
+        ) + self.bands_help() + self.citation()
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()

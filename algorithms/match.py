@@ -23,15 +23,15 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
             "band from the means and standard deviations of all overlaps, in one least-squares "
             "solution) followed by local block matching (smooth differences such as haze and "
             "vignetting), so that a mosaic of the outputs shows no seams.\n\n"
-            "Expects two or more overlapping rasters with the same bands, in any CRS and pixel "
-            "size; no-data values, masks and NaN are respected; any pixel unit works.\n\n"
+            "Expects two or more overlapping rasters with the same bands (or corresponding "
+            "bands, see below), in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.\n\n"
             "Each input is read once for all statistics and once to write its output: the "
             "globally corrected rasters are not written unless Keep global outputs is set.\n\n"
             "Writes one GeoTIFF per input, <input name>_matched.tif, with the input's grid, "
             "type and no-data value. The gains and offsets are listed in the log. Mosaic "
             "also writes one seamless mosaic of the matched rasters (as Seamless mosaic "
             "does), in the same run.\n\n"
-        ) + self.citation()
+        ) + self.bands_help() + self.citation()
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters()

@@ -67,8 +67,9 @@ class MatchingParameters:
         inputs.setMinimumNumberInputs(2 if with_reference else 1)
         if with_reference:
             help_text = self.tr(
-                "Two or more overlapping rasters with the same bands in the same order, in any "
-                "CRS and pixel size. Their no-data values, masks and NaN are respected.")
+                "Two or more overlapping rasters with the same bands in the same order (or bands "
+                "that Band correspondence or their metadata relate), in any CRS and pixel size. "
+                "Their no-data values, masks and NaN are respected.")
         else:
             help_text = self.tr(
                 "One or more rasters with the same bands in the same order, in any CRS and "

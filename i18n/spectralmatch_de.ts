@@ -48,7 +48,7 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
         <location filename="../algorithms/global_match.py" line="18"/>
         <source>Makes overlapping rasters radiometrically consistent with one gain and one offset per raster and band, found in a single least-squares solution that equalises the mean and standard deviation of every overlap.
 
-Expects two or more rasters that overlap, with the same bands, in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
+Expects two or more rasters that overlap, with the same bands (or corresponding bands, see below), in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
 
 Without a reference, the set keeps its own central tendency (mean gain 1, mean offset 0); with one, the reference keeps its values. Rasters that overlap no other are written unchanged, with a warning.
 
@@ -57,7 +57,7 @@ Writes one GeoTIFF per input, &lt;input name&gt;_global.tif, on the input&apos;s
 </source>
         <translation>Gleicht überlappende Raster radiometrisch an: mit einem Faktor und einem Versatz je Raster und Band, gefunden in einer einzigen Ausgleichslösung (kleinste Quadrate), die Mittelwert und Standardabweichung jeder Überlappung angleicht.
 
-Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße. Es zählen nur Pixel, die in beiden Rastern einer Überlappung gültig sind (NoData-Wert, Maskenband, NaN). Jede Pixeleinheit ist möglich, auch negative Werte.
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern (oder einander entsprechenden Bändern, siehe unten), in beliebigem KBS und beliebiger Pixelgröße. Es zählen nur Pixel, die in beiden Rastern einer Überlappung gültig sind (NoData-Wert, Maskenband, NaN). Jede Pixeleinheit ist möglich, auch negative Werte.
 
 Ohne Referenz behält der Satz seine eigene zentrale Tendenz (mittlerer Faktor 1, mittlerer Versatz 0); mit Referenz behält diese ihre Werte. Raster ohne Überlappung werden unverändert geschrieben, mit einer Warnung.
 
@@ -79,7 +79,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster 
 
 A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
 
-Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands, in any CRS and pixel size.
+Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands (or corresponding bands, see below), in any CRS and pixel size.
 
 Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;s grid, type and no-data value.
 
@@ -88,7 +88,7 @@ Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;
 
 Ein Gitter quadratischer Blöcke überdeckt alle Eingaben. In jedem Block wird jedes Rasterpaar auf den Pixeln verglichen, die beide haben; ein kleines Ausgleichsproblem je Block bestimmt, wie weit sich der lokale Mittelwert jedes Rasters verschiebt, damit alle übereinstimmen, wobei die zentrale Tendenz des Blocks (oder die Werte eines Referenzrasters) erhalten bleibt. Diese Blockwerte werden bilinear auf jedes Pixel interpoliert und als Gamma-, lineare oder Versatzkorrektur angewandt. Blöcke, die nur ein Raster abdeckt, bleiben unverändert; leere Blöcke übernehmen die Werte ihres nächsten Nachbarn, sodass Bildränder und NoData-Grenzen keinen Saum erhalten.
 
-Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße.
+Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern (oder einander entsprechenden Bändern, siehe unten), in beliebigem KBS und beliebiger Pixelgröße.
 
 Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Datentyp und NoData-Wert der Eingabe.
 
@@ -116,7 +116,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Date
         <location filename="../algorithms/match.py" line="22"/>
         <source>The usual job in one run: global matching (one gain and offset per raster and band from the means and standard deviations of all overlaps, in one least-squares solution) followed by local block matching (smooth differences such as haze and vignetting), so that a mosaic of the outputs shows no seams.
 
-Expects two or more overlapping rasters with the same bands, in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.
+Expects two or more overlapping rasters with the same bands (or corresponding bands, see below), in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.
 
 Each input is read once for all statistics and once to write its output: the globally corrected rasters are not written unless Keep global outputs is set.
 
@@ -125,7 +125,7 @@ Writes one GeoTIFF per input, &lt;input name&gt;_matched.tif, with the input&apo
 </source>
         <translation>Die übliche Aufgabe in einem Lauf: globale Angleichung (ein Gain und ein Offset je Raster und Band aus den Mittelwerten und Standardabweichungen aller Überlappungen, in einer Lösung der kleinsten Quadrate), gefolgt von lokaler Blockangleichung (glatte Unterschiede wie Dunst und Vignettierung), sodass ein Mosaik der Ergebnisse keine Nähte zeigt.
 
-Erwartet zwei oder mehr überlappende Raster mit denselben Bändern, in beliebigem KBS und beliebiger Pixelgröße; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit funktioniert.
+Erwartet zwei oder mehr überlappende Raster mit denselben Bändern (oder einander entsprechenden Bändern, siehe unten), in beliebigem KBS und beliebiger Pixelgröße; NoData-Werte, Masken und NaN werden beachtet; jede Pixeleinheit funktioniert.
 
 Jede Eingabe wird einmal für alle Statistiken und einmal zum Schreiben ihres Ergebnisses gelesen: die global korrigierten Raster werden nur geschrieben, wenn Globale Ergebnisse behalten gesetzt ist.
 
@@ -274,8 +274,8 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="62"/>
-        <source>Two or more overlapping rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
-        <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
+        <source>Two or more overlapping rasters with the same bands in the same order (or bands that Band correspondence or their metadata relate), in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
+        <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge (oder Bändern, die die Bandzuordnung oder ihre Metadaten einander zuordnen), in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="71"/>
@@ -501,6 +501,14 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <source>One or more rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Ein oder mehrere Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
+    <message>
+        <source>Band correspondence (BAND_MAP)</source>
+        <translation>Bandzuordnung (BAND_MAP)</translation>
+    </message>
+    <message>
+        <source>For inputs whose bands differ (sensors): one line per input, 'file name: 2,3,4,5', giving for each common band, in one common order, that input's band number (the file name with or without its extension). Empty: taken from the bands' wavelength metadata or names (Blue, Red, NIR...), else from the band order of inputs with equal band counts. Common bands are matched across all inputs; other bands among the inputs that have them; bands no other input has are written unchanged.</source>
+        <translation>Für Eingaben mit unterschiedlichen Bändern (Sensoren): eine Zeile je Eingabe, 'Dateiname: 2,3,4,5', die für jedes gemeinsame Band, in einer gemeinsamen Reihenfolge, die Bandnummer dieser Eingabe angibt (der Dateiname mit oder ohne Endung). Leer: aus den Wellenlängen-Metadaten oder Namen der Bänder (Blue, Red, NIR...), sonst aus der Bandreihenfolge von Eingaben mit gleicher Bandzahl. Gemeinsame Bänder werden über alle Eingaben abgeglichen, weitere Bänder unter den Eingaben, die sie haben; Bänder, die keine andere Eingabe hat, werden unverändert geschrieben.</translation>
+    </message>
 </context>
 <context>
     <name>MosaicAlgorithm</name>
@@ -598,6 +606,14 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <location filename="../algorithms/base.py" line="234"/>
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
+    </message>
+    <message>
+        <source>Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band blue, green, red, NIR image) are matched band by corresponding band. Which bands correspond is given by Band correspondence (BAND_MAP), else by the bands' wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, SWIR1...); the log and the report list it. Bands that some inputs share but not all are matched among those inputs where they overlap; bands that no overlapping input shares are written unchanged. Every output keeps its input's bands, order, type and band descriptions.
+
+</source>
+        <translation>Eingaben mit unterschiedlichen Bändern (Sensoren, z. B. eine Landsat-Szene mit 11 Bändern neben einem Bild mit 4 Bändern Blau, Grün, Rot, NIR) werden Band für entsprechendes Band abgeglichen. Welche Bänder einander entsprechen, gibt die Bandzuordnung (BAND_MAP) an, sonst die Wellenlängen-Metadaten (CENTRAL_WAVELENGTH_UM) oder Namen der Bänder (Blue, Green, Red, NIR, SWIR1...); Protokoll und Bericht führen die Zuordnung auf. Bänder, die einige, aber nicht alle Eingaben haben, werden unter diesen Eingaben abgeglichen, wo sie überlappen; Bänder, die keine überlappende Eingabe teilt, werden unverändert geschrieben. Jede Ausgabe behält die Bänder, Reihenfolge, den Datentyp und die Bandbeschreibungen ihrer Eingabe.
+
+</translation>
     </message>
 </context>
 <context>

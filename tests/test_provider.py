@@ -40,8 +40,8 @@ def test_every_algorithm_is_documented(provider):
 
 def test_tuning_knobs_are_advanced(provider):
     advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "MIN_VALID_FRACTION", "KEEP_GLOBAL",
-                "THREADS", "ROBUST"}
-    first = ["INPUT", "REFERENCE", "EXCLUDE", "ROBUST"]
+                "THREADS", "ROBUST", "BAND_MAP"}
+    first = ["INPUT", "REFERENCE", "EXCLUDE", "ROBUST", "BAND_MAP"]
     expected = {
         "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
         "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",

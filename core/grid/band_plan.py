@@ -211,8 +211,18 @@ def _plan_from_map(infos: Sequence[RasterInfo], band_map: BandMap) -> BandPlan:
         keys.append([(0, lines[k].index(b)) if b in lines[k] else (1, layout, b)
                      for b in info.data_bands])
 
+    # Where an input's metadata knows a common band's wavelength, the label shows it.
+    known = {}
+    for k, info in enumerate(infos):
+        for c, spectrum in enumerate(band_spectra(info.path, lines[k])):
+            if spectrum is not None:
+                known.setdefault(c, spectrum[0])
+
     def label(key) -> str:
-        return f"common band {key[1] + 1}" if key[0] == 0 else f"band {key[2]}"
+        if key[0] == 1:
+            return f"band {key[2]}"
+        c = key[1]
+        return f"common band {c + 1}" + (f" ({known[c]:.3f} um)" if c in known else "")
 
     return _plan_from_keys(BY_BAND_MAP, infos, keys, label)
 

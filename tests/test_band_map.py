@@ -278,3 +278,68 @@ def test_qgis_process_with_band_map(qgis_process, tmp_path):
     assert bad.returncode != 0
     assert "stile_1.tif: BAND_MAP has no line for this input" in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def _described(bands, path="x.tif"):
+    from spectralmatch.core.io.rasters import RasterInfo
+
+    return RasterInfo(path, 10, 10, len(bands), (0, 1, 0, 0, 0, -1), "", 2,
+                      (None,) * len(bands), (1,) * len(bands), (10, 10), tuple(bands))
+
+
+def test_wavelengths_pair_mutual_nearest_within_tolerance():
+    from spectralmatch.core.grid.band_plan import _plan_from_spectra
+    from spectralmatch.core.io.band_metadata import wavelength_of_name
+
+    landsat = [(WAVELENGTHS[b], None) for b in LANDSAT]
+    # Sentinel-2 B2, B3, B4, B8 (NIR, wide), B11, B12 (ESA S2 MSI centre wavelengths, FWHM).
+    sentinel = [(0.492, 0.066), (0.560, 0.036), (0.665, 0.031), (0.833, 0.106),
+                (1.614, 0.091), (2.202, 0.175)]
+    four = [(0.865, None), (0.655, None), (0.561, None), (0.482, None)]
+    infos = [_described(LANDSAT, "l.tif"), _described(range(1, 7), "s2.tif"),
+             _described(range(1, 5), "four.tif")]
+    plan = _plan_from_spectra(infos, [landsat, sentinel, four])
+    assert plan.common.bands == ((2, 3, 4, 5), (1, 2, 3, 4), (4, 3, 2, 1))
+    # SWIR is shared by Landsat and Sentinel-2 only: a second group; the panchromatic band
+    # (0.59 um, between green and red) pairs with nothing, nor do coastal, cirrus, thermal.
+    assert plan.groups[1].images == (0, 1) and plan.groups[1].bands == ((6, 7), (5, 6))
+    assert plan.unmatched == ((1, 8, 9, 10, 11), (), ())
+    assert [wavelength_of_name(n) for n in ("Blue", "B5 (NIR)", "SWIR 1", "Red Edge 1",
+                                            "Band 3", "")] == [0.482, 0.865, 1.609, None,
+                                                                None, None]
+
+
+def test_warped_input_of_another_sensor(tmp_path):
+    """A 4-band tile in another CRS: its statistics come through a warped view, which reads
+    the mapped bands; the common bands come out as those of the same set of one sensor."""
+    errors, gains = {}, {}
+    for kinds in ("SSSS", "LSLL"):
+        folder = tmp_path / kinds
+        folder.mkdir()
+        tiles = make_mixed_set(str(folder), kinds)
+        warped = str(folder / "stile_1w.tif")
+        gdal.Warp(warped, tiles[1][0], xRes=30, yRes=30, dstSRS="EPSG:32604",
+                  resampleAlg="near")
+        paths = [tiles[0][0], warped, tiles[2][0], tiles[3][0]]
+        text = band_map_text(tiles).replace("stile_1:", "stile_1w:")
+        result = run_global(paths, Outputs(str(folder / "out")),
+                            band_map=parse_band_map(text) if kinds == "LSLL" else None)
+        assert [gdal.Open(p).RasterCount for p in result.outputs] == \
+            [len(t[1]) for t in tiles]
+        errors[kinds] = [affine_error(tiles, result.outputs, b, which=(0, 2, 3))
+                         for b in COMMON]
+        gains[kinds] = result.global_model.gains
+    np.testing.assert_allclose(errors["LSLL"], errors["SSSS"], rtol=1e-6)
+    # (the 4-band set is in its own order, NIR, red, green, blue)
+    np.testing.assert_allclose(gains["LSLL"], gains["SSSS"][:, ::-1], rtol=1e-9)
+    # Reprojection (nearest neighbour) moves the overlap statistics of a few percent of a
+    # band's std (blue: 340 DN); what this test holds is the equality above.
+    assert max(errors["SSSS"]) < 0.05
+
+
+def test_newer_model_format_refused(tmp_path):
+    tiles = make_mixed_set(str(tmp_path), "SSSS")
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps({"format": "spectralmatch-model/9"}))
+    with pytest.raises(InputError, match="newer than this plugin reads. Fix: update"):
+        apply_model(str(model), [t[0] for t in tiles], Outputs(str(tmp_path / "out")))

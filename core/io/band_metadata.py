@@ -34,8 +34,11 @@ def wavelength_of_name(description: str) -> Optional[float]:
     whole = re.sub(r"[^a-z0-9]", "", text)
     if whole in NAMED_WAVELENGTHS_UM:
         return NAMED_WAVELENGTHS_UM[whole]
-    # One known name among the words ("B2 blue", "band 5 (NIR)"), and only one.
+    # One known name among the words ("B2 blue", "band 5 (NIR)"), and only one; "red edge
+    # 1..3" (Sentinel-2) name bands between red and NIR that a name alone cannot place.
     words = {w for w in re.split(r"[^a-z0-9]+", text) if w}
+    if "edge" in words:
+        return None
     found = {NAMED_WAVELENGTHS_UM[w] for w in words if w in NAMED_WAVELENGTHS_UM}
     return found.pop() if len(found) == 1 else None
 

@@ -17,3 +17,8 @@ class Cancelled(SpectralMatchError):
     def __init__(self, message: str = "", kept=()):
         super().__init__(message)
         self.kept = list(kept)
+
+
+class Interrupted(Cancelled):
+    """The process was asked to stop by a signal (SIGINT, SIGTERM) while a run was going
+    on; its temporaries have been removed and older outputs are unchanged."""

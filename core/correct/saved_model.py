@@ -12,6 +12,7 @@ single-sensor run still writes format 1, which every version of the plugin reads
 from __future__ import annotations
 
 import json
+import os
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,7 +21,8 @@ from ..errors import InputError
 from ..grid.band_plan import BandPlan
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, Placement
-from ..io.atomic import file_digest, write_text_atomically
+from ..io.atomic import OutputSet, file_digest, write_text_atomically
+from ..io.output_plan import unique_stems
 from ..io.rasters import RasterInfo
 from .global_model import GlobalModel
 from .local_model import LocalModel
@@ -36,22 +38,30 @@ GroupModels = Tuple[GlobalModel, Optional[LocalModel]]
 def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
                global_model: GlobalModel, local_model: Optional[LocalModel] = None,
                producer: Optional[str] = None, plan: Optional[BandPlan] = None,
-               groups: Sequence[GroupModels] = ()) -> str:
+               groups: Sequence[GroupModels] = (), staged: Optional[OutputSet] = None,
+               stems: Optional[List[str]] = None) -> str:
     """Write the model of a run as JSON at ``path``; ``producer`` names the software that
     fitted it (e.g. the plugin and its version). ``plan`` (where the inputs' bands differ)
     and ``groups``, the models of its band groups after the first, make it a format-2
-    file."""
+    file. ``staged``: the run's output set, committed with the rest; ``stems``: the stems
+    of the run's output names.
+
+    Each image is kept with its file name, the name of its folder, its checksum and its
+    output stem, so that images of the same name in different folders stay apart."""
     mixed = plan is not None and not plan.is_uniform(infos)
+    stems = stems or unique_stems([info.path for info in infos])
     data = {
         "format": FORMAT_BANDS if mixed else FORMAT,
         "plugin_version": producer or "unknown",
         "suffix": suffix,
         "float32": float32,
         "images": [
-            {"name": info.name, "sha256": file_digest(info.path), "bands": info.band_count,
+            {"name": info.name, "sha256": file_digest(info.path), "output_stem": stem,
+             "folder": os.path.basename(os.path.dirname(os.path.abspath(info.path))),
+             "bands": info.band_count,
              "width": info.width, "height": info.height,
              "geotransform": list(info.geotransform), "crs_wkt": info.crs_wkt}
-            for info in infos
+            for info, stem in zip(infos, stems)
         ],
         "gains": global_model.gains.tolist(),
         "offsets": global_model.offsets.tolist(),
@@ -63,7 +73,7 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
             {"gains": models[0].gains.tolist(), "offsets": models[0].offsets.tolist(),
              "local": _local_dict(models[1], len(group.images))}
             for group, models in zip(plan.groups[1:], groups)]
-    return write_text_atomically(path, json.dumps(data))
+    return write_text_atomically(path, json.dumps(data), staged)
 
 
 def _local_dict(local_model: Optional[LocalModel], n_images: int) -> Optional[dict]:

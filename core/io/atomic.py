@@ -1,61 +1,250 @@
-"""Outputs that appear whole or not at all.
+"""Outputs that appear whole, together, or not at all; and never at the cost of a file the
+run did not make.
 
-Every output is first written under a temporary name beside its final path and renamed only
-when the whole run has succeeded; on failure or cancel the temporaries are removed, so a run
-never leaves a half-written file behind nor replaces an existing one half-way.
+Every output is first written under a temporary name beside its final path,
+``.<name>.<8 hex>.partial<extension>``; only when the whole run has succeeded are all of
+them renamed into place (:meth:`OutputSet.commit`). A file already at a final path is kept
+as a backup (``.<name>.<8 hex>.partial.bak``) until every rename has succeeded, so that a
+failure half-way through the commit puts the older files back. A folder is only ever
+replaced when the run itself made it and marked it (the mosaic's ``<name>_parts``). On
+failure, cancel or an interrupt the temporaries are removed; a run killed outright leaves
+them, and the next run into that folder removes them (:func:`remove_stale_temporaries`).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import uuid
-from typing import List, Tuple
+from typing import List, Optional, Tuple
+
+from ..errors import InputError
+
+# Inside a folder the run made (a VRT mosaic's parts): only such folders are ever replaced.
+MARKER = ".spectralmatch-parts"
+# GDAL may write these beside a raster; they follow their raster.
+SIDECARS = (".aux.xml", ".msk")
+_TEMPORARY = re.compile(r"^\.(?P<final>.+)\.[0-9a-f]{8}\.partial(?P<rest>.*)$")
+
+
+def temporary_name(final_path: str, extension: str = "") -> str:
+    """A fresh temporary path beside ``final_path``, of the plugin's own naming."""
+    folder, name = os.path.split(final_path)
+    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial{extension}")
+
+
+def is_marked_folder(path: str) -> bool:
+    """A folder a spectralmatch run made (it holds the marker file)."""
+    return (os.path.isdir(path) and not os.path.islink(path)
+            and os.path.isfile(os.path.join(path, MARKER)))
+
+
+def _remove(path: str) -> None:
+    """Remove a file, or a folder the run made; anything else is left alone."""
+    if os.path.islink(path) or os.path.isfile(path):
+        os.remove(path)
+    elif is_marked_folder(path):
+        shutil.rmtree(path)
 
 
 class OutputSet:
     """Temporary files that become the outputs together, or vanish together."""
 
     def __init__(self) -> None:
-        self._pending: List[Tuple[str, str]] = []
+        self._pending: List[Tuple[str, str, bool]] = []  # (temporary, final, is a folder)
+        self._made_folders: List[str] = []
+
+    def make_folders(self, folder: str) -> None:
+        """Create ``folder`` and its missing parents; the ones made go again on discard
+        when they are still empty."""
+        missing = []
+        folder = os.path.abspath(folder)
+        while folder and not os.path.lexists(folder):
+            missing.append(folder)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        for path in reversed(missing):
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise InputError(f"{path}: the folder cannot be created ({exc.strerror}). "
+                                 "Fix: choose a folder you can write to.") from None
+            self._made_folders.append(path)
 
     def temporary_for(self, final_path: str, extension: str = ".tif") -> str:
-        folder, name = os.path.split(final_path)
-        tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial{extension}")
-        self._pending.append((tmp, final_path))
+        """A temporary file path that becomes ``final_path`` on commit."""
+        self.make_folders(os.path.dirname(os.path.abspath(final_path)))
+        tmp = temporary_name(final_path, extension)
+        self._pending.append((tmp, final_path, False))
         return tmp
 
+    def temporary_folder_for(self, final_path: str) -> str:
+        """A temporary folder, created and marked as the run's, that becomes ``final_path``."""
+        self.make_folders(os.path.dirname(os.path.abspath(final_path)))
+        tmp = temporary_name(final_path)
+        os.mkdir(tmp)
+        self._pending.append((tmp, final_path, True))
+        with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as f:
+            f.write("Made by a spectralmatch run; the next run of the same name replaces it.\n")
+        return tmp
+
+    def temporary_of(self, final_path: str) -> Optional[str]:
+        """The temporary that becomes ``final_path``, if one is pending."""
+        for tmp, final, _ in self._pending:
+            if final == final_path:
+                return tmp
+        return None
+
+    def adopt(self, other: "OutputSet") -> None:
+        """Take over the temporaries of ``other``, to commit them with these."""
+        self._pending.extend(other._pending)
+        other._pending = []
+
+    @property
+    def finals(self) -> List[str]:
+        return [final for _, final, _ in self._pending]
+
+    def _moves(self):
+        """(temporary, final, is a folder) of every rename, sidecars included."""
+        for tmp, final, folder in self._pending:
+            yield tmp, final, folder
+            if not folder:
+                for ext in SIDECARS:
+                    if os.path.exists(tmp + ext):
+                        yield tmp + ext, final + ext, False
+
     def commit(self) -> List[str]:
-        for tmp, final in self._pending:
-            if os.path.isdir(tmp) and os.path.isdir(final):  # a folder replaces a folder
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        done = [final for _, final in self._pending]
-        self._pending = []
+        """Rename every temporary into place; on any failure put the older files back."""
+        backups: List[Tuple[str, str]] = []  # (final, its backup)
+        placed: List[str] = []
+        try:
+            for tmp, final, folder in list(self._moves()):
+                if os.path.lexists(final):
+                    is_dir = os.path.isdir(final) and not os.path.islink(final)
+                    if is_dir and not (folder and is_marked_folder(final)):
+                        raise InputError(
+                            f"{final}: a folder is in the way, and this run did not make it. "
+                            "Fix: move or rename that folder, or choose another output name.")
+                    if folder and not is_dir:
+                        raise InputError(f"{final}: a file is where the run's folder goes. "
+                                         "Fix: move or rename that file.")
+                    backup = temporary_name(final, ".bak")
+                    _set_aside(final, backup, is_dir)
+                    backups.append((final, backup))
+                os.replace(tmp, final)
+                placed.append(final)
+        except BaseException:
+            _roll_back(placed, backups)
+            self.discard()
+            raise
+        for _, backup in backups:
+            try:
+                _remove(backup)
+            except OSError:  # left for the next run's clean-up
+                pass
+        done = [final for _, final, _ in self._pending]
+        self._pending, self._made_folders = [], []
         return done
 
     def discard(self) -> None:
-        for tmp, _ in self._pending:
-            if os.path.isdir(tmp):
-                shutil.rmtree(tmp)
-            for path in (tmp, tmp + ".aux.xml", tmp + ".msk"):
-                if os.path.exists(path):
-                    os.remove(path)
+        """Remove every temporary (and the folders made for them, where empty)."""
+        for tmp, _, folder in self._pending:
+            for path in [tmp] + ([] if folder else [tmp + ext for ext in SIDECARS]):
+                try:
+                    if folder and os.path.isdir(path):
+                        shutil.rmtree(path)
+                    elif os.path.lexists(path):
+                        os.remove(path)
+                except OSError:
+                    pass
+        for path in reversed(self._made_folders):
+            try:
+                os.rmdir(path)  # only when empty (a lock still in it: tried again later)
+            except OSError:
+                pass
         self._pending = []
 
 
-def write_text_atomically(path: str, text: str) -> str:
-    """Write a text file (its folder created) through a temporary name and one rename."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    outputs = OutputSet()
+def _set_aside(final: str, backup: str, is_dir: bool) -> None:
+    """Keep ``final`` as ``backup``: a second hard link where the file system has them (the
+    final path never goes missing), else a rename."""
+    if not is_dir:
+        try:
+            os.link(final, backup, follow_symlinks=False)
+            return
+        except (OSError, NotImplementedError):
+            pass
+    os.rename(final, backup)
+
+
+def _roll_back(placed: List[str], backups: List[Tuple[str, str]]) -> None:
+    """Undo a commit that failed: remove what was placed, restore the older files."""
+    for final in reversed(placed):
+        try:
+            if os.path.isdir(final) and not os.path.islink(final):
+                shutil.rmtree(final)
+            else:
+                os.remove(final)
+        except OSError:
+            pass
+    for final, backup in reversed(backups):
+        try:
+            os.replace(backup, final)
+        except OSError:  # the next run into this folder restores it (stale clean-up)
+            pass
+
+
+def remove_stale_temporaries(folder: str, older_than: float) -> List[str]:
+    """Remove the plugin's own temporaries in ``folder`` last changed before ``older_than``
+    (a time stamp; the caller holds the folder's lock, so no live run writes them). A
+    backup whose final file is missing (a commit killed half-way) is put back instead."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None:
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                continue
+            final = os.path.join(folder, match["final"])
+            if match["rest"] == ".bak" and not os.path.lexists(final):
+                os.replace(entry.path, final)
+                continue
+            if entry.is_dir(follow_symlinks=False) and not is_marked_folder(entry.path):
+                continue
+            _remove(entry.path)
+            removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
+
+
+def write_text_atomically(path: str, text: str, staged: Optional[OutputSet] = None) -> str:
+    """Write a text file through a temporary name: renamed at once, or, with ``staged``,
+    together with the rest of that output set when it is committed."""
+    outputs = staged if staged is not None else OutputSet()
     tmp = outputs.temporary_for(path, "")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-        outputs.commit()
+    except OSError as exc:
+        outputs.discard()
+        raise InputError(f"{path}: writing failed ({exc.strerror or exc}). Fix: check free "
+                         "space and permissions of its folder.") from None
     except BaseException:
         outputs.discard()
         raise
+    if staged is None:
+        outputs.commit()
     return path
 
 

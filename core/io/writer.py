@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from .atomic import OutputSet
 from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
+from .output_plan import unique_stems
 from .parallel import ThreadDatasets
 from ..options import Streaming
 from .rasters import RasterInfo, open_readonly, read_window
@@ -18,29 +19,6 @@ from .windows import iter_windows, stream_windows, window_count, window_size
 
 # (values, valid, row, col) on the input's own pixel grid -> corrected float64 values
 Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
-
-
-def check_output_folder(folder: str, inputs: List[RasterInfo], names: List[str]) -> None:
-    """Create the folder; refuse one that cannot be written or outputs that would hit inputs."""
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"{folder}: the output folder cannot be created ({exc.strerror}). "
-            "Fix: choose a folder you can write to."
-        ) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(
-            f"{folder}: the output folder is not writable. Fix: choose a folder you can write to."
-        )
-    sources = {os.path.realpath(i.path) for i in inputs}
-    for name in names:
-        target = os.path.realpath(os.path.join(folder, name))
-        if target in sources:
-            raise InputError(
-                f"{target}: this output would overwrite an input. "
-                "Fix: choose another output folder."
-            )
 
 
 def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
@@ -133,22 +111,28 @@ def write_outputs(
     streaming: Streaming,
     feedback: Feedback,
     observers: Optional[Sequence] = None,
+    staged: Optional[OutputSet] = None,
+    stems: Optional[Sequence[str]] = None,
 ) -> List[List[str]]:
     """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
 
-    Each input is read once for all its corrections. Returns the paths per suffix.
+    Each input is read once for all its corrections. Returns the final paths per suffix.
     ``observers`` (one per input) see the first correction's values as they are written.
+    ``staged``: the run's output set, which the run commits (else they are committed here);
+    ``stems``: the output names' stems (default: the inputs', see
+    :func:`~.output_plan.unique_stems`).
     """
-    names = [[f"{info.stem}{suffix}.tif" for info in infos] for suffix, _ in corrections]
-    check_output_folder(folder, infos, [n for group in names for n in group])
+    stems = list(stems) if stems is not None else unique_stems([i.path for i in infos])
+    paths = [[os.path.join(folder, f"{stem}{suffix}.tif") for stem in stems]
+             for suffix, _ in corrections]
     pixels = np.array([info.width * info.height for info in infos], dtype=float)
     edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
-    outputs = OutputSet()
+    outputs = staged if staged is not None else OutputSet()
     try:
         for k, info in enumerate(infos):
             targets = [
-                (outputs.temporary_for(os.path.join(folder, group[k])), correction_for(k))
-                for group, (_, correction_for) in zip(names, corrections)
+                (outputs.temporary_for(group[k]), correction_for(k))
+                for group, (_, correction_for) in zip(paths, corrections)
             ]
             try:
                 write_image(info, targets, float32, streaming,
@@ -156,11 +140,12 @@ def write_outputs(
                             observers[k] if observers else None)
             except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
                 raise InputError(
-                    f"{os.path.join(folder, names[0][k])}: writing failed ({exc}). "
+                    f"{paths[0][k]}: writing failed ({exc}). "
                     "Fix: check free space and permissions of the output folder."
                 ) from None
-        outputs.commit()
-        return [[os.path.join(folder, n) for n in group] for group in names]
+        if staged is None:
+            outputs.commit()
+        return paths
     except BaseException:
         outputs.discard()
         raise

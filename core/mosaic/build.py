@@ -45,10 +45,9 @@ class MosaicResult:
     seamlines: Optional[str]
 
 
-def check_mosaic_output(mosaic: MosaicOptions, inputs: List[str],
-                        matched_folder: Optional[str] = None, suffix: str = "") -> None:
-    """A .tif or .vrt path in a folder that can be written, not an input's (nor, for match,
-    a matched image's in ``matched_folder``); a VRT only cuts, it cannot blend."""
+def check_mosaic_format(mosaic: MosaicOptions) -> None:
+    """A .tif or .vrt path; a VRT only cuts, it cannot blend. (Where it goes is checked
+    with every other output of the run, by the run's output plan.)"""
     output, feather = mosaic.output, mosaic.feather
     lower = output.lower()
     if not lower.endswith((".tif", ".tiff", VRT)):
@@ -58,32 +57,23 @@ def check_mosaic_output(mosaic: MosaicOptions, inputs: List[str],
         raise InputError(f"{output}: a VRT mosaic shows each pixel from one image and cannot "
                          "blend across seams. Fix: set the feather width to 0, or write a "
                          "GeoTIFF (.tif).")
-    folder = os.path.dirname(os.path.abspath(output))
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{folder}: the mosaic's folder cannot be created ({exc.strerror}). "
-                         "Fix: choose a folder you can write to.") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{output}: its folder is not writable. Fix: choose a folder you "
-                         "can write to.")
-    taken = {os.path.realpath(p) for p in inputs}
-    if matched_folder is not None:
-        taken |= {os.path.realpath(os.path.join(
-            matched_folder, f"{os.path.splitext(os.path.basename(p))[0]}{suffix}.tif"))
-            for p in inputs}
-    if os.path.realpath(output) in taken:
-        raise InputError(f"{output}: the mosaic would overwrite an input or a matched image. "
-                         "Fix: choose another path for the mosaic.")
 
 
 def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
                       images: List[CellImage], mosaic: MosaicOptions, streaming: Streaming,
-                      feedback: Feedback, cut: Optional[np.ndarray] = None) -> MosaicResult:
-    """The mosaic from each image's cells; ``cut``: the cells cutlines give to an image."""
+                      feedback: Feedback, cut: Optional[np.ndarray] = None,
+                      staged: Optional[OutputSet] = None,
+                      sources: Optional[List[str]] = None) -> MosaicResult:
+    """The mosaic from each image's cells; ``cut``: the cells cutlines give to an image.
+
+    ``staged``: the run's output set the mosaic and seamlines are written into (the run
+    commits it; without one they are committed here); ``sources``: the paths the images
+    will have once committed (they may be read from staged temporaries), which a VRT
+    refers to and the seamlines name (default: the images' own)."""
+    sources = list(sources) if sources is not None else [info.path for info in infos]
     output, feather, seamlines_out = mosaic.output, mosaic.feather, mosaic.seamlines_out
     window, threads = mosaic_window(streaming), streaming.threads
-    names = [info.name for info in infos]
+    names = [os.path.basename(p) for p in sources]
     release_freed_memory()
     seams = choose_seams(images, cells, mosaic.seamlines)
     if cut is not None:
@@ -92,11 +82,12 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGri
     feather_cells = feather_in_cells(feather, grid, cells.size)
     maps = distance_maps(seams, grid, margin_for(feather_cells))
     blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)
-    outputs = OutputSet()
+    outputs = staged if staged is not None else OutputSet()
     try:
         if output.lower().endswith(VRT):
             write_vrt_mosaic(grid, output, outputs,
-                             _blended(blender, grid, feedback, window, threads))
+                             _blended(blender, grid, feedback, window, threads),
+                             dict(zip((i.path for i in infos), sources)))
         else:
             _write_geotiff(infos[0], grid, output, outputs,
                            _blended(blender, grid, feedback, window, threads, infos[0]))
@@ -104,7 +95,8 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGri
         if seamlines_out:
             lines = write_seamlines(seams, grid, names,
                                     outputs.temporary_for(seamlines_out, ".gpkg"))
-        outputs.commit()
+        if staged is None:
+            outputs.commit()
     except BaseException:
         outputs.discard()
         raise

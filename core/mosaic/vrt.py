@@ -10,7 +10,7 @@ breaks the VRT, moving the mosaic together with its folder does not.
 from __future__ import annotations
 
 import os
-from typing import List
+from typing import Dict, List, Optional
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -20,13 +20,10 @@ from ..errors import InputError
 from ..grid.common_grid import CommonGrid
 from ..io.atomic import OutputSet
 from ..io.geotiff import create_geotiff
+from ..io.output_plan import parts_folder
 from ..io.rasters import RasterInfo
 
 INDEX = "index.tif"
-
-
-def parts_folder(output: str) -> str:
-    return os.path.splitext(output)[0] + "_parts"
 
 
 def _nodata_text(value) -> str:
@@ -48,15 +45,21 @@ def _vsimem_text(path: str) -> str:
         gdal.VSIFCloseL(handle)
 
 
-def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: str) -> str:
-    """The VRT of image k on its footprint, masked to the pixels the mosaic takes from it."""
+def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: str,
+              renamed: Dict[str, str]) -> str:
+    """The VRT of image k on its footprint, masked to the pixels the mosaic takes from it.
+    ``renamed``: the final path of an image read from a staged temporary."""
     place = grid.placements[k]
     if native:
-        source, relative = os.path.abspath(view.path), "0"
+        source, relative = os.path.abspath(renamed.get(view.path, view.path)), "0"
     else:  # the warped view lives in memory: keep a copy of it beside the index
         source, relative = f"view_{k}.vrt", "1"
+        text = _vsimem_text(view.path)
+        if view.source in renamed:  # the view reads a temporary: refer to its final path
+            text = text.replace(escape(view.source),
+                                escape(os.path.abspath(renamed[view.source])))
         with open(os.path.join(folder, source), "w", encoding="utf-8") as out:
-            out.write(_vsimem_text(view.path))
+            out.write(text)
     gt = (grid.origin_x + place.col * grid.pixel_width, grid.pixel_width, 0.0,
           grid.origin_y - place.row * grid.pixel_height, 0.0, -grid.pixel_height)
     type_name = gdal.GetDataTypeName(view.gdal_type)
@@ -120,12 +123,13 @@ def _mosaic_vrt(grid: CommonGrid, parts: List[str], parts_name: str) -> str:
             + "".join(bands) + mask + "</VRTDataset>\n")
 
 
-def write_vrt_mosaic(grid: CommonGrid, output: str,
-                     outputs: OutputSet, windows) -> None:
-    """``output`` (.vrt) and its parts folder; ``windows`` yields (window, values, source)."""
+def write_vrt_mosaic(grid: CommonGrid, output: str, outputs: OutputSet, windows,
+                     renamed: Optional[Dict[str, str]] = None) -> None:
+    """``output`` (.vrt) and its parts folder, made and marked as the run's (only such a
+    folder is ever replaced); ``windows`` yields (window, values, source); ``renamed``:
+    final paths of images read from staged temporaries."""
     final_parts = parts_folder(output)
-    folder = outputs.temporary_for(final_parts, "")
-    os.makedirs(folder)
+    folder = outputs.temporary_folder_for(final_parts)
     index_type = gdal.GDT_Int16 if len(grid.placements) < 32767 else gdal.GDT_Int32
     index = create_geotiff(os.path.join(folder, INDEX), grid.cols, grid.rows, 1, index_type,
                            grid.geotransform, grid.crs_wkt, nodata=[-1])
@@ -138,7 +142,7 @@ def write_vrt_mosaic(grid: CommonGrid, output: str,
                          "and permissions of its folder.") from None
     finally:
         index = None
-    parts = [_part_vrt(k, view, native, grid, folder)
+    parts = [_part_vrt(k, view, native, grid, folder, renamed or {})
              for k, (view, native) in enumerate(zip(grid.views, grid.native))]
     tmp = outputs.temporary_for(output, ".vrt")
     with open(tmp, "w", encoding="utf-8") as out:

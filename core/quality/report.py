@@ -10,7 +10,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..grid.inputs import prepared_inputs
-from ..io.atomic import write_text_atomically
+from ..io.atomic import OutputSet, write_text_atomically
+from ..io.output_plan import report_json
 from .agreement import PairAgreement, overlap_agreement
 
 
@@ -30,13 +31,20 @@ def _pair_entry(names, before: PairAgreement, after: Optional[PairAgreement]) ->
 
 def build_report(title: str, inputs: List[str], outputs: List[str],
                  gains: Optional[np.ndarray] = None,
-                 offsets: Optional[np.ndarray] = None, bands=None) -> dict:
+                 offsets: Optional[np.ndarray] = None, bands=None,
+                 output_names: Optional[List[str]] = None) -> dict:
     """The numbers: per image and band the gain and offset, per overlap the agreement
     before and after, and a summary (pixel-weighted mean absolute difference in overlaps).
 
     ``bands``, for inputs whose bands differ: (band plan, per band group (gains, offsets) or
-    None); the overlaps are compared on the common bands, and the plan is reported."""
+    None); the overlaps are compared on the common bands, and the plan is reported.
+    ``outputs`` are read (they may be staged temporaries); ``output_names``: the paths they
+    will have (default: ``outputs``)."""
+    output_names = output_names or outputs
     names = [os.path.basename(p) for p in inputs]
+    if len(set(names)) < len(names):  # same names in different folders: say which
+        names = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), n)
+                 for p, n in zip(inputs, names)]
     common = [list(b) for b in bands[0].common.bands] if bands else None
     before = overlap_agreement(inputs, bands=common)
     after = {(p.i, p.j): p for p in overlap_agreement(outputs, bands=common)}
@@ -48,7 +56,7 @@ def build_report(title: str, inputs: List[str], outputs: List[str],
     images = []
     for k, name in enumerate(names):
         images.append({
-            "name": name, "output": os.path.basename(outputs[k]),
+            "name": name, "output": os.path.basename(output_names[k]),
             "gain": gains[k].tolist() if gains is not None else None,
             "offset": offsets[k].tolist() if offsets is not None else None,
             "centre": list(centres[k]),
@@ -87,11 +95,12 @@ def _band_plan_entry(plan, names: List[str], models: Sequence[Optional[Tuple]]) 
             "unmatched": {names[k]: list(u) for k, u in enumerate(plan.unmatched) if u}}
 
 
-def write_report(report: dict, path: str) -> List[str]:
-    """Write the HTML report at ``path`` and its numbers beside it as JSON; returns both."""
-    json_path = os.path.splitext(path)[0] + ".json"
-    write_text_atomically(json_path, json.dumps(report, indent=1))
-    write_text_atomically(path, _html(report))
+def write_report(report: dict, path: str, staged: Optional[OutputSet] = None) -> List[str]:
+    """Write the HTML report at ``path`` and its numbers beside it as JSON; returns both.
+    ``staged``: the run's output set, committed with the rest."""
+    json_path = report_json(path)
+    write_text_atomically(json_path, json.dumps(report, indent=1), staged)
+    write_text_atomically(path, _html(report), staged)
     return [path, json_path]
 
 

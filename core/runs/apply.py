@@ -1,6 +1,7 @@
 """Apply a saved model: the correction of an earlier run, without fitting anything again."""
 from __future__ import annotations
 
+import os
 from typing import List, Optional
 
 import numpy as np
@@ -12,10 +13,36 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
+from ..io.output_plan import OutputPlan
 from ..io.rasters import describe
 from ..io.writer import write_outputs
 from ..options import Outputs, Streaming
+from .plan import raster_plan, staged
 from .result import RunResult
+
+
+def _image_of(path: str, name: str, digest: str, images: List[dict], model_path: str) -> int:
+    """Which image of the model ``path`` is: by file name; where the model holds several of
+    that name (``d1/img.tif``, ``d2/img.tif``), by checksum, else by the folder's name."""
+    candidates = [k for k, image in enumerate(images) if image["name"] == name]
+    if not candidates:
+        raise InputError(
+            f"{path}: no image of this name is in the model {model_path} (it holds "
+            f"{', '.join(sorted({im['name'] for im in images}))}). Fix: give the files the "
+            "model was fitted on, or files of the same names."
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    for key, value in (("sha256", digest),
+                       ("folder", os.path.basename(os.path.dirname(os.path.abspath(path))))):
+        found = [k for k in candidates if images[k].get(key) == value]
+        if len(found) == 1:
+            return found[0]
+    folders = ", ".join(str(images[k].get("folder")) for k in candidates)
+    raise InputError(
+        f"{path}: the model {model_path} holds {len(candidates)} images named {name} (from "
+        f"folders {folders}) and this file is none of them exactly. Fix: give the files the "
+        "model was fitted on, or keep each in a folder of the same name as its original.")
 
 
 def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
@@ -23,21 +50,21 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
                 feedback: Optional[Feedback] = None) -> RunResult:
     """Apply a saved model to ``inputs``: the files it was fitted on, or files of the same
     names (a reprocessed product, another folder). Writes into ``outputs.folder`` the file
-    names and the data type of the run that saved it."""
+    names and the data type of the run that saved it; images of the same name in different
+    folders are told apart by checksum, else by the name of their folder."""
     feedback = feedback or Feedback()
     data = load_model(model_path)
-    by_name = {im["name"]: k for k, im in enumerate(data["images"])}
-    infos, index = [], []
+    images = data["images"]
+    infos, index, digests, taken = [], [], [], {}
     for path in inputs:
         info = describe(path)
-        k = by_name.get(info.name)
-        if k is None:
-            raise InputError(
-                f"{path}: no image of this name is in the model {model_path} (it holds "
-                f"{', '.join(by_name)}). Fix: give the files the model was fitted on, or "
-                "files of the same names."
-            )
-        image = data["images"][k]
+        digest = file_digest(path)
+        k = _image_of(path, info.name, digest, images, model_path)
+        if k in taken:
+            raise InputError(f"{path}: it and {taken[k]} are both the model's image "
+                             f"{images[k]['name']}. Fix: give each image once.")
+        taken[k] = path
+        image = images[k]
         if info.band_count != image["bands"]:
             raise InputError(f"{path}: it has {info.band_count} bands, the model's "
                              f"{image['name']} had {image['bands']}. Fix: give the same bands.")
@@ -48,11 +75,12 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
                 f"{path}: its grid differs from that of the image the local model was "
                 "fitted on. Fix: give a file on the same grid (local corrections are maps)."
             )
-        if file_digest(path) != image["sha256"]:
-            feedback.info(f"{info.name}: differs from the file the model was fitted on; "
-                          "the saved correction is applied to it as it is.")
         infos.append(info)
         index.append(k)
+        digests.append(digest)
+    stems = [images[k].get("output_stem") or os.path.splitext(images[k]["name"])[0]
+             for k in index]
+    plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, [data["suffix"]]))
     base = global_model_of(data)
     local = local_model_of(data)
     plan = band_plan_of(data)
@@ -82,8 +110,15 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
                                                    in zip(plan.groups, models)])
 
-    (written,) = write_outputs(infos, outputs.folder, [(data["suffix"], correction_for)],
-                               data["float32"], streaming, feedback)
+    with staged(plan) as staging:
+        for info, k, digest in zip(infos, index, digests):
+            if digest != images[k]["sha256"]:
+                feedback.info(f"{info.name}: differs from the file the model was fitted on; "
+                              "the saved correction is applied to it as it is.")
+        (written,) = write_outputs(infos, outputs.folder, [(data["suffix"], correction_for)],
+                                   data["float32"], streaming, feedback, staged=staging,
+                                   stems=stems)
+        staging.commit()
     return RunResult(written, global_model=base, local_model=local)
 
 

@@ -11,7 +11,7 @@ blend it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..correct.band_groups import combined_correction
 from ..correct.fit_global import fit_global
@@ -28,7 +28,9 @@ from ..grid.inputs import prepared_planned_inputs
 from ..io.parallel import bounded_block_cache, release_freed_memory
 from ..io.rasters import RasterInfo
 from ..io.writer import Correction, write_outputs
-from ..mosaic.build import check_mosaic_output
+from ..io.atomic import OutputSet
+from ..io.output_plan import OutputPlan, unique_stems
+from ..mosaic.build import check_mosaic_format
 from ..mosaic.cells import CellSums, seam_cells
 from ..options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
                        Streaming)
@@ -36,6 +38,7 @@ from ..quality.report import build_report, write_report
 from ..stats.gather import gather_statistics
 from ..stats.scan import ScanResult
 from .mosaic import mosaic_written
+from .plan import extra_plan, mosaic_plan, raster_plan, staged
 from .result import RunResult
 
 
@@ -133,69 +136,92 @@ def run_match(
         return Fitted(corrections, base, model)
 
     return _matching_run("Global and local match", inputs, outputs, local_fit, fitted,
-                         reference, statistics, streaming, feedback, mosaic, band_map)
+                         reference, statistics, streaming, feedback, mosaic, band_map,
+                         [outputs.suffix] + (["_global"] if keep_global else []))
 
 
 def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Optional[LocalFit],
                   fit: Fit, reference: Optional[str], statistics: Statistics,
                   streaming: Streaming, feedback: Optional[Feedback],
                   mosaic: Optional[MosaicOptions] = None,
-                  band_map: Optional[BandMap] = None) -> RunResult:
-    """The one way through: statistics (with block sums where ``local`` asks for them), the
-    fit, the outputs, the report and model, and the mosaic where asked for.
+                  band_map: Optional[BandMap] = None,
+                  suffixes: Sequence[str] = ()) -> RunResult:
+    """The one way through: the output plan checked, statistics (with block sums where
+    ``local`` asks for them), the fit, the outputs, the report and model, and the mosaic
+    where asked for, all staged and committed together at the end. ``suffixes``: those of
+    the rasters the fit writes (the run's own first).
 
     Each band group of the inputs' band plan (grid/band_plan.py) is gathered and fitted on
     its own, among the inputs that have its bands; a single-sensor set has one group."""
     feedback = feedback or Feedback()
     if mosaic is not None:
-        check_mosaic_output(mosaic, inputs, outputs.folder, outputs.suffix)
-    with bounded_block_cache(), \
-            prepared_planned_inputs(inputs, reference, band_map) as (infos, grid, ref, plan):
-        plan = plan.overlapping(grid.placements)
-        uniform = plan.is_uniform(infos)
-        if mosaic is not None and not uniform:
-            raise InputError(
-                f"{mosaic.output}: a mosaic needs the same bands in every input, but these "
-                "inputs' bands differ. Fix: leave Mosaic empty, and mosaic the outputs of each "
-                "sensor (or the common bands, gdal_translate -b) with Seamless mosaic.")
-        feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common grid.")
-        if not uniform:
-            for line in plan.lines(infos):
-                feedback.info(f"Bands: {line}")
-        blocks = None
-        if local is not None:
-            blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
-        fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
-                           feedback.stage(0.0, 0.45))
-        fitted = fits[0]
-        corrections = fitted.corrections
-        if not uniform:
-            corrections = [
-                (suffix, _combined(plan, infos, [f.corrections[s][1] for f in fits]))
-                for s, (suffix, _) in enumerate(fitted.corrections)]
-        observers = None
-        if mosaic is not None and all(grid.native):
-            cells = seam_cells(grid)
-            observers = [CellSums(cells, place, info.band_count)
-                         for info, place in zip(infos, grid.placements)]
-        end = 1.0 if mosaic is None else 0.8
-        written = write_outputs(infos, outputs.folder, corrections, outputs.float32,
-                                streaming, feedback.stage(0.45, end), observers)
-        _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback)
-    result = RunResult(written[0], written[1] if len(written) > 1 else [],
-                       fitted.global_model, fitted.local_model, fitted.scan,
-                       band_plan=plan,
-                       group_models=[(f.global_model, f.local_model) for f in fits])
-    if mosaic is not None:
-        seen = [o.result() for o in observers] if observers else None
-        release_freed_memory()
-        try:
-            result.mosaic = mosaic_written(written[0], seen, mosaic, streaming,
-                                           feedback.stage(end, 1.0))
-        except Cancelled:
-            raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters are "
-                            f"complete and kept in {outputs.folder}, no mosaic was written",
-                            kept=written[0]) from None
+        check_mosaic_format(mosaic)
+    stems = unique_stems(inputs)
+    suffixes = list(suffixes) or [outputs.suffix]
+    output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
+                             + extra_plan(outputs) + mosaic_plan(mosaic))
+    with staged(output_plan) as staging:
+        with bounded_block_cache(), prepared_planned_inputs(inputs, reference, band_map) as (
+                infos, grid, ref, plan):
+            plan = plan.overlapping(grid.placements)
+            uniform = plan.is_uniform(infos)
+            if mosaic is not None and not uniform:
+                raise InputError(
+                    f"{mosaic.output}: a mosaic needs the same bands in every input, but these "
+                    "inputs' bands differ. Fix: leave Mosaic empty, and mosaic the outputs of "
+                    "each sensor (or the common bands, gdal_translate -b) with Seamless "
+                    "mosaic.")
+            feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common "
+                          "grid.")
+            if not uniform:
+                for line in plan.lines(infos):
+                    feedback.info(f"Bands: {line}")
+            blocks = None
+            if local is not None:
+                blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
+            fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
+                               feedback.stage(0.0, 0.45))
+            fitted = fits[0]
+            corrections = fitted.corrections
+            if not uniform:
+                corrections = [
+                    (suffix, _combined(plan, infos, [f.corrections[s][1] for f in fits]))
+                    for s, (suffix, _) in enumerate(fitted.corrections)]
+            observers = None
+            if mosaic is not None and all(grid.native):
+                cells = seam_cells(grid)
+                observers = [CellSums(cells, place, info.band_count)
+                             for info, place in zip(infos, grid.placements)]
+            end = 1.0 if mosaic is None else 0.8
+            written = write_outputs(infos, outputs.folder, corrections, outputs.float32,
+                                    streaming, feedback.stage(0.45, end), observers, staging,
+                                    stems)
+            _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback,
+                                    staging, stems)
+        result = RunResult(written[0], written[1] if len(written) > 1 else [],
+                           fitted.global_model, fitted.local_model, fitted.scan,
+                           band_plan=plan,
+                           group_models=[(f.global_model, f.local_model) for f in fits])
+        if mosaic is not None:
+            seen = [o.result() for o in observers] if observers else None
+            release_freed_memory()
+            mosaic_staging = OutputSet()
+            try:
+                result.mosaic = mosaic_written(
+                    [staging.temporary_of(p) for p in written[0]], seen, mosaic, streaming,
+                    feedback.stage(end, 1.0), mosaic_staging, written[0])
+            except Cancelled:
+                # The matched rasters, report and model are complete: they are kept.
+                mosaic_staging.discard()
+                staging.commit()
+                raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters "
+                                f"are complete and kept in {outputs.folder}, no mosaic was "
+                                "written", kept=written[0]) from None
+            except BaseException:
+                mosaic_staging.discard()
+                raise
+            staging.adopt(mosaic_staging)
+        staging.commit()
     return result
 
 
@@ -227,25 +253,29 @@ def _combined(plan: BandPlan, infos: List[RasterInfo], per_group):
 
 def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[str],
                             outputs: Outputs, plan: BandPlan, fits: List[Fitted],
-                            feedback: Feedback) -> None:
-    """The saved model and the quality report, where ``outputs`` asks for them."""
+                            feedback: Feedback, staging: OutputSet, stems: List[str]) -> None:
+    """The saved model and the quality report, where ``outputs`` asks for them, staged
+    with the rasters (the report reads the staged rasters)."""
     fitted = fits[0]
     model = fitted.global_model
     groups = [(f.global_model, f.local_model) for f in fits[1:]]
     if outputs.model_out:
         save_model(outputs.model_out, infos, outputs.suffix, outputs.float32, model,
-                   fitted.local_model, outputs.producer, plan, groups)
-        feedback.info(f"Model saved to {outputs.model_out}.")
+                   fitted.local_model, outputs.producer, plan, groups, staging, stems)
     if outputs.report:
         gains = (model.gains, model.offsets) if fitted.fitted_gains else (None, None)
         mixed = None
         if not plan.is_uniform(infos):
             mixed = (plan, [(f.global_model.gains, f.global_model.offsets)
                             if f.fitted_gains else None for f in fits])
-        numbers = build_report(title, [i.path for i in infos], written, *gains, bands=mixed)
-        write_report(numbers, outputs.report)
+        numbers = build_report(title, [i.path for i in infos],
+                               [staging.temporary_of(p) for p in written], *gains,
+                               bands=mixed, output_names=written)
+        write_report(numbers, outputs.report, staging)
         before, after = (numbers["summary"][w]["mean"] for w in ("before", "after"))
         feedback.info(
             f"Mean overlap disagreement: {before:.6g} before, {after:.6g} after "
             f"({100 * after / max(before, 1e-300):.1f}%). Report: {outputs.report}"
         )
+    if outputs.model_out:
+        feedback.info(f"Model saved to {outputs.model_out} (with the outputs, at the end).")

@@ -7,10 +7,13 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.inputs import prepared_inputs
 from ..io.parallel import bounded_block_cache
-from ..mosaic.build import MosaicResult, check_mosaic_output, mosaic_from_cells, mosaic_window
+from ..io.atomic import OutputSet
+from ..io.output_plan import OutputPlan
+from ..mosaic.build import MosaicResult, check_mosaic_format, mosaic_from_cells, mosaic_window
 from ..mosaic.cells import CellImage, cell_statistics, seam_cells
 from ..mosaic.layer import cutline_labels
 from ..options import MosaicOptions, Streaming
+from .plan import mosaic_plan, staged
 from .result import RunResult
 
 
@@ -33,12 +36,13 @@ def run_mosaic(
     of the mosaic to the images their polygons name.
     """
     feedback = feedback or Feedback()
-    check_mosaic_output(mosaic, inputs)
+    check_mosaic_format(mosaic)
     if pixel_size is not None and not pixel_size > 0:
         raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
                          "positive size in map units, or none for the inputs' own.")
-    with bounded_block_cache(), prepared_inputs(inputs, None, pixel_size, 1) as (
-            infos, grid, _):
+    plan = OutputPlan(inputs, mosaic_plan(mosaic))
+    with staged(plan) as outputs, bounded_block_cache(), prepared_inputs(
+            inputs, None, pixel_size, 1) as (infos, grid, _):
         cells = seam_cells(grid)
         cut = None
         if cutlines:  # read first: a wrong layer fails before the long part
@@ -46,15 +50,17 @@ def run_mosaic(
         images = cell_statistics(list(grid.views), grid, cells, mosaic_window(streaming),
                                  streaming.threads, feedback.stage(0.0, 0.3))
         result = mosaic_from_cells(infos, grid, cells, images, mosaic, streaming,
-                                   feedback.stage(0.3, 1.0), cut)
+                                   feedback.stage(0.3, 1.0), cut, outputs)
+        outputs.commit()
     return RunResult([result.output], mosaic=result)
 
 
 def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
-                   mosaic: MosaicOptions, streaming: Streaming, feedback: Feedback
-                   ) -> MosaicResult:
-    """The mosaic of rasters just written, whose cells the writer measured (``cells_seen``;
-    None when the rasters needed warping, then the cells are read)."""
+                   mosaic: MosaicOptions, streaming: Streaming, feedback: Feedback,
+                   staged: OutputSet, finals: List[str]) -> MosaicResult:
+    """The mosaic of rasters just written (``paths``: staged temporaries that become
+    ``finals``), whose cells the writer measured (``cells_seen``; None when the rasters
+    needed warping, then the cells are read); written into ``staged``."""
     with bounded_block_cache(), prepared_inputs(paths) as (infos, grid, _):
         cells = seam_cells(grid)
         if cells_seen is None or not all(grid.native):
@@ -62,4 +68,5 @@ def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
                                          mosaic_window(streaming), streaming.threads,
                                          feedback.stage(0.0, 0.3))
             feedback = feedback.stage(0.3, 1.0)
-        return mosaic_from_cells(infos, grid, cells, cells_seen, mosaic, streaming, feedback)
+        return mosaic_from_cells(infos, grid, cells, cells_seen, mosaic, streaming, feedback,
+                                 staged=staged, sources=finals)

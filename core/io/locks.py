@@ -1,0 +1,123 @@
+"""One run at a time into a folder: a lock file holding the run's process id.
+
+A run takes ``.spectralmatch.lock`` in every folder it writes into before it writes anything,
+and removes it when it ends. A second run into one of those folders is refused while the
+first one's process lives; the lock of a process that is gone (killed, crashed) is stale and
+taken over. Holding the lock, a run may remove the temporaries earlier runs left there
+(:func:`~.atomic.remove_stale_temporaries`): none of them belongs to a live run.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from typing import List, Optional
+
+from ..errors import InputError
+from .atomic import remove_stale_temporaries
+
+LOCK_NAME = ".spectralmatch.lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL_C_EVENT there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holder(path: str) -> Optional[str]:
+    """Who holds the lock at ``path``: a description, or None where it is stale."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            fields = f.read().split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "an unknown process"
+    try:
+        pid, host = int(fields[0]), fields[1]
+    except (IndexError, ValueError):
+        return None  # unreadable: a lock killed while being written
+    if host != socket.gethostname():
+        return f"process {pid} on {host}"  # cannot be checked from here: taken as live
+    return f"process {pid}" if _pid_alive(pid) else None
+
+
+class FolderLocks:
+    """The locks of every folder a run writes into, taken together or not at all."""
+
+    def __init__(self, folders: List[str]) -> None:
+        self.folders = sorted({os.path.realpath(f) for f in folders})
+        self._held: List[str] = []
+        self.taken_at = 0.0
+
+    def acquire(self) -> None:
+        self.taken_at = time.time()
+        try:
+            for folder in self.folders:
+                self._take(os.path.join(folder, LOCK_NAME), folder)
+        except BaseException:
+            self.release()
+            raise
+        for folder in self.folders:
+            remove_stale_temporaries(folder, self.taken_at)
+
+    def _take(self, path: str, folder: str) -> None:
+        for attempt in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _holder(path)
+                if holder is None and attempt == 0:  # stale: its process is gone
+                    try:
+                        os.remove(path)
+                    except FileNotFoundError:
+                        pass
+                    continue
+                raise InputError(
+                    f"{folder}: another spectralmatch run ({holder or 'just started'}) is "
+                    "writing into this folder. Fix: wait until it has finished, or choose "
+                    f"another output folder; if no run is going on, delete {path}.") from None
+            except OSError as exc:
+                raise InputError(f"{folder}: the folder cannot be written "
+                                 f"({exc.strerror}). Fix: choose a folder you can write "
+                                 "to.") from None
+            try:
+                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+            finally:
+                os.close(fd)
+            self._held.append(path)
+            return
+
+    def release(self) -> None:
+        for path in self._held:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        self._held = []
+
+    def __enter__(self) -> "FolderLocks":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

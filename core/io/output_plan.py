@@ -1,0 +1,229 @@
+"""Every path a run will write, resolved and checked before any pixel is read.
+
+A run lists what it writes (its rasters, a mosaic and its parts folder, seamlines, a report
+and the report's JSON, a model) as :class:`Planned` paths. :meth:`OutputPlan.check` resolves
+them as the file system will (symbolic links, hard links, file systems that ignore case)
+and refuses, naming both paths and the fix: an output that is an input, or holds one; two
+outputs on one path, or one inside another; a folder where a file goes (or a file where a
+folder goes); a folder that cannot be written. A parts folder that exists is only replaced
+when a run made it (:func:`~.atomic.is_marked_folder`).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..errors import InputError
+from .atomic import is_marked_folder
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One path a run writes: ``role`` names it in messages (e.g. "the model"), ``fix``
+    says which parameter to change, ``folder`` marks a folder the run makes whole."""
+
+    path: str
+    role: str
+    fix: str
+    folder: bool = False
+
+
+def parts_folder(output: str) -> str:
+    """The folder beside a VRT mosaic that holds its index and part VRTs."""
+    return os.path.splitext(output)[0] + "_parts"
+
+
+def report_json(report: str) -> str:
+    """The JSON file that holds a report's numbers, beside it."""
+    return os.path.splitext(report)[0] + ".json"
+
+
+def unique_stems(paths: Sequence[str]) -> List[str]:
+    """Output stems, one per input: its file name without extension; where two inputs share
+    a stem (``d1/img.tif``, ``d2/img.tif``, or ``a.tif`` and ``A.TIF``), the second and
+    later ones get ``_2``, ``_3``, ... in input order."""
+    stems = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    taken = {s.casefold() for s in stems}
+    seen: Dict[str, int] = {}
+    out = []
+    for stem in stems:
+        key = stem.casefold()
+        if key not in seen:
+            seen[key] = 1
+            out.append(stem)
+            continue
+        n = seen[key]
+        while True:
+            n += 1
+            candidate = f"{stem}_{n}"
+            if candidate.casefold() not in taken:
+                break
+        seen[key] = n
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def _existing_ancestor(path: str) -> str:
+    folder = os.path.dirname(path)
+    while folder and not os.path.lexists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _folder_ignores_case(folder: str, cache: Dict[str, bool]) -> bool:
+    """Whether names in ``folder`` (which exists) are compared without case: an entry with
+    letters found under its name with the case swapped. Looks, never writes. Without such
+    an entry, the folder's own name in its parent decides (usually the same file system)."""
+    if folder in cache:
+        return cache[folder]
+    answer = False
+    probe = folder
+    while True:
+        found = None
+        try:
+            with os.scandir(probe) as entries:
+                for n, entry in enumerate(entries):
+                    if entry.name.swapcase() != entry.name:
+                        found = entry.path
+                        break
+                    if n > 50:
+                        break
+        except OSError:
+            pass
+        if found is not None:
+            head, tail = os.path.split(found)
+            other = os.path.join(head, tail.swapcase())
+            try:
+                answer = os.path.lexists(other) and os.path.samestat(
+                    os.lstat(found), os.lstat(other))
+            except OSError:
+                answer = False
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    cache[folder] = answer
+    return answer
+
+
+@dataclass
+class _Resolved:
+    original: str
+    key: str  # os.path.normcase of the real path
+    folded: Optional[str]  # casefolded key where the folder ignores case
+    inode: Optional[Tuple[int, int]]
+
+    def same(self, other: "_Resolved") -> bool:
+        if self.key == other.key:
+            return True
+        if self.inode is not None and self.inode == other.inode:
+            return True
+        if self.folded is not None or other.folded is not None:
+            return self.key.casefold() == other.key.casefold()
+        return False
+
+    def inside(self, folder: "_Resolved") -> bool:
+        """This path lies somewhere under ``folder``."""
+        if self.key.startswith(folder.key.rstrip(os.sep) + os.sep):
+            return True
+        if self.folded is not None or folder.folded is not None:
+            return self.key.casefold().startswith(folder.key.casefold().rstrip(os.sep) + os.sep)
+        return False
+
+
+def _resolve(path: str, cache: Dict[str, bool]) -> _Resolved:
+    real = os.path.realpath(os.path.abspath(path))
+    inode = None
+    try:
+        st = os.stat(real)
+        inode = (st.st_dev, st.st_ino)
+    except OSError:
+        pass
+    ancestor = _existing_ancestor(real)
+    key = os.path.normcase(real)
+    folded = key.casefold() if ancestor and _folder_ignores_case(ancestor, cache) else None
+    return _Resolved(path, key, folded, inode)
+
+
+class OutputPlan:
+    """The outputs of one run against its inputs; :meth:`check` before any work."""
+
+    def __init__(self, inputs: Sequence[str], outputs: Sequence[Planned]) -> None:
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+
+    @property
+    def folders(self) -> List[str]:
+        """The folders the outputs go into (each locked for the run)."""
+        seen = []
+        for out in self.outputs:
+            folder = os.path.dirname(os.path.abspath(out.path))
+            if folder not in seen:
+                seen.append(folder)
+        return seen
+
+    def check(self) -> None:
+        """Refuse the plan, naming both paths and the fix, where it would lose a file."""
+        cache: Dict[str, bool] = {}
+        for out in self.outputs:
+            _check_place(out)
+        inputs = [_resolve(p, cache) for p in self.inputs]
+        outputs = [(out, _resolve(out.path, cache)) for out in self.outputs]
+        for out, r in outputs:
+            for i in inputs:
+                if r.same(i):
+                    raise InputError(
+                        f"{out.path}: {out.role} would overwrite an input ({i.original}). "
+                        f"Fix: {out.fix}.")
+                if out.folder and i.inside(r):
+                    raise InputError(
+                        f"{i.original}: this input lies in {out.path}, which the run writes "
+                        f"as {out.role} (replacing it whole). Fix: {out.fix}, or move the "
+                        "inputs out of that folder.")
+                if r.inside(i):
+                    raise InputError(f"{out.path}: {out.role} would be written inside the "
+                                     f"input {i.original}. Fix: {out.fix}.")
+        for n, (a, ra) in enumerate(outputs):
+            for b, rb in outputs[n + 1:]:
+                if ra.same(rb):
+                    raise InputError(
+                        f"{a.path}: {a.role} and {b.role} ({b.path}) would be written to the "
+                        f"same file. Fix: {b.fix}.")
+                for (outer, router), (inner, rinner) in (((a, ra), (b, rb)), ((b, rb), (a, ra))):
+                    if rinner.inside(router):
+                        raise InputError(
+                            f"{inner.path}: {inner.role} would be written inside "
+                            f"{outer.path}, {outer.role}. Fix: {inner.fix}.")
+
+
+def _check_place(out: Planned) -> None:
+    """The path's type and its folder: writable, a folder, not a file in the way."""
+    path = os.path.abspath(out.path)
+    if os.path.lexists(path):
+        is_dir = os.path.isdir(path)
+        if out.folder and not is_dir:
+            raise InputError(f"{path}: a file is where the run writes {out.role} (a folder). "
+                             f"Fix: move or rename that file, or {out.fix}.")
+        if out.folder and not is_marked_folder(path):
+            raise InputError(
+                f"{path}: this folder exists and was not made by a spectralmatch run; the run "
+                f"would replace it with {out.role}. Fix: move or rename that folder, or "
+                f"{out.fix}.")
+        if not out.folder and is_dir:
+            raise InputError(f"{path}: this is an existing folder, where the run writes "
+                             f"{out.role} (a file). Fix: {out.fix}.")
+    ancestor = _existing_ancestor(path)
+    if not ancestor:
+        return
+    if not os.path.isdir(ancestor):
+        raise InputError(f"{ancestor}: this is a file, so {out.role} ({path}) cannot be "
+                         f"written under it. Fix: {out.fix}.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(f"{ancestor}: this folder is not writable, so {out.role} ({path}) "
+                         f"cannot be written. Fix: {out.fix} in a folder you can write to.")

@@ -36,7 +36,7 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
         self.add_threads_parameter()
         self.add_output_parameters("")
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def check_values(self, parameters, context):
         # One input is enough here: nothing is fitted.
         for param in self.parameterDefinitions():
             if param.name() == self.INPUT:

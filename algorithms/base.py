@@ -89,6 +89,18 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
     MINIMUM_INPUTS = 2  # a mosaic can take one
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
+        """QGIS's check before a run; never raises (an exception escaping it aborts
+        qgis_process): every problem becomes (False, message)."""
+        try:
+            return self.check_values(parameters, context)
+        except QgsProcessingException as exc:
+            return False, str(exc)
+        except Exception as exc:  # noqa: BLE001 - reported as a message, never raised
+            return False, self.tr("The parameters cannot be checked ({}). Fix: check the "
+                                  "inputs and outputs given.").format(exc)
+
+    def check_values(self, parameters, context):
+        """(ok, message) for the parameter values; may raise QgsProcessingException."""
         for param in self.parameterDefinitions():
             name = param.name()
             value = parameters.get(name)

@@ -307,7 +307,10 @@ class MatchingParameters:
     def add_output_parameters(self, suffix: str) -> None:
         self.add(
             QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Output folder")),
-            self.tr("Folder for the corrected rasters, named <input name>{}.tif.").format(suffix),
+            self.tr("Folder for the corrected rasters, named <input name>{0}.tif. Inputs of the "
+                    "same name in different folders (d1/img.tif, d2/img.tif) are written as "
+                    "img{0}.tif, img_2{0}.tif, ... in input order; a saved model tells them "
+                    "apart.").format(suffix),
         )
         self.addOutput(
             QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, self.tr("Corrected rasters"))

@@ -93,8 +93,12 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGri
                            _blended(blender, grid, feedback, window, threads, infos[0]))
         lines = None
         if seamlines_out:
-            lines = write_seamlines(seams, grid, names,
-                                    outputs.temporary_for(seamlines_out, ".gpkg"))
+            try:
+                lines = write_seamlines(seams, grid, names,
+                                        outputs.temporary_for(seamlines_out, ".gpkg"))
+            except (RuntimeError, OSError) as exc:  # GDAL or the disk: full, read-only
+                raise InputError(f"{seamlines_out}: writing the seamlines failed ({exc}). "
+                                 "Fix: check free space and permissions of its folder.") from None
         if staged is None:
             outputs.commit()
     except BaseException:

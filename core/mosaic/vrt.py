@@ -142,8 +142,12 @@ def write_vrt_mosaic(grid: CommonGrid, output: str, outputs: OutputSet, windows,
                          "and permissions of its folder.") from None
     finally:
         index = None
-    parts = [_part_vrt(k, view, native, grid, folder, renamed or {})
-             for k, (view, native) in enumerate(zip(grid.views, grid.native))]
-    tmp = outputs.temporary_for(output, ".vrt")
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts)))
+    try:
+        parts = [_part_vrt(k, view, native, grid, folder, renamed or {})
+                 for k, (view, native) in enumerate(zip(grid.views, grid.native))]
+        tmp = outputs.temporary_for(output, ".vrt")
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts)))
+    except OSError as exc:  # disk full, permission lost
+        raise InputError(f"{output}: writing the mosaic failed ({exc.strerror or exc}). Fix: "
+                         "check free space and permissions of its folder.") from None

@@ -19,7 +19,7 @@ from ..correct.fit_local import fit_local
 from ..correct.global_model import GlobalModel, identity_model
 from ..correct.local_model import LocalModel
 from ..correct.saved_model import save_model
-from ..errors import Cancelled, InputError
+from ..errors import Cancelled, InputError, Interrupted
 from ..feedback import Feedback
 from ..grid.band_plan import BandPlan, group_inputs
 from ..grid.blocks import BlockGrid, make_block_grid
@@ -210,6 +210,9 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                 result.mosaic = mosaic_written(
                     [staging.temporary_of(p) for p in written[0]], seen, mosaic, streaming,
                     feedback.stage(end, 1.0), mosaic_staging, written[0])
+            except Interrupted:  # a signal: stop now, leave nothing new
+                mosaic_staging.discard()
+                raise
             except Cancelled:
                 # The matched rasters, report and model are complete: they are kept.
                 mosaic_staging.discard()

@@ -424,8 +424,8 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="260"/>
-        <source>Folder for the corrected rasters, named &lt;input name&gt;{}.tif.</source>
-        <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{}.tif.</translation>
+        <source>Folder for the corrected rasters, named &lt;input name&gt;{0}.tif. Inputs of the same name in different folders (d1/img.tif, d2/img.tif) are written as img{0}.tif, img_2{0}.tif, ... in input order; a saved model tells them apart.</source>
+        <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{0}.tif. Eingaben gleichen Namens in verschiedenen Ordnern (d1/img.tif, d2/img.tif) werden in der Reihenfolge der Eingaben als img{0}.tif, img_2{0}.tif, ... geschrieben; ein gespeichertes Modell hält sie auseinander.</translation>
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="264"/>
@@ -567,6 +567,11 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 </context>
 <context>
     <name>SpectralMatchAlgorithm</name>
+    <message>
+        <location filename="../algorithms/base.py" line="85"/>
+        <source>The parameters cannot be checked ({}). Fix: check the inputs and outputs given.</source>
+        <translation>Die Parameter können nicht geprüft werden ({}). Abhilfe: Eingaben und Ausgaben prüfen.</translation>
+    </message>
     <message>
         <location filename="../algorithms/base.py" line="67"/>
         <source>Radiometric matching</source>

@@ -124,6 +124,10 @@ def collision(name, tiles, tmp_path):
         shutil.copy(paths[0], tmp_path / "in" / "tile_1_matched.tif")  # an input of that name
         return "match", {"INPUT": [str(tmp_path / "in" / "tile_1_matched.tif")] + paths[1:],
                          "OUTPUT": str(tmp_path / "linked")}, ["tile_1_matched.tif", "input"]
+    if name == "model on an input's sidecar":
+        (tmp_path / "in" / "tile_0.tif.aux.xml").write_text("<PAMDataset/>")
+        return "match", {"MODEL_OUT": str(tmp_path / "in" / "tile_0.tif.aux.xml")}, [
+            "tile_0.tif.aux.xml", "input"]
     raise ValueError(name)
 
 
@@ -132,7 +136,8 @@ COLLISIONS = ["report and model share a name", "report is its own JSON", "model 
               "seamlines are the mosaic", "mosaic is a global output",
               "output name is an existing folder", "model is an existing folder",
               "report under a file", "model through a symbolic link to an input",
-              "model on a hard link of an input", "output folder is a link to the inputs' folder"]
+              "model on a hard link of an input", "output folder is a link to the inputs' folder",
+              "model on an input's sidecar"]
 
 
 @pytest.mark.parametrize("name", COLLISIONS)
@@ -232,3 +237,26 @@ def test_stale_temporaries_are_removed_by_the_next_run_and_nothing_else(tiles, t
     young.write_text("being written")
     assert remove_stale_temporaries(str(out), older_than=0.0) == []
     assert young.exists()
+
+
+@pytest.mark.skipif(not os.environ.get("SPECTRALMATCH_CASELESS_DIR"),
+                    reason="needs a folder on a case-insensitive file system "
+                           "(SPECTRALMATCH_CASELESS_DIR), e.g. on macOS, Windows, or FAT")
+def test_names_that_differ_only_in_case_collide_where_the_folder_ignores_case(tmp_path):
+    from spectralmatch.core.io.output_plan import OutputPlan, Planned
+
+    folder = os.path.join(os.environ["SPECTRALMATCH_CASELESS_DIR"], f"sm-{os.getpid()}")
+    os.makedirs(folder)
+    try:
+        open(os.path.join(folder, "Input.tif"), "w").close()
+        plan = OutputPlan([os.path.join(folder, "Input.tif")],
+                          [Planned(os.path.join(folder, "m.json"), "the model", "fix"),
+                           Planned(os.path.join(folder, "M.JSON"), "the report", "fix")])
+        with pytest.raises(InputError, match="same file"):
+            plan.check()
+        plan = OutputPlan([os.path.join(folder, "Input.tif")],
+                          [Planned(os.path.join(folder, "INPUT.TIF"), "the model", "fix")])
+        with pytest.raises(InputError, match="overwrite an input"):
+            plan.check()
+    finally:
+        shutil.rmtree(folder)

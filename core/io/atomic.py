@@ -87,10 +87,15 @@ class OutputSet:
         """A temporary folder, created and marked as the run's, that becomes ``final_path``."""
         self.make_folders(os.path.dirname(os.path.abspath(final_path)))
         tmp = temporary_name(final_path)
-        os.mkdir(tmp)
-        self._pending.append((tmp, final_path, True))
-        with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as f:
-            f.write("Made by a spectralmatch run; the next run of the same name replaces it.\n")
+        try:
+            os.mkdir(tmp)
+            self._pending.append((tmp, final_path, True))
+            with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as f:
+                f.write("Made by a spectralmatch run; the next run of the same name "
+                        "replaces it.\n")
+        except OSError as exc:
+            raise InputError(f"{final_path}: the folder cannot be written ({exc.strerror}). "
+                             "Fix: check free space and permissions of its folder.") from None
         return tmp
 
     def temporary_of(self, final_path: str) -> Optional[str]:

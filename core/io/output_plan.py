@@ -173,7 +173,7 @@ class OutputPlan:
         cache: Dict[str, bool] = {}
         for out in self.outputs:
             _check_place(out)
-        inputs = [_resolve(p, cache) for p in self.inputs]
+        inputs = [_resolve(p, cache) for p in self.inputs + _sidecars(self.inputs)]
         outputs = [(out, _resolve(out.path, cache)) for out in self.outputs]
         for out, r in outputs:
             for i in inputs:
@@ -200,6 +200,22 @@ class OutputPlan:
                         raise InputError(
                             f"{inner.path}: {inner.role} would be written inside "
                             f"{outer.path}, {outer.role}. Fix: {inner.fix}.")
+
+
+# Files GDAL reads with a raster: they belong to the input as much as the raster does.
+SIDECAR_SUFFIXES = (".aux.xml", ".msk", ".ovr")
+WORLD_FILES = (".tfw", ".tifw", ".wld", ".prj", ".jgw", ".pgw")
+
+
+def _sidecars(inputs: Sequence[str]) -> List[str]:
+    """The existing sidecar files of the inputs (``<input>.aux.xml``, a world file, ...)."""
+    found = []
+    for path in inputs:
+        stem = os.path.splitext(path)[0]
+        for candidate in [path + s for s in SIDECAR_SUFFIXES] + [stem + w for w in WORLD_FILES]:
+            if os.path.isfile(candidate):
+                found.append(candidate)
+    return found
 
 
 def _check_place(out: Planned) -> None:

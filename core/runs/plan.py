@@ -3,7 +3,7 @@
 The plan is checked before any pixel is read (:mod:`..io.output_plan`); then the folders are
 made, locked against a second run (:mod:`..io.locks`) and cleared of stale temporaries, and
 every output is staged in one :class:`~..io.atomic.OutputSet` that the run commits at its
-end, or discards on failure, cancel or SIGINT/SIGTERM (:mod:`..interrupts`).
+end, or discards on failure, cancel or SIGINT/SIGTERM (:mod:`.interrupts`).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from typing import List, Optional, Sequence
 
-from ..interrupts import interrupts_cancel_the_run
+from .interrupts import interrupts_cancel_the_run
 from ..io.atomic import OutputSet
 from ..io.locks import FolderLocks
 from ..io.output_plan import OutputPlan, Planned, parts_folder, report_json

@@ -3,7 +3,7 @@
 Python turns SIGINT into KeyboardInterrupt already, but SIGTERM (what a job scheduler, a
 container or ``kill`` sends) ends the process at once, leaving the run's temporaries. While
 a run goes on in the main thread (``qgis_process``, a script), both signals raise
-:class:`~.errors.Interrupted` there instead, so the run unwinds through its clean-up; the
+:class:`~..errors.Interrupted` there instead, so the run unwinds through its clean-up; the
 previous handlers are restored when it ends. In other threads (the toolbox, the desktop
 task) signals cannot be handled and nothing is changed.
 """
@@ -13,7 +13,7 @@ import signal
 import threading
 from contextlib import contextmanager
 
-from .errors import Interrupted
+from ..errors import Interrupted
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
 

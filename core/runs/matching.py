@@ -182,6 +182,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
                                feedback.stage(0.0, 0.45))
             fitted = fits[0]
+            # The plan was checked for exactly these rasters.
+            assert [suffix for suffix, _ in fitted.corrections] == suffixes
             corrections = fitted.corrections
             if not uniform:
                 corrections = [

@@ -15,7 +15,7 @@ import pytest
 from osgeo import gdal
 
 import synthetic as S
-from spectralmatch.core import (Feedback, InputError, MosaicOptions, Outputs, Streaming,
+from spectralmatch.core import (Feedback, InputError, Outputs, Streaming,
                                 run_global, run_match)
 from synthetic import GAINS, OFFSETS
 from tree_state import LOCK, TEMPORARY, leftovers, snapshot

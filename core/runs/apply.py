@@ -80,7 +80,7 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         digests.append(digest)
     stems = [images[k].get("output_stem") or os.path.splitext(images[k]["name"])[0]
              for k in index]
-    plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, [data["suffix"]]))
+    output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, [data["suffix"]]))
     base = global_model_of(data)
     local = local_model_of(data)
     plan = band_plan_of(data)
@@ -110,7 +110,7 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
                                                    in zip(plan.groups, models)])
 
-    with staged(plan) as staging:
+    with staged(output_plan) as staging:
         for info, k, digest in zip(infos, index, digests):
             if digest != images[k]["sha256"]:
                 feedback.info(f"{info.name}: differs from the file the model was fitted on; "

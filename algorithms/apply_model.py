@@ -52,5 +52,6 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
         outputs = self.outputs(parameters, context)
         streaming = self.streaming(parameters, context)
         result = self.run_core(lambda: core.apply_model(
-            model, inputs, outputs, streaming, self.core_feedback(feedback)))
+            model, inputs, outputs, streaming, self.core_feedback(feedback)),
+            folder=outputs.folder)
         return self.results(context, result, outputs, inputs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Callable, List, Optional
 
 from qgis.core import (
@@ -17,7 +18,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
 from .dependencies import dependency_message
-from .loading import load_on_completion
+from .loading import MatchedSet, register_outputs
 from .parameters import MatchingParameters
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
@@ -166,11 +167,21 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             )
         return path
 
+    # -- results on the map ------------------------------------------------------------------
+
+    def run_title(self) -> str:
+        """The name of this run's layer group: the algorithm and the time it ran."""
+        return f"{self.displayName()} {time.strftime('%Y-%m-%d %H:%M:%S')}"
+
     # -- running core -----------------------------------------------------------------------
 
-    def results(self, context, result, outputs, inputs: List[str]) -> dict:
-        """The outputs dict of a matching run; its rasters load when the run ends."""
-        load_on_completion(context, result.outputs, inputs, self.OUTPUT_LAYERS)
+    def results(self, context, result, outputs, inputs: List[str], mosaic=None) -> dict:
+        """The outputs dict of a matching run. Its rasters (and ``mosaic``'s files) load when
+        the run ends, as one set: one group, one stretch."""
+        matched = MatchedSet(result.outputs, inputs, self.run_title())
+        if mosaic is not None:
+            matched.mosaic, matched.seamlines = mosaic.output, mosaic.seamlines_out
+        register_outputs(context, matched, self.OUTPUT_LAYERS)
         declared = {p.name() for p in self.outputDefinitions()}
         found = {self.OUTPUT: outputs.folder, self.OUTPUT_LAYERS: result.outputs,
                  self.REPORT: outputs.report, self.MODEL_OUT: outputs.model_out}
@@ -184,11 +195,24 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             warning=feedback.pushWarning,
         )
 
-    def run_core(self, job: Callable[[], object]):
-        """Run a core call; its errors become messages that name the file and the fix."""
+    def run_core(self, job: Callable[[], object], folder: Optional[str] = None):
+        """Run a core call; its errors become messages that name the file and the fix. A run
+        that fails leaves no empty ``folder`` where it created one."""
+        created = bool(folder) and not os.path.exists(folder)
         try:
             return job()
         except Cancelled as exc:
+            remove_if_empty(folder, created)
             raise QgsProcessingException(self.tr("Cancelled: {}").format(exc)) from None
         except SpectralMatchError as exc:
+            remove_if_empty(folder, created)
             raise QgsProcessingException(str(exc)) from None
+
+
+def remove_if_empty(folder: Optional[str], created: bool) -> None:
+    """Remove ``folder`` where a run created it and left nothing in it."""
+    if created and folder and os.path.isdir(folder) and not os.listdir(folder):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass

@@ -1,54 +1,322 @@
-"""Outputs handed to QGIS to load when an algorithm ends (toolbox, model, not qgis_process).
+"""Matched outputs on the map: one look for one matched set, one group per run, seamlines as
+outlines.
 
-``processAlgorithm`` runs on a worker thread from the toolbox, so it only registers the
-files with the context; everything that touches the project or a layer's renderer happens in
-the post-processor, which QGIS calls on the main thread once the layer is loaded.
+A matched set only looks as consistent as it is when every raster of it is drawn with the same
+bands and the same stretch; QGIS's default (each layer stretched to its own statistics) makes
+seamless rasters look mismatched. The stretch is the 2-98% cumulative cut of the combined
+values of the set's matched rasters, read with GDAL from the files; the mosaic of the set takes
+the same stretch.
+
+Everything that touches layers or the project runs on the main thread: in a layer
+post-processor (toolbox, models; QGIS calls it while loading the results) or in the desktop
+task's ``finished()``. ``processAlgorithm`` only registers the outputs through
+:func:`register_outputs`, which reads nothing from the project.
 """
 from __future__ import annotations
 
+import math
 import os
-from typing import List
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from qgis.core import (
+    QgsContrastEnhancement,
+    QgsFillSymbol,
+    QgsLayerTreeGroup,
+    QgsMultiBandColorRenderer,
+    QgsPalLayerSettings,
     QgsProcessingContext,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingUtils,
+    QgsProject,
     QgsRasterLayer,
+    QgsSingleBandGrayRenderer,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
 )
+from qgis.PyQt.QtGui import QColor
 
-# Post-processors must outlive the algorithm run that creates them.
-_POST_PROCESSORS: List["SameRendering"] = []
+CUMULATIVE_CUT = (0.02, 0.98)
+SAMPLES = 4_000_000  # values per band read for the stretch, over the whole set (decimated)
+SEAMLINE_COLOUR = "255,221,0"
+
+Bands = Tuple[int, ...]
+Stretch = List[Tuple[float, float]]
 
 
-class SameRendering(QgsProcessingLayerPostProcessorInterface):
-    """Gives a loaded output the band rendering of the project's layer of its input."""
+# -- what is drawn ---------------------------------------------------------------------------
 
-    def __init__(self, source_path: str):
+
+def display_bands(layer: QgsRasterLayer, template: Optional[QgsRasterLayer] = None) -> Bands:
+    """The bands to draw: those of ``template`` (an input layer the user styled) where its
+    renderer names them, else those QGIS chose for ``layer``; (red, green, blue) or (grey,)."""
+    count = layer.bandCount()
+    for source in (template, layer):
+        renderer = source.renderer() if source is not None else None
+        if isinstance(renderer, QgsMultiBandColorRenderer):
+            bands = (renderer.redBand(), renderer.greenBand(), renderer.blueBand())
+        elif isinstance(renderer, QgsSingleBandGrayRenderer):
+            bands = (renderer.grayBand(),)
+        else:
+            continue
+        if all(1 <= b <= count for b in bands):
+            return bands
+    return (1, 2, 3) if count >= 3 else (1,)
+
+
+def set_stretch(paths: Sequence[str], bands: Bands, cut=CUMULATIVE_CUT) -> Stretch:
+    """Per band (low, high): the ``cut`` quantiles of the valid values of all ``paths`` together.
+
+    Every raster is read at one common decimation (so each weighs by its area), through GDAL's
+    mask band (no-data, masks, alpha) and without NaN. Reading writes no .aux.xml.
+    """
+    import numpy as np
+    from osgeo import gdal
+
+    datasets = []
+    for path in paths:
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+        if ds is not None:
+            datasets.append(ds)
+    total = sum(ds.RasterXSize * ds.RasterYSize for ds in datasets)
+    step = max(1.0, math.sqrt(total / SAMPLES)) if total else 1.0
+    stretch = []
+    for band_number in bands:
+        values = []
+        for ds in datasets:
+            if band_number > ds.RasterCount:
+                continue
+            cols = max(1, int(round(ds.RasterXSize / step)))
+            rows = max(1, int(round(ds.RasterYSize / step)))
+            band = ds.GetRasterBand(band_number)
+            data = band.ReadAsArray(buf_xsize=cols, buf_ysize=rows)
+            valid = band.GetMaskBand().ReadAsArray(buf_xsize=cols, buf_ysize=rows) > 0
+            data = data[valid].astype(np.float64)
+            values.append(data[np.isfinite(data)])
+        joined = np.concatenate(values) if values else np.empty(0)
+        if joined.size == 0:
+            stretch.append((0.0, 1.0))
+            continue
+        low, high = np.quantile(joined, cut)
+        stretch.append((float(low), float(high) if high > low else float(low) + 1.0))
+    return stretch
+
+
+def shared_renderer(layer: QgsRasterLayer, bands: Bands, stretch: Stretch):
+    """A renderer for ``layer`` that draws ``bands`` stretched linearly over ``stretch``."""
+    provider = layer.dataProvider()
+
+    def enhancement(band: int, low_high: Tuple[float, float]) -> QgsContrastEnhancement:
+        ce = QgsContrastEnhancement(provider.dataType(band))
+        ce.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+        ce.setMinimumValue(low_high[0])
+        ce.setMaximumValue(low_high[1])
+        return ce
+
+    if len(bands) == 3:
+        renderer = QgsMultiBandColorRenderer(provider, *bands)
+        renderer.setRedContrastEnhancement(enhancement(bands[0], stretch[0]))
+        renderer.setGreenContrastEnhancement(enhancement(bands[1], stretch[1]))
+        renderer.setBlueContrastEnhancement(enhancement(bands[2], stretch[2]))
+    else:
+        renderer = QgsSingleBandGrayRenderer(provider, bands[0])
+        renderer.setContrastEnhancement(enhancement(bands[0], stretch[0]))
+    return renderer
+
+
+def style_seamlines(layer: QgsVectorLayer) -> None:
+    """Seamline polygons as outlines over the mosaic, each labelled with its image."""
+    symbol = QgsFillSymbol.createSimple({
+        "style": "no", "outline_color": SEAMLINE_COLOUR, "outline_width": "0.6",
+        "outline_width_unit": "MM"})
+    layer.renderer().setSymbol(symbol)
+    field = "image" if layer.fields().indexOf("image") >= 0 else ""
+    if field:
+        settings = QgsPalLayerSettings()
+        settings.fieldName = field
+        text = QgsTextFormat()
+        text.setColor(QColor(SEAMLINE_COLOUR))
+        text.setSize(9)
+        buffer = QgsTextBufferSettings()
+        buffer.setEnabled(True)
+        buffer.setColor(QColor("black"))
+        buffer.setSize(0.8)
+        text.setBuffer(buffer)
+        settings.setFormat(text)
+        layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+        layer.setLabelsEnabled(True)
+    layer.triggerRepaint()
+
+
+def unique_name(project: QgsProject, name: str, group: bool = False,
+                exclude: str = "") -> str:
+    """``name``, or ``name (2)``, ``name (3)``… where the project already has a layer (or a
+    group) of that name, so that the layers of several runs can be told apart; the layer of
+    id ``exclude`` does not count."""
+    if group:
+        taken = {g.name() for g in _groups(project.layerTreeRoot())}
+    else:
+        taken = {layer.name() for lid, layer in project.mapLayers().items() if lid != exclude}
+    if name not in taken:
+        return name
+    k = 2
+    while f"{name} ({k})" in taken:
+        k += 1
+    return f"{name} ({k})"
+
+
+def _groups(node) -> List[QgsLayerTreeGroup]:
+    found = []
+    for child in node.children():
+        if isinstance(child, QgsLayerTreeGroup):
+            found.append(child)
+            found.extend(_groups(child))
+    return found
+
+
+def stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+# -- one run's outputs -----------------------------------------------------------------------
+
+
+class MatchedSet:
+    """The outputs of one run: drawn alike, loaded together in one group.
+
+    ``rasters`` are the matched rasters (their combined values set the stretch), ``inputs``
+    the files they come from (an input loaded as a layer lends its band choice), ``mosaic``
+    and ``seamlines`` the optional mosaic of the set and its seamline polygons.
+    """
+
+    def __init__(self, rasters: Sequence[str], inputs: Sequence[str] = (), title: str = "",
+                 mosaic: Optional[str] = None, seamlines: Optional[str] = None):
+        self.rasters = list(rasters)
+        self.inputs = list(inputs)
+        self.title = title
+        self.mosaic = mosaic
+        self.seamlines = seamlines
+        self.group: Optional[QgsLayerTreeGroup] = None
+        self._look: Optional[Tuple[Bands, Stretch]] = None
+        self._ranks: Dict[str, int] = {}
+
+    def paths(self) -> List[str]:
+        """Every file of the set, in the order they stand in the group (top first)."""
+        return [p for p in (self.seamlines, self.mosaic) if p] + self.rasters
+
+    def rank(self, path: str) -> int:
+        key = os.path.realpath(path)
+        for k, p in enumerate(self.paths()):
+            if os.path.realpath(p) == key:
+                return k
+        return len(self.paths())
+
+    def look(self, layer: QgsRasterLayer, project: Optional[QgsProject]) -> Tuple[Bands, Stretch]:
+        """The set's bands and stretch, computed once (from the first raster loaded)."""
+        if self._look is None:
+            bands = display_bands(layer, self._styled_input(project))
+            stretch = set_stretch(self.rasters or [layer.source()], bands)
+            self._look = (bands, stretch)
+        return self._look
+
+    def _styled_input(self, project: Optional[QgsProject]) -> Optional[QgsRasterLayer]:
+        if project is None:
+            return None
+        wanted = [os.path.realpath(p) for p in self.inputs]
+        found = {}
+        for candidate in project.mapLayers().values():
+            if isinstance(candidate, QgsRasterLayer):
+                path = os.path.realpath(candidate.source().split("|")[0])
+                found.setdefault(path, candidate)
+        for path in wanted:
+            if path in found:
+                return found[path]
+        return None
+
+    def style(self, layer, project: Optional[QgsProject]) -> None:
+        if isinstance(layer, QgsRasterLayer):
+            bands, stretch = self.look(layer, project)
+            if max(bands) <= layer.bandCount():
+                layer.setRenderer(shared_renderer(layer, bands, stretch))
+        elif isinstance(layer, QgsVectorLayer):
+            style_seamlines(layer)
+        layer.triggerRepaint()
+
+    def add_layer(self, layer, project: QgsProject, path: Optional[str] = None) -> None:
+        """Style ``layer``, name it so that runs can be told apart, and put it in the run's
+        group at its place (seamlines, mosaic, then the rasters in input order)."""
+        path = path or layer.source().split("|")[0]
+        self.style(layer, project)
+        layer.setName(unique_name(project, stem(path), exclude=layer.id()))
+        if layer.id() not in project.mapLayers():
+            project.addMapLayer(layer, False)
+        root = project.layerTreeRoot()
+        node = root.findLayer(layer.id())
+        group = self._group(project, node)
+        rank = self.rank(path)
+        self._ranks[layer.id()] = rank
+        position = sum(1 for child in group.children()
+                       if self._ranks.get(getattr(child, "layerId", lambda: "")(), 1 << 30) < rank)
+        group.insertLayer(position, layer)
+        if node is not None and node.parent() is not None:
+            node.parent().removeChildNode(node)
+
+    def _group(self, project: QgsProject, node) -> QgsLayerTreeGroup:
+        if self.group is not None:
+            try:
+                self.group.name()
+                return self.group
+            except RuntimeError:  # deleted by the user meanwhile
+                self.group = None
+        root = project.layerTreeRoot()
+        parent = node.parent() if node is not None and node.parent() is not None else root
+        index = parent.children().index(node) if node in parent.children() else 0
+        self.group = parent.insertGroup(index, unique_name(project, self.title, group=True))
+        return self.group
+
+
+# -- the toolbox: outputs registered on the context, styled when QGIS loads them --------------
+
+_PENDING: List["LoadIntoSet"] = []  # the Python side of post-processors not yet called
+
+
+class LoadIntoSet(QgsProcessingLayerPostProcessorInterface):
+    """Called by QGIS on the main thread when one output of a run is loaded. One per output:
+    the context owns (and deletes) each post-processor it is given."""
+
+    def __init__(self, matched: MatchedSet, project: QgsProject):
         super().__init__()
-        self.source = os.path.realpath(source_path)
+        self.matched = matched
+        self.project = project
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (main thread)
-        project = context.project()
-        if isinstance(layer, QgsRasterLayer) and project is not None:
-            for candidate in project.mapLayers().values():
-                if (isinstance(candidate, QgsRasterLayer) and candidate.renderer() is not None
-                        and os.path.realpath(candidate.source().split("|")[0]) == self.source):
-                    layer.setRenderer(candidate.renderer().clone())
-                    layer.triggerRepaint()
-                    break
-        if self in _POST_PROCESSORS:
-            _POST_PROCESSORS.remove(self)
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
+        project = self.project or context.project() or QgsProject.instance()
+        self.matched.add_layer(layer, project)
+        if self in _PENDING:
+            _PENDING.remove(self)
 
 
-def load_on_completion(context, outputs: List[str], inputs: List[str], output_name: str) -> None:
-    """Ask QGIS to load the written rasters when the run ends; each is drawn like the
-    project's layer of its input, where there is one."""
+def register_outputs(context: QgsProcessingContext, matched: MatchedSet,
+                     output_name: str) -> None:
+    """Have QGIS load a run's outputs when it ends (toolbox and models, not qgis_process):
+    the rasters as raster layers (no probing by OGR), and the mosaic and seamlines, which
+    Processing registered through their destination parameters, into the run's group.
+    Reads nothing from the project: runs from ``processAlgorithm`` on a worker thread."""
     project = context.project()
     if project is None:
         return
-    for out, src in zip(outputs, inputs):
-        name = os.path.splitext(os.path.basename(out))[0]
-        details = QgsProcessingContext.LayerDetails(name, project, output_name)
-        post = SameRendering(src)
-        _POST_PROCESSORS.append(post)
-        details.setPostProcessor(post)
-        context.addLayerToLoadOnCompletion(out, details)
+
+    def post() -> LoadIntoSet:
+        made = LoadIntoSet(matched, project)
+        _PENDING.append(made)
+        return made
+
+    for path in matched.rasters:
+        details = QgsProcessingContext.LayerDetails(stem(path), project, output_name)
+        details.layerTypeHint = QgsProcessingUtils.LayerHint.Raster
+        details.setPostProcessor(post())
+        context.addLayerToLoadOnCompletion(path, details)
+    for path in (matched.mosaic, matched.seamlines):
+        if path and context.willLoadLayerOnCompletion(path):
+            context.layerToLoadOnCompletionDetails(path).setPostProcessor(post())

@@ -10,6 +10,7 @@ from qgis.core import (
 
 from .. import core
 from .base import SpectralMatchAlgorithm
+from .loading import MatchedSet, register_outputs
 
 
 class MosaicAlgorithm(SpectralMatchAlgorithm):
@@ -84,4 +85,7 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
         result = self.run_core(lambda: core.run_mosaic(
             inputs, mosaic, cutlines, cutlines_layer, pixel_size, streaming,
             self.core_feedback(feedback)))
+        register_outputs(context, MatchedSet([], inputs, self.run_title(),
+                                             mosaic=result.mosaic.output,
+                                             seamlines=result.mosaic.seamlines), self.OUTPUT)
         return {self.OUTPUT: result.mosaic.output, self.SEAMLINES_OUT: result.mosaic.seamlines}

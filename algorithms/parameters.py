@@ -4,6 +4,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingOutputFile,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
@@ -52,12 +53,13 @@ class MatchingParameters:
     SEAM_MODES = defaults.SEAMLINE_MODES  # in the order of the SEAMLINES enum
     METHODS = defaults.LOCAL_METHODS  # in the order of the METHOD enum
 
-    def add(self, param, help_text: str, advanced: bool = False) -> None:
+    def add(self, param, help_text: str, advanced: bool = False,
+            create_output: bool = True) -> None:
         """Add a parameter with its help sentence, flagged Advanced where asked."""
         param.setHelp(help_text)
         if advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(param)
+        self.addParameter(param, create_output)
 
     def add_input_parameters(self, with_reference: bool = True) -> None:
         """INPUT, and REFERENCE for the algorithms that fit (which need two or more inputs)."""
@@ -79,7 +81,7 @@ class MatchingParameters:
             return
         self.add(
             QgsProcessingParameterRasterLayer(
-                self.REFERENCE, self.tr("Reference raster (optional)"), optional=True
+                self.REFERENCE, self.tr("Reference raster"), optional=True
             ),
             self.tr(
                 "One of the inputs whose values are kept unchanged; the others are matched to "
@@ -143,7 +145,7 @@ class MatchingParameters:
         )
         self.add(
             QgsProcessingParameterNumber(
-                self.BLOCK_SIZE, self.tr("Block size (map units, optional)"),
+                self.BLOCK_SIZE, self.tr("Block size (map units)"),
                 QgsProcessingParameterNumber.Double, optional=True, minValue=0.0,
             ),
             self.tr(
@@ -190,7 +192,7 @@ class MatchingParameters:
         """EXCLUDE and ROBUST: what counts in the statistics."""
         self.add(
             QgsProcessingParameterFeatureSource(
-                self.EXCLUDE, self.tr("Exclusion mask (optional)"),
+                self.EXCLUDE, self.tr("Exclusion mask"),
                 [QgsProcessing.TypeVectorPolygon], optional=True,
             ),
             self.tr(
@@ -253,6 +255,8 @@ class MatchingParameters:
 
     def add_extra_outputs(self) -> None:
         """REPORT and MODEL_OUT: optional files, written only where asked for."""
+        # Declared as a plain file output: an HTML output makes the toolbox say "HTML output
+        # has been generated" after every run, with or without a report.
         self.add(
             QgsProcessingParameterFileDestination(
                 self.REPORT, self.tr("Quality report"), self.tr("HTML files (*.html)"),
@@ -262,7 +266,9 @@ class MatchingParameters:
                 "An HTML report of gains, offsets and the agreement of every overlap before "
                 "and after, with plots (opens offline); the numbers also as JSON beside it."
             ),
+            create_output=False,
         )
+        self.addOutput(QgsProcessingOutputFile(self.REPORT, self.tr("Quality report")))
         self.add(
             QgsProcessingParameterFileDestination(
                 self.MODEL_OUT, self.tr("Saved model"), self.tr("JSON files (*.json)"),
@@ -320,7 +326,7 @@ class MatchingParameters:
         """SEAMLINES, FEATHER and SEAMLINES_OUT of a mosaic."""
         self.add(
             QgsProcessingParameterEnum(
-                self.SEAMLINES, self.tr("Seamlines"),
+                self.SEAMLINES, self.tr("Seam placement"),
                 options=[self.tr("Avoid disagreement (clouds, change)"),
                          self.tr("Centre lines of the overlaps")], defaultValue=0),
             self.tr("How the parts of the mosaic are chosen: seams that go around what only "
@@ -338,7 +344,7 @@ class MatchingParameters:
         )
         self.add(
             QgsProcessingParameterVectorDestination(
-                self.SEAMLINES_OUT, self.tr("Seamlines"), QgsProcessing.TypeVectorPolygon,
+                self.SEAMLINES_OUT, self.tr("Seamline polygons"), QgsProcessing.TypeVectorPolygon,
                 optional=True, createByDefault=False),
             self.tr("One polygon per image, the part of the mosaic it shows (fields image and "
                     "image_index): to inspect, edit and give back as Cutlines."),

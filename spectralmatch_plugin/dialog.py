@@ -17,6 +17,7 @@ from qgis.PyQt.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QSpinBox,
     QVBoxLayout,
 )
@@ -24,6 +25,9 @@ from qgis.PyQt.QtWidgets import (
 from ..core import defaults
 
 SETTINGS = "spectralmatch/dialog/"
+MOSAIC_NAME = "mosaic.tif"
+DEFAULT_FOLDER = "spectralmatch"  # beside the first checked raster, when none was chosen yet
+SHOWN_FILES = 8  # files named in the overwrite question; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,18 @@ class MatchRequest:
     method: str
     mosaic: bool = False  # also mosaic.tif in the folder: the seamless mosaic of the outputs
 
+    @property
+    def suffix(self) -> str:
+        return "_matched" if self.local else "_global"
+
+    def planned_outputs(self) -> List[str]:
+        """The files the run writes (core names them ``<input stem><suffix>.tif``)."""
+        files = [os.path.join(self.folder, os.path.splitext(os.path.basename(p))[0]
+                              + self.suffix + ".tif") for p in self.paths]
+        if self.mosaic:
+            files.append(os.path.join(self.folder, MOSAIC_NAME))
+        return files
+
 
 def raster_file(layer) -> Optional[str]:
     """The file behind a GDAL raster layer, or None."""
@@ -48,28 +64,38 @@ def raster_file(layer) -> Optional[str]:
     return path if os.path.isfile(path) else None
 
 
+def layers_of_files(project: QgsProject, paths: Sequence[str]) -> list:
+    """The project's layers that show one of ``paths``."""
+    wanted = {os.path.realpath(p) for p in paths}
+    return [layer for layer in project.mapLayers().values()
+            if os.path.realpath(layer.source().split("|")[0]) in wanted]
+
+
 class MatchDialog(QDialog):
     def __init__(self, project: QgsProject, selected: Sequence = (), parent=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Spectral match: match rasters"))
         self.project = project
         settings = QgsSettings()
-        chosen_ids = {layer.id() for layer in selected}
+        self._auto_folder = ""  # the default the folder field shows until the user edits it
 
         self.layers = QListWidget()
-        for layer in project.mapLayers().values():
-            path = raster_file(layer)
-            if path is None:
-                continue
+        rasters = [(layer, raster_file(layer)) for layer in project.mapLayers().values()]
+        rasters = [(layer, path) for layer, path in rasters if path is not None]
+        chosen = self._initially_checked(rasters, selected, settings)
+        for layer, path in rasters:
             item = QListWidgetItem(layer.name())
             item.setData(Qt.UserRole, layer.id())
             item.setToolTip(path)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if layer.id() in chosen_ids else Qt.Unchecked)
+            item.setCheckState(Qt.Checked if layer.id() in chosen else Qt.Unchecked)
             self.layers.addItem(item)
+        self.hint = QLabel(self.tr("Check at least two overlapping rasters to match."))
+        self.hint.setStyleSheet("color: #b00020;")
 
         self.method = QComboBox()
-        self.method.addItem(self.tr("Global and local (seamless mosaic)"), True)
+        self.method.addItem(self.tr("Global and local (one gain and offset, then a smooth "
+                                    "local correction)"), True)
         self.method.addItem(self.tr("Global only (one gain and offset per raster)"), False)
         self.method.setCurrentIndex(0 if settings.value(SETTINGS + "local", True, bool) else 1)
 
@@ -90,7 +116,7 @@ class MatchDialog(QDialog):
             item = self.layers.item(i)
             self.reference.addItem(item.text(), item.data(Qt.UserRole))
 
-        self.mosaic = QCheckBox(self.tr("Also write the seamless mosaic (mosaic.tif)"))
+        self.mosaic = QCheckBox(self.tr("Also write their seamless mosaic (mosaic.tif)"))
         self.mosaic.setToolTip(self.tr(
             "One raster of the matched rasters, with seams that go around clouds and cross "
             "where the images agree, written to the output folder."))
@@ -99,15 +125,20 @@ class MatchDialog(QDialog):
         self.folder = QgsFileWidget()
         self.folder.setStorageMode(QgsFileWidget.GetDirectory)
         self.folder.setFilePath(settings.value(SETTINGS + "folder", "", str))
+        self.writes = QLabel()
+        self.writes.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow(self.tr("Method"), self.method)
         form.addRow(self.tr("Local correction"), self.local_method)
         form.addRow(self.tr("Blocks per image"), self.blocks)
         form.addRow(self.tr("Reference raster"), self.reference)
-        form.addRow(self.tr("Output folder"), self.folder)
         form.addRow("", self.mosaic)
+        form.addRow(self.tr("Output folder"), self.folder)
+        form.addRow("", self.writes)
         self.method.currentIndexChanged.connect(self._update)
+        self.mosaic.toggled.connect(self._update)
+        self.folder.fileChanged.connect(self._update)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -117,9 +148,24 @@ class MatchDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Rasters to match (two or more that overlap):")))
         layout.addWidget(self.layers)
+        layout.addWidget(self.hint)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self._update()
+
+    @staticmethod
+    def _initially_checked(rasters, selected, settings) -> set:
+        """The layers selected in the Layers panel where they are two or more rasters; else
+        those checked in the last run (remembered by file), so that reopening the dialog after
+        an error finds them checked again."""
+        ids = {layer.id() for layer, _ in rasters}
+        chosen = {layer.id() for layer in selected if layer.id() in ids}
+        if len(chosen) >= 2:
+            return chosen
+        remembered = {os.path.realpath(p) for p in
+                      settings.value(SETTINGS + "checked", "", str).split("\n") if p}
+        again = {layer.id() for layer, path in rasters if os.path.realpath(path) in remembered}
+        return again if len(again) >= 2 else chosen
 
     def checked_layer_ids(self) -> List[str]:
         return [self.layers.item(i).data(Qt.UserRole) for i in range(self.layers.count())
@@ -129,14 +175,28 @@ class MatchDialog(QDialog):
         local = bool(self.method.currentData())
         self.local_method.setEnabled(local)
         self.blocks.setEnabled(local)
-        ok = len(self.checked_layer_ids()) >= 2
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
+        checked = self.checked_layer_ids()
+        self.hint.setVisible(len(checked) < 2)
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(len(checked) >= 2)
+        # A default folder, shown in the field: beside the first checked raster.
+        current = self.folder.filePath()
+        if checked and (not current or current == self._auto_folder):
+            path = raster_file(self.project.mapLayer(checked[0]))
+            self._auto_folder = os.path.join(os.path.dirname(path), DEFAULT_FOLDER)
+            if current != self._auto_folder:
+                self.folder.setFilePath(self._auto_folder)  # calls _update again
+                return
+        suffix = "_matched" if local else "_global"
+        text = self.tr("Writes <raster name>{}.tif for each checked raster").format(suffix)
+        if self.mosaic.isChecked():
+            text += self.tr(", and their seamless mosaic {}").format(MOSAIC_NAME)
+        self.writes.setText(text + self.tr(", into the output folder."))
 
     def request(self) -> MatchRequest:
         """The run the dialog describes, as plain data; remembers the settings."""
         layers = [self.project.mapLayer(i) for i in self.checked_layer_ids()]
         folder = self.folder.filePath() or os.path.join(
-            os.path.dirname(raster_file(layers[0])), "spectralmatch")
+            os.path.dirname(raster_file(layers[0])), DEFAULT_FOLDER)
         ref_id = self.reference.currentData()
         ref_layer = self.project.mapLayer(ref_id) if ref_id else None
         request = MatchRequest(
@@ -153,6 +213,32 @@ class MatchDialog(QDialog):
         settings.setValue(SETTINGS + "local", request.local)
         settings.setValue(SETTINGS + "method", request.method)
         settings.setValue(SETTINGS + "blocks", request.blocks_per_image)
-        settings.setValue(SETTINGS + "folder", self.folder.filePath())
+        settings.setValue(SETTINGS + "folder", folder if folder != self._auto_folder else "")
         settings.setValue(SETTINGS + "mosaic", request.mosaic)
+        settings.setValue(SETTINGS + "checked", "\n".join(request.paths))
         return request
+
+    def accept(self) -> None:
+        """OK: where outputs exist already, ask before they are replaced."""
+        request = self.request()
+        existing = [p for p in request.planned_outputs() if os.path.exists(p)]
+        if existing and not self.confirm_overwrite(request, existing):
+            return
+        super().accept()
+
+    def confirm_overwrite(self, request: MatchRequest, existing: List[str]) -> bool:
+        loaded = layers_of_files(self.project, existing)
+        names = [os.path.basename(p) for p in existing[:SHOWN_FILES]]
+        if len(existing) > SHOWN_FILES:
+            names.append(self.tr("… and {} more").format(len(existing) - SHOWN_FILES))
+        text = self.tr("{} of the files this run writes exist already in {} and will be "
+                       "replaced:").format(len(existing), request.folder)
+        text += "\n\n" + "\n".join(names)
+        if loaded:
+            text += "\n\n" + self.tr("{} of them are layers of this project; they are removed "
+                                     "from it before the run.").format(len(loaded))
+        box = QMessageBox(QMessageBox.Question, self.tr("Replace existing outputs?"), text,
+                          QMessageBox.Yes | QMessageBox.No, self)
+        box.button(QMessageBox.Yes).setText(self.tr("Replace"))
+        box.setDefaultButton(QMessageBox.No)
+        return box.exec_() == QMessageBox.Yes

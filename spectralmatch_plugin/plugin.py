@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsApplication, QgsProject, QgsSettings
+from qgis.core import QgsApplication, QgsMessageOutput, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+from qgis.PyQt.QtWidgets import QAction, QPushButton
 
 from .provider import SpectralMatchProvider
 
@@ -33,6 +33,9 @@ class SpectralMatchPlugin:
         self.provider = None
         self.translator = None
         self.action = None
+        self.toolbar = None
+        self.message = None  # the message bar item of the last run
+        self.details = ""  # the full text behind its Details button
         self.tasks = []  # running tasks; Python must keep them alive
         path = os.path.join(PLUGIN_DIR, "i18n", f"spectralmatch_{_locale()}.qm")
         if os.path.exists(path):
@@ -55,7 +58,11 @@ class SpectralMatchPlugin:
             "SpectralMatchPlugin", "Make the selected rasters radiometrically consistent"))
         self.action.triggered.connect(self.open_dialog)
         self.iface.addPluginToRasterMenu(_menu(), self.action)
-        self.iface.addRasterToolBarIcon(self.action)
+        # A toolbar of its own: QGIS shows a new toolbar, while a fresh profile hides the
+        # Raster toolbar.
+        self.toolbar = self.iface.addToolBar(_menu())
+        self.toolbar.setObjectName("spectralmatchToolbar")
+        self.toolbar.addAction(self.action)
 
     def open_dialog(self) -> None:
         from .dialog import MatchDialog
@@ -66,10 +73,17 @@ class SpectralMatchPlugin:
             self.start(dialog.request())
 
     def start(self, request):
-        """Run a request as a background task; the results arrive on the map."""
+        """Run a request as a background task; the results arrive on the map. Layers that
+        show a file the run replaces are removed from the project first (the dialog asked)."""
+        from .dialog import layers_of_files
         from .task import MatchTask
 
-        task = MatchTask(request, QgsProject.instance(), self.notify)
+        project = QgsProject.instance()
+        stale = layers_of_files(project, [p for p in request.planned_outputs()
+                                          if os.path.exists(p)])
+        if stale:
+            project.removeMapLayers([layer.id() for layer in stale])
+        task = MatchTask(request, project, self.notify)
         self.tasks.append(task)
         task.taskCompleted.connect(lambda: self._forget(task))
         task.taskTerminated.connect(lambda: self._forget(task))
@@ -80,14 +94,38 @@ class SpectralMatchPlugin:
         if task in self.tasks:
             self.tasks.remove(task)
 
-    def notify(self, level, text: str) -> None:
-        self.iface.messageBar().pushMessage(_menu(), text, level, 0)
+    def notify(self, level, text: str, details: str = "") -> None:
+        """The run's one message: the previous run's message goes, the full text (error and
+        log) sits behind "Details"."""
+        bar = self.iface.messageBar()
+        if self.message is not None:
+            try:
+                bar.popWidget(self.message)
+            except RuntimeError:  # closed by the user
+                pass
+            self.message = None
+        widget = bar.createMessage(_menu(), text.split("\n")[0])
+        self.details = details or text
+        if self.details:
+            button = QPushButton(QCoreApplication.translate("SpectralMatchPlugin", "Details"))
+            button.setObjectName("spectralmatchDetails")
+            button.clicked.connect(lambda: self.show_details(self.details))
+            widget.layout().addWidget(button)
+        self.message = bar.pushWidget(widget, level, 0)
+
+    def show_details(self, details: str) -> None:
+        output = QgsMessageOutput.createMessageOutput()
+        output.setTitle(_menu())
+        output.setMessage(details, QgsMessageOutput.MessageText)
+        output.showMessage()
 
     def unload(self) -> None:
         if self.action is not None:
             self.iface.removePluginRasterMenu(_menu(), self.action)
-            self.iface.removeRasterToolBarIcon(self.action)
             self.action = None
+        if self.toolbar is not None:
+            self.toolbar.deleteLater()
+            self.toolbar = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -20,6 +20,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from qgis.core import (
     QgsContrastEnhancement,
+    QgsProcessing,
+    QgsProcessingParameterMultipleLayers,
     QgsFillSymbol,
     QgsLayerTreeGroup,
     QgsMultiBandColorRenderer,
@@ -320,3 +322,21 @@ def register_outputs(context: QgsProcessingContext, matched: MatchedSet,
     for path in (matched.mosaic, matched.seamlines):
         if path and context.willLoadLayerOnCompletion(path):
             context.layerToLoadOnCompletionDetails(path).setPostProcessor(post())
+
+
+class RasterInputs(QgsProcessingParameterMultipleLayers):
+    """Multiple raster layers. A model logs each child's parameters, and QGIS 3.22 turns files
+    into text by loading them as layers without a type hint: OGR tries each raster first and
+    logs "Cannot open" for every matched raster handed to the next step. Files stay text here
+    (the text QGIS would write: their normalised paths)."""
+
+    def __init__(self, name: str, description: str):
+        super().__init__(name, description, QgsProcessing.TypeRaster)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS API)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if items and all(isinstance(v, str) and os.path.isfile(v) for v in items):
+            return "[" + ",".join(
+                QgsProcessingUtils.stringToPythonLiteral(QgsProcessingUtils.normalizeLayerSource(v))
+                for v in items) + "]"
+        return super().valueAsPythonString(value, context)

@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -23,6 +22,7 @@ from ..core import defaults
 from ..core.errors import SpectralMatchError
 from ..core.options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
                             Streaming, parse_band_map)
+from .loading import RasterInputs
 from .metadata import producer
 
 
@@ -63,9 +63,7 @@ class MatchingParameters:
 
     def add_input_parameters(self, with_reference: bool = True) -> None:
         """INPUT, and REFERENCE for the algorithms that fit (which need two or more inputs)."""
-        inputs = QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Input rasters"), QgsProcessing.TypeRaster
-        )
+        inputs = RasterInputs(self.INPUT, self.tr("Input rasters"))
         inputs.setMinimumNumberInputs(2 if with_reference else 1)
         if with_reference:
             help_text = self.tr(

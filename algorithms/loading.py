@@ -24,6 +24,7 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsFillSymbol,
     QgsLayerTreeGroup,
+    QgsLayerTreeLayer,
     QgsMultiBandColorRenderer,
     QgsPalLayerSettings,
     QgsProcessingContext,
@@ -42,6 +43,8 @@ from qgis.PyQt.QtGui import QColor
 CUMULATIVE_CUT = (0.02, 0.98)
 SAMPLES = 4_000_000  # values per band read for the stretch, over the whole set (decimated)
 SEAMLINE_COLOUR = "255,221,0"
+RUN_GROUP = "spectralmatch/run"  # custom property of a run's layer group
+UNRANKED = 1 << 30  # the place of a layer that is not of the set: after it
 
 Bands = Tuple[int, ...]
 Stretch = List[Tuple[float, float]]
@@ -253,28 +256,39 @@ class MatchedSet:
         layer.setName(unique_name(project, stem(path), exclude=layer.id()))
         if layer.id() not in project.mapLayers():
             project.addMapLayer(layer, False)
-        root = project.layerTreeRoot()
-        node = root.findLayer(layer.id())
+        node = project.layerTreeRoot().findLayer(layer.id())
         group = self._group(project, node)
         rank = self.rank(path)
         self._ranks[layer.id()] = rank
-        position = sum(1 for child in group.children()
-                       if self._ranks.get(getattr(child, "layerId", lambda: "")(), 1 << 30) < rank)
-        group.insertLayer(position, layer)
+        # Before the first node of a higher rank; the layer's own node (where QGIS put it)
+        # does not count. The new node goes in before the old one goes: a layer without a
+        # node in the tree would leave the project.
+        children = group.children()
+        later_nodes = [i for i, child in enumerate(children)
+                       if isinstance(child, QgsLayerTreeLayer) and child.layerId() != layer.id()
+                       and self._ranks.get(child.layerId(), UNRANKED) > rank]
+        group.insertLayer(later_nodes[0] if later_nodes else len(children), layer)
         if node is not None and node.parent() is not None:
             node.parent().removeChildNode(node)
 
     def _group(self, project: QgsProject, node) -> QgsLayerTreeGroup:
+        """The run's group: created once, beside where QGIS put the first layer, but never
+        inside the group of another run."""
         if self.group is not None:
             try:
                 self.group.name()
                 return self.group
             except RuntimeError:  # deleted by the user meanwhile
                 self.group = None
-        root = project.layerTreeRoot()
-        parent = node.parent() if node is not None and node.parent() is not None else root
-        index = parent.children().index(node) if node in parent.children() else 0
+        parent = node.parent() if node is not None and node.parent() is not None \
+            else project.layerTreeRoot()
+        anchor = node
+        while parent.customProperty(RUN_GROUP) and parent.parent() is not None:
+            anchor, parent = parent, parent.parent()
+        children = parent.children()
+        index = children.index(anchor) if anchor in children else 0
         self.group = parent.insertGroup(index, unique_name(project, self.title, group=True))
+        self.group.setCustomProperty(RUN_GROUP, True)
         return self.group
 
 

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsApplication,
     QgsContrastEnhancement,
     QgsLayerTreeGroup,
+    QgsLayerTreeRegistryBridge,
     QgsMultiBandColorRenderer,
     QgsProcessingModelAlgorithm,
     QgsProcessingOutputHtml,
@@ -150,11 +151,17 @@ def test_toolbox_runs_are_told_apart_and_global_loads_likewise(provider, clean_p
     before = set()
     names = []
     for folder in ("a", "b"):
+        if before:  # as in the desktop after a click on the last run: new layers go in there
+            first = project.layerTreeRoot().findGroup(next(iter(before)))
+            project.layerTreeRegistryBridge().setLayerInsertionPoint(
+                QgsLayerTreeRegistryBridge.InsertionPoint(first, 0))
         with Log() as log:
             processing.runAndLoadResults("spectralmatch:globalmatch", {
                 "INPUT": [t.path for t in tiles], "OUTPUT": str(tmp_path / folder)})
         assert log.ogr() == []
-        group = added_groups(project, before)[0]
+        groups = added_groups(project, before)
+        assert len(groups) == 1  # a group of its own, at the top level
+        group = groups[0]
         before.add(group.name())
         layers = [node.layer() for node in group.findLayers()]
         names.append([layer.name() for layer in layers])
@@ -162,6 +169,8 @@ def test_toolbox_runs_are_told_apart_and_global_loads_likewise(provider, clean_p
     assert names == [["tile_0_global", "tile_1_global"],
                      ["tile_0_global (2)", "tile_1_global (2)"]]
     assert len(before) == 2  # two groups of two names
+    project.layerTreeRegistryBridge().setLayerInsertionPoint(
+        QgsLayerTreeRegistryBridge.InsertionPoint(project.layerTreeRoot(), 0))
 
 
 def test_model_outputs_load_as_sets_without_ogr_warnings(provider, clean_project, tmp_path):

@@ -40,12 +40,12 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
 <context>
     <name>GlobalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/global_match.py" line="15"/>
+        <location filename="../algorithms/global_match.py" line="14"/>
         <source>Global match</source>
         <translation>Globaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/global_match.py" line="18"/>
+        <location filename="../algorithms/global_match.py" line="17"/>
         <source>Makes overlapping rasters radiometrically consistent with one gain and one offset per raster and band, found in a single least-squares solution that equalises the mean and standard deviation of every overlap.
 
 Expects two or more rasters that overlap, with the same bands (or corresponding bands, see below), in any CRS and pixel size. Only pixels valid in both rasters of an overlap count (no-data value, mask band, NaN). Any pixel unit works, negative values included.
@@ -69,12 +69,12 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster 
 <context>
     <name>LocalMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/local_match.py" line="15"/>
+        <location filename="../algorithms/local_match.py" line="14"/>
         <source>Local match</source>
         <translation>Lokaler Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/local_match.py" line="18"/>
+        <location filename="../algorithms/local_match.py" line="17"/>
         <source>Removes smooth radiometric differences between overlapping rasters (haze, vignetting, a sun-angle gradient) that one gain and offset per raster cannot.
 
 A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
@@ -98,7 +98,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Date
 <context>
     <name>MatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/match.py" line="19"/>
+        <location filename="../algorithms/match.py" line="18"/>
         <source>Global and local match</source>
         <translation>Globaler und lokaler Abgleich</translation>
     </message>
@@ -113,7 +113,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_local.tif, mit Raster, Date
         <translation>Auch die global abgeglichenen Raster schreiben, &lt;Eingabename&gt;_global.tif.</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="22"/>
+        <location filename="../algorithms/match.py" line="21"/>
         <source>The usual job in one run: global matching (one gain and offset per raster and band from the means and standard deviations of all overlaps, in one least-squares solution) followed by local block matching (smooth differences such as haze and vignetting), so that a mosaic of the outputs shows no seams.
 
 Expects two or more overlapping rasters with the same bands (or corresponding bands, see below), in any CRS and pixel size; no-data values, masks and NaN are respected; any pixel unit works.
@@ -147,383 +147,441 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchDialog</name>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="54"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
         <source>Spectral match: match rasters</source>
         <translation>Spectral match: Raster abgleichen</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="72"/>
-        <source>Global and local (seamless mosaic)</source>
-        <translation>Global und lokal (nahtloses Mosaik)</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="73"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="99"/>
         <source>Global only (one gain and offset per raster)</source>
         <translation>Nur global (ein Faktor und ein Versatz je Raster)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="103"/>
         <source>Gamma</source>
         <translation>Gamma</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="103"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="77"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="103"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="88"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="114"/>
         <source>None: the set&apos;s central tendency</source>
         <translation>Keine: zentrale Tendenz des Satzes</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="104"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="132"/>
         <source>Method</source>
         <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="105"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="133"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="106"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="134"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="107"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="135"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="108"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="137"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="118"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="149"/>
         <source>Rasters to match (two or more that overlap):</source>
         <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
     </message>
     <message>
         <location filename="../spectralmatch_plugin/dialog.py" line="93"/>
-        <source>Also write the seamless mosaic (mosaic.tif)</source>
-        <translation>Auch das nahtlose Mosaik schreiben (mosaic.tif)</translation>
+        <source>Check at least two overlapping rasters to match.</source>
+        <translation>Mindestens zwei sich überlappende Raster zum Abgleichen ankreuzen.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="94"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="120"/>
         <source>One raster of the matched rasters, with seams that go around clouds and cross where the images agree, written to the output folder.</source>
         <translation>Ein Raster aus den angeglichenen Rastern, mit Schnittlinien, die um Wolken herumführen und dort verlaufen, wo die Bilder übereinstimmen, geschrieben in den Ausgabeordner.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="97"/>
+        <source>Global and local (one gain and offset, then a smooth local correction)</source>
+        <translation>Global und lokal (ein Faktor und ein Versatz, dann eine glatte lokale Korrektur)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="119"/>
+        <source>Also write their seamless mosaic (mosaic.tif)</source>
+        <translation>Auch ihr nahtloses Mosaik schreiben (mosaic.tif)</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="190"/>
+        <source>Writes &lt;raster name&gt;{}.tif for each checked raster</source>
+        <translation>Schreibt &lt;Rastername&gt;{}.tif für jedes angekreuzte Raster</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="192"/>
+        <source>, and their seamless mosaic {}</source>
+        <translation> und ihr nahtloses Mosaik {}</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="193"/>
+        <source>, into the output folder.</source>
+        <translation> in den Ausgabeordner.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="233"/>
+        <source>… and {} more</source>
+        <translation>… und {} weitere</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="234"/>
+        <source>{} of the files this run writes exist already in {} and will be replaced:</source>
+        <translation>{} der Dateien, die dieser Lauf schreibt, gibt es schon in {}; sie werden ersetzt:</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="238"/>
+        <source>{} of them are layers of this project; they are removed from it before the run.</source>
+        <translation>{} davon sind Layer dieses Projekts; sie werden vor dem Lauf aus ihm entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="240"/>
+        <source>Replace existing outputs?</source>
+        <translation>Vorhandene Ausgaben ersetzen?</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="242"/>
+        <source>Replace</source>
+        <translation>Ersetzen</translation>
     </message>
 </context>
 <context>
     <name>MatchTask</name>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="26"/>
+        <location filename="../spectralmatch_plugin/task.py" line="33"/>
         <source>Spectral match of {} rasters</source>
         <translation>Spectral match von {} Rastern</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="30"/>
+        <location filename="../spectralmatch_plugin/task.py" line="37"/>
         <source>Spectral match {}</source>
         <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="104"/>
+        <location filename="../spectralmatch_plugin/task.py" line="125"/>
         <source>Warning: </source>
         <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="73"/>
+        <location filename="../spectralmatch_plugin/task.py" line="91"/>
         <source>Unexpected error: {}</source>
         <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="86"/>
+        <location filename="../spectralmatch_plugin/task.py" line="108"/>
         <source>Spectral match was cancelled; no output was kept.</source>
         <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="106"/>
+        <location filename="../spectralmatch_plugin/task.py" line="127"/>
         <source>{} matched rasters written to {}</source>
         <translation>{} abgeglichene Raster geschrieben nach {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="81"/>
-        <source>Spectral match was cancelled while mosaicking; the {} matched rasters in {} are complete and kept, no mosaic was written.</source>
-        <translation>Spectral match wurde beim Mosaikieren abgebrochen; die {} angeglichenen Raster in {} sind vollständig und bleiben erhalten, es wurde kein Mosaik geschrieben.</translation>
-    </message>
-    <message>
-        <location filename="../spectralmatch_plugin/task.py" line="109"/>
+        <location filename="../spectralmatch_plugin/task.py" line="130"/>
         <source>, with their mosaic</source>
         <translation>, mit ihrem Mosaik</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="119"/>
+        <source>Spectral match was cancelled while mosaicking; the {} matched rasters in {} are complete and kept (loaded), no mosaic was written.</source>
+        <translation>Spectral match wurde beim Mosaikieren abgebrochen; die {} angeglichenen Raster in {} sind vollständig und bleiben erhalten (geladen), es wurde kein Mosaik geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/task.py" line="132"/>
+        <source>; {} warning(s), see Details</source>
+        <translation>; {} Warnung(en), siehe Details</translation>
     </message>
 </context>
 <context>
     <name>MatchingParameters</name>
     <message>
-        <location filename="../algorithms/parameters.py" line="58"/>
+        <location filename="../algorithms/parameters.py" line="66"/>
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="62"/>
+        <location filename="../algorithms/parameters.py" line="69"/>
         <source>Two or more overlapping rasters with the same bands in the same order (or bands that Band correspondence or their metadata relate), in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge (oder Bändern, die die Bandzuordnung oder ihre Metadaten einander zuordnen), in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="71"/>
-        <source>Reference raster (optional)</source>
-        <translation>Referenzraster (optional)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/parameters.py" line="71"/>
+        <location filename="../algorithms/parameters.py" line="80"/>
         <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="91"/>
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="91"/>
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="91"/>
         <source>Float32</source>
         <translation>Float32</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="82"/>
+        <location filename="../algorithms/parameters.py" line="91"/>
         <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded.</source>
         <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="97"/>
+        <location filename="../algorithms/parameters.py" line="106"/>
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="97"/>
+        <location filename="../algorithms/parameters.py" line="106"/>
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="97"/>
+        <location filename="../algorithms/parameters.py" line="106"/>
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="97"/>
+        <location filename="../algorithms/parameters.py" line="106"/>
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="115"/>
+        <location filename="../algorithms/parameters.py" line="124"/>
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="124"/>
+        <location filename="../algorithms/parameters.py" line="133"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="124"/>
+        <location filename="../algorithms/parameters.py" line="133"/>
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="135"/>
-        <source>Block size (map units, optional)</source>
-        <translation>Blockgröße (Karteneinheiten, optional)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/parameters.py" line="135"/>
+        <location filename="../algorithms/parameters.py" line="144"/>
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="153"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="153"/>
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="153"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="153"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="153"/>
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="157"/>
+        <location filename="../algorithms/parameters.py" line="166"/>
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="157"/>
+        <location filename="../algorithms/parameters.py" line="166"/>
         <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
         <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="182"/>
-        <source>Exclusion mask (optional)</source>
-        <translation>Ausschlussmaske (optional)</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/parameters.py" line="182"/>
+        <location filename="../algorithms/parameters.py" line="191"/>
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="192"/>
+        <location filename="../algorithms/parameters.py" line="201"/>
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="192"/>
+        <location filename="../algorithms/parameters.py" line="201"/>
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="243"/>
+        <location filename="../algorithms/parameters.py" line="299"/>
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="243"/>
+        <location filename="../algorithms/parameters.py" line="299"/>
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="260"/>
+        <location filename="../algorithms/parameters.py" line="312"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="260"/>
+        <location filename="../algorithms/parameters.py" line="312"/>
         <source>Folder for the corrected rasters, named &lt;input name&gt;{0}.tif. Inputs of the same name in different folders (d1/img.tif, d2/img.tif) are written as img{0}.tif, img_2{0}.tif, ... in input order; a saved model tells them apart.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{0}.tif. Eingaben gleichen Namens in verschiedenen Ordnern (d1/img.tif, d2/img.tif) werden in der Reihenfolge der Eingaben als img{0}.tif, img_2{0}.tif, ... geschrieben; ein gespeichertes Modell hält sie auseinander.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="264"/>
+        <location filename="../algorithms/parameters.py" line="319"/>
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="215"/>
+        <location filename="../algorithms/parameters.py" line="269"/>
         <source>Quality report</source>
         <translation>Qualitätsbericht</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="215"/>
+        <location filename="../algorithms/parameters.py" line="258"/>
         <source>HTML files (*.html)</source>
         <translation>HTML-Dateien (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="215"/>
+        <location filename="../algorithms/parameters.py" line="258"/>
         <source>An HTML report of gains, offsets and the agreement of every overlap before and after, with plots (opens offline); the numbers also as JSON beside it.</source>
         <translation>Ein HTML-Bericht der Faktoren, Versätze und der Übereinstimmung jeder Überlappung vorher und nachher, mit Diagrammen (öffnet sich offline); die Zahlen auch als JSON daneben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="225"/>
+        <location filename="../algorithms/parameters.py" line="270"/>
         <source>Saved model</source>
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="225"/>
+        <location filename="../algorithms/parameters.py" line="270"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="225"/>
+        <location filename="../algorithms/parameters.py" line="270"/>
         <source>The fitted correction as JSON, to apply again with Apply saved model (to the same files, or files of the same names in another folder).</source>
         <translation>Die angepasste Korrektur als JSON, um sie mit Gespeichertes Modell anwenden erneut anzuwenden (auf dieselben Dateien oder gleichnamige Dateien in einem anderen Ordner).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="291"/>
-        <source>Seamlines</source>
-        <translation>Schnittlinien</translation>
-    </message>
-    <message>
-        <location filename="../algorithms/parameters.py" line="273"/>
+        <location filename="../algorithms/parameters.py" line="325"/>
         <source>Avoid disagreement (clouds, change)</source>
         <translation>Abweichungen meiden (Wolken, Veränderung)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="273"/>
+        <location filename="../algorithms/parameters.py" line="325"/>
         <source>Centre lines of the overlaps</source>
         <translation>Mittellinien der Überlappungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="273"/>
+        <location filename="../algorithms/parameters.py" line="325"/>
         <source>How the parts of the mosaic are chosen: seams that go around what only one image shows (a cloud, a shadow, a change) and cross where the images agree best; or centre lines midway through the overlaps.</source>
         <translation>Wie die Teile des Mosaiks gewählt werden: Schnittlinien, die um das herumführen, was nur ein Bild zeigt (eine Wolke, einen Schatten, eine Veränderung), und dort verlaufen, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="283"/>
+        <location filename="../algorithms/parameters.py" line="335"/>
         <source>Feather width (map units)</source>
         <translation>Überblendbreite (Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="283"/>
+        <location filename="../algorithms/parameters.py" line="335"/>
         <source>Width over which images are blended across a seam; 0 cuts hard. A VRT mosaic only cuts.</source>
         <translation>Breite, über die Bilder an einer Schnittlinie überblendet werden; 0 schneidet hart. Ein VRT-Mosaik schneidet nur.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="291"/>
+        <location filename="../algorithms/parameters.py" line="343"/>
         <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines.</source>
         <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone.</translation>
     </message>
     <message>
+        <location filename="../algorithms/parameters.py" line="74"/>
         <source>One or more rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Ein oder mehrere Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
+        <location filename="../algorithms/parameters.py" line="216"/>
         <source>Band correspondence (BAND_MAP)</source>
         <translation>Bandzuordnung (BAND_MAP)</translation>
     </message>
     <message>
-        <source>For inputs whose bands differ (sensors): one line per input, 'file name: 2,3,4,5', giving for each common band, in one common order, that input's band number (the file name with or without its extension). Empty: taken from the bands' wavelength metadata or names (Blue, Red, NIR...), else from the band order of inputs with equal band counts. Common bands are matched across all inputs; other bands among the inputs that have them; bands no other input has are written unchanged.</source>
+        <location filename="../algorithms/parameters.py" line="216"/>
+        <source>For inputs whose bands differ (sensors): one line per input, &apos;file name: 2,3,4,5&apos;, giving for each common band, in one common order, that input&apos;s band number (the file name with or without its extension). Empty: taken from the bands&apos; wavelength metadata or names (Blue, Red, NIR...), else from the band order of inputs with equal band counts. Common bands are matched across all inputs; other bands among the inputs that have them; bands no other input has are written unchanged.</source>
         <translation>Für Eingaben mit unterschiedlichen Bändern (Sensoren): eine Zeile je Eingabe, 'Dateiname: 2,3,4,5', die für jedes gemeinsame Band, in einer gemeinsamen Reihenfolge, die Bandnummer dieser Eingabe angibt (der Dateiname mit oder ohne Endung). Leer: aus den Wellenlängen-Metadaten oder Namen der Bänder (Blue, Red, NIR...), sonst aus der Bandreihenfolge von Eingaben mit gleicher Bandzahl. Gemeinsame Bänder werden über alle Eingaben abgeglichen, weitere Bänder unter den Eingaben, die sie haben; Bänder, die keine andere Eingabe hat, werden unverändert geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="80"/>
+        <source>Reference raster</source>
+        <translation>Referenzraster</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="144"/>
+        <source>Block size (map units)</source>
+        <translation>Blockgröße (Karteneinheiten)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="191"/>
+        <source>Exclusion mask</source>
+        <translation>Ausschlussmaske</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="325"/>
+        <source>Seam placement</source>
+        <translation>Verlauf der Schnittlinien</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="343"/>
+        <source>Seamline polygons</source>
+        <translation>Schnittlinien-Polygone</translation>
     </message>
 </context>
 <context>
     <name>MosaicAlgorithm</name>
     <message>
-        <location filename="../algorithms/mosaic.py" line="24"/>
+        <location filename="../algorithms/mosaic.py" line="25"/>
         <source>Seamless mosaic</source>
         <translation>Nahtloses Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="63"/>
+        <location filename="../algorithms/mosaic.py" line="74"/>
         <source>Mosaic</source>
         <translation>Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="27"/>
+        <location filename="../algorithms/mosaic.py" line="28"/>
         <source>Mosaics matched rasters into one GeoTIFF, or a VRT. Each part of the mosaic comes from one image, chosen on a coarse grid: by default the seams go around places only one image shows (clouds, shadows, change), the image that carries the cloud giving way, and cross where the images agree best; or centre lines midway through the overlaps. Across seams the images are blended over Feather map units (0: a hard cut). The seamlines can be written as polygons, one per image, edited and given back as Cutlines.
 
 Expects rasters with the same bands; the output grid is the inputs&apos; union at the coarsest pixel size (or Pixel size), in the first input&apos;s CRS, with its type and no-data value; inputs already on that grid are not resampled. A VRT output (.vrt) refers to the inputs and a small index raster in a folder &lt;name&gt;_parts beside it, instead of copying the pixels.
@@ -536,31 +594,32 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="45"/>
+        <location filename="../algorithms/mosaic.py" line="56"/>
         <source>Cutlines</source>
         <translation>Schnittpolygone</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="45"/>
+        <location filename="../algorithms/mosaic.py" line="56"/>
         <source>Polygons that give parts of the mosaic to an image, named in a field image (its file name) or image_index (its position among the inputs), such as an edited Seamlines layer. Where no polygon lies, or the image named has no data, the automatic seams stay.</source>
         <translation>Polygone, die Teile des Mosaiks einem Bild zuweisen, benannt im Feld image (sein Dateiname) oder image_index (seine Position unter den Eingaben), etwa ein bearbeiteter Schnittlinien-Layer. Wo kein Polygon liegt oder das genannte Bild keine Daten hat, bleiben die automatischen Schnittlinien.</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="54"/>
+        <location filename="../algorithms/mosaic.py" line="65"/>
         <source>Pixel size (map units, 0: the inputs&apos;)</source>
         <translation>Pixelgröße (Karteneinheiten, 0: die der Eingaben)</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="54"/>
+        <location filename="../algorithms/mosaic.py" line="65"/>
         <source>The mosaic&apos;s pixel size in the first input&apos;s CRS; 0 takes the coarsest input&apos;s. Inputs on another grid are averaged where finer, taken by nearest neighbour where coarser.</source>
         <translation>Die Pixelgröße des Mosaiks im KBS der ersten Eingabe; 0 nimmt die der gröbsten Eingabe. Eingaben auf einem anderen Raster werden gemittelt, wo sie feiner sind, und per nächstem Nachbarn übernommen, wo sie gröber sind.</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="63"/>
+        <location filename="../algorithms/mosaic.py" line="74"/>
         <source>The mosaic: a GeoTIFF (.tif), or a VRT (.vrt) that cuts without blending.</source>
         <translation>Das Mosaik: ein GeoTIFF (.tif) oder ein VRT (.vrt), das ohne Überblenden schneidet.</translation>
     </message>
     <message>
+        <location filename="../algorithms/mosaic.py" line="44"/>
         <source>Method: seamlines are watershed lines (image foresting transform, Falcao et al. (2004), IEEE Transactions on Pattern Analysis and Machine Intelligence 26(1), 19-29, doi:10.1109/TPAMI.2004.1261076) of a relief that is high where the images agree, as seamline methods follow least-cost paths through a difference image (Kerschner (2001), ISPRS Journal of Photogrammetry and Remote Sensing 56(1), 53-64, doi:10.1016/S0924-2716(01)00033-8).</source>
         <translation>Methode: Die Nahtlinien sind Wasserscheidenlinien (Image Foresting Transform, Falcao et al. (2004), IEEE Transactions on Pattern Analysis and Machine Intelligence 26(1), 19-29, doi:10.1109/TPAMI.2004.1261076) eines Reliefs, das dort hoch ist, wo die Bilder übereinstimmen, so wie Nahtlinienverfahren Pfaden geringster Kosten durch ein Differenzbild folgen (Kerschner (2001), ISPRS Journal of Photogrammetry and Remote Sensing 56(1), 53-64, doi:10.1016/S0924-2716(01)00033-8).</translation>
     </message>
@@ -568,52 +627,53 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 <context>
     <name>SpectralMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/base.py" line="85"/>
+        <location filename="../algorithms/base.py" line="100"/>
         <source>The parameters cannot be checked ({}). Fix: check the inputs and outputs given.</source>
         <translation>Die Parameter können nicht geprüft werden ({}). Abhilfe: Eingaben und Ausgaben prüfen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="67"/>
+        <location filename="../algorithms/base.py" line="46"/>
         <source>Radiometric matching</source>
         <translation>Radiometrischer Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="86"/>
+        <location filename="../algorithms/base.py" line="66"/>
         <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
         <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="137"/>
+        <location filename="../algorithms/base.py" line="142"/>
         <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
         <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="109"/>
+        <location filename="../algorithms/base.py" line="114"/>
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="112"/>
+        <location filename="../algorithms/base.py" line="117"/>
         <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
         <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="123"/>
+        <location filename="../algorithms/base.py" line="128"/>
         <source>No input rasters given.</source>
         <translation>Keine Eingaberaster angegeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="157"/>
+        <location filename="../algorithms/base.py" line="162"/>
         <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="234"/>
+        <location filename="../algorithms/base.py" line="206"/>
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
     </message>
     <message>
-        <source>Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band blue, green, red, NIR image) are matched band by corresponding band. Which bands correspond is given by Band correspondence (BAND_MAP), else by the bands' wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, SWIR1...); the log and the report list it. Bands that some inputs share but not all are matched among those inputs where they overlap; bands that no overlapping input shares are written unchanged. Every output keeps its input's bands, order, type and band descriptions.
+        <location filename="../algorithms/base.py" line="74"/>
+        <source>Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band blue, green, red, NIR image) are matched band by corresponding band. Which bands correspond is given by Band correspondence (BAND_MAP), else by the bands&apos; wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, SWIR1...); the log and the report list it. Bands that some inputs share but not all are matched among those inputs where they overlap; bands that no overlapping input shares are written unchanged. Every output keeps its input&apos;s bands, order, type and band descriptions.
 
 </source>
         <translation>Eingaben mit unterschiedlichen Bändern (Sensoren, z. B. eine Landsat-Szene mit 11 Bändern neben einem Bild mit 4 Bändern Blau, Grün, Rot, NIR) werden Band für entsprechendes Band abgeglichen. Welche Bänder einander entsprechen, gibt die Bandzuordnung (BAND_MAP) an, sonst die Wellenlängen-Metadaten (CENTRAL_WAVELENGTH_UM) oder Namen der Bänder (Blue, Green, Red, NIR, SWIR1...); Protokoll und Bericht führen die Zuordnung auf. Bänder, die einige, aber nicht alle Eingaben haben, werden unter diesen Eingaben abgeglichen, wo sie überlappen; Bänder, die keine überlappende Eingabe teilt, werden unverändert geschrieben. Jede Ausgabe behält die Bänder, Reihenfolge, den Datentyp und die Bandbeschreibungen ihrer Eingabe.
@@ -624,12 +684,12 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 <context>
     <name>SpectralMatchPlugin</name>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="51"/>
+        <location filename="../spectralmatch_plugin/plugin.py" line="54"/>
         <source>Match selected rasters…</source>
         <translation>Ausgewählte Raster abgleichen…</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="54"/>
+        <location filename="../spectralmatch_plugin/plugin.py" line="57"/>
         <source>Make the selected rasters radiometrically consistent</source>
         <translation>Die ausgewählten Raster radiometrisch angleichen</translation>
     </message>
@@ -637,6 +697,11 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <location filename="../spectralmatch_plugin/plugin.py" line="27"/>
         <source>Spectral match</source>
         <translation>Spectral match</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/plugin.py" line="110"/>
+        <source>Details</source>
+        <translation>Details</translation>
     </message>
 </context>
 <context>

@@ -105,7 +105,7 @@ def inside_qgis() -> None:
     """Driven by timers, so that QGIS draws between the steps."""
     import glob
 
-    from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+    from qgis.core import QgsProject, QgsRasterLayer
     from qgis.PyQt.QtCore import Qt, QTimer
     from qgis.PyQt.QtWidgets import QApplication, QDockWidget
     from qgis.utils import iface, plugins

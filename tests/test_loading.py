@@ -258,3 +258,25 @@ def test_report_is_still_written_and_returned(provider, tmp_path):
         "REPORT": str(tmp_path / "report.html")})
     assert result["REPORT"] == str(tmp_path / "report.html")
     assert "<html" in open(result["REPORT"], encoding="utf-8").read().lower()
+
+
+def test_toolbox_run_cancelled_while_writing_leaves_no_folder(provider, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    out = tmp_path / "out"
+    feedback = QgsProcessingFeedback()
+    seen = []
+
+    def cancel_when_writing(progress):
+        if out.exists() and not seen:
+            seen.append(progress)
+            feedback.cancel()
+
+    feedback.progressChanged.connect(cancel_when_writing)
+    with pytest.raises(QgsProcessingException, match="ancel"):
+        processing.run("spectralmatch:match", {"INPUT": [t.path for t in tiles],
+                                               "OUTPUT": str(out)}, feedback=feedback)
+    assert seen, "the run was not cancelled while writing"
+    assert not out.exists()

@@ -52,6 +52,5 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
         outputs = self.outputs(parameters, context)
         streaming = self.streaming(parameters, context)
         result = self.run_core(lambda: core.apply_model(
-            model, inputs, outputs, streaming, self.core_feedback(feedback)),
-            folder=outputs.folder)
+            model, inputs, outputs, streaming, self.core_feedback(feedback)))
         return self.results(context, result, outputs, inputs)

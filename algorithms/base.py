@@ -195,24 +195,11 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             warning=feedback.pushWarning,
         )
 
-    def run_core(self, job: Callable[[], object], folder: Optional[str] = None):
-        """Run a core call; its errors become messages that name the file and the fix. A run
-        that fails leaves no empty ``folder`` where it created one."""
-        created = bool(folder) and not os.path.exists(folder)
+    def run_core(self, job: Callable[[], object]):
+        """Run a core call; its errors become messages that name the file and the fix."""
         try:
             return job()
         except Cancelled as exc:
-            remove_if_empty(folder, created)
             raise QgsProcessingException(self.tr("Cancelled: {}").format(exc)) from None
         except SpectralMatchError as exc:
-            remove_if_empty(folder, created)
             raise QgsProcessingException(str(exc)) from None
-
-
-def remove_if_empty(folder: Optional[str], created: bool) -> None:
-    """Remove ``folder`` where a run created it and left nothing in it."""
-    if created and folder and os.path.isdir(folder) and not os.listdir(folder):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass

@@ -48,5 +48,5 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         band_map = self.band_map(parameters, context)
         result = self.run_core(lambda: core.run_global(
             inputs, outputs, fit, reference, statistics, streaming,
-            self.core_feedback(feedback), band_map=band_map), folder=outputs.folder)
+            self.core_feedback(feedback), band_map=band_map))
         return self.results(context, result, outputs, inputs)

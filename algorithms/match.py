@@ -71,8 +71,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         mosaic = self.mosaic(parameters, self.MOSAIC, context)
         result = self.run_core(lambda: core.run_match(
             inputs, outputs, global_fit, local_fit, reference, statistics, streaming,
-            keep_global, mosaic, self.core_feedback(feedback), band_map=band_map),
-            folder=outputs.folder)
+            keep_global, mosaic, self.core_feedback(feedback), band_map=band_map))
         return {**self.results(context, result, outputs, inputs, mosaic),
                 self.MOSAIC: mosaic.output if mosaic else None,
                 self.SEAMLINES_OUT: mosaic.seamlines_out if mosaic else None}

@@ -57,7 +57,6 @@ class MatchTask(QgsTask):
         )
         mosaic = core.MosaicOptions(os.path.join(r.folder, "mosaic.tif")) if r.mosaic else None
         outputs = core.Outputs(r.folder, producer=plugin_version())
-        created = not os.path.exists(r.folder)
         try:
             if r.local:
                 local_fit = core.LocalFit(blocks_per_image=r.blocks_per_image, method=r.method)
@@ -90,10 +89,6 @@ class MatchTask(QgsTask):
         except Exception as exc:  # noqa: BLE001 - reported in finished(), never raised here
             self.error = self.tr("Unexpected error: {}").format(exc)
             return False
-        finally:
-            if created and not self.outputs and os.path.isdir(r.folder) \
-                    and not os.listdir(r.folder):
-                os.rmdir(r.folder)  # a run that wrote nothing leaves no folder
 
     def details(self, headline: str) -> str:
         """The full text behind the message's Details: the message, then the run's log."""

@@ -41,7 +41,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor
 
 CUMULATIVE_CUT = (0.02, 0.98)
-SAMPLES = 4_000_000  # values per band read for the stretch, over the whole set (decimated)
+SAMPLES = 1_000_000  # values per band read for the stretch, over the whole set (decimated)
 SEAMLINE_COLOUR = "255,221,0"
 RUN_GROUP = "spectralmatch/run"  # custom property of a run's layer group
 UNRANKED = 1 << 30  # the place of a layer that is not of the set: after it
@@ -73,8 +73,9 @@ def display_bands(layer: QgsRasterLayer, template: Optional[QgsRasterLayer] = No
 def set_stretch(paths: Sequence[str], bands: Bands, cut=CUMULATIVE_CUT) -> Stretch:
     """Per band (low, high): the ``cut`` quantiles of the valid values of all ``paths`` together.
 
-    Every raster is read at one common decimation (so each weighs by its area), through GDAL's
-    mask band (no-data, masks, alpha) and without NaN. Reading writes no .aux.xml.
+    Every raster is read once for all ``bands``, at one common decimation (so each weighs by
+    its area), valid where GDAL's mask says so (no-data value, mask band, alpha) and not NaN.
+    Reading writes no .aux.xml.
     """
     import numpy as np
     from osgeo import gdal
@@ -82,30 +83,43 @@ def set_stretch(paths: Sequence[str], bands: Bands, cut=CUMULATIVE_CUT) -> Stret
     datasets = []
     for path in paths:
         ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
-        if ds is not None:
+        if ds is not None and max(bands) <= ds.RasterCount:
             datasets.append(ds)
     total = sum(ds.RasterXSize * ds.RasterYSize for ds in datasets)
     step = max(1.0, math.sqrt(total / SAMPLES)) if total else 1.0
+    values: List[list] = [[] for _ in bands]
+    for ds in datasets:
+        cols = max(1, int(round(ds.RasterXSize / step)))
+        rows = max(1, int(round(ds.RasterYSize / step)))
+        data = ds.ReadAsArray(band_list=list(bands), buf_xsize=cols, buf_ysize=rows)
+        data = data.reshape(len(bands), rows, cols).astype(np.float64)
+        for k, band_number in enumerate(bands):
+            valid = np.isfinite(data[k]) & _valid(ds.GetRasterBand(band_number), data[k],
+                                                  cols, rows)
+            values[k].append(data[k][valid])
     stretch = []
-    for band_number in bands:
-        values = []
-        for ds in datasets:
-            if band_number > ds.RasterCount:
-                continue
-            cols = max(1, int(round(ds.RasterXSize / step)))
-            rows = max(1, int(round(ds.RasterYSize / step)))
-            band = ds.GetRasterBand(band_number)
-            data = band.ReadAsArray(buf_xsize=cols, buf_ysize=rows)
-            valid = band.GetMaskBand().ReadAsArray(buf_xsize=cols, buf_ysize=rows) > 0
-            data = data[valid].astype(np.float64)
-            values.append(data[np.isfinite(data)])
-        joined = np.concatenate(values) if values else np.empty(0)
+    for parts in values:
+        joined = np.concatenate(parts) if parts else np.empty(0)
         if joined.size == 0:
             stretch.append((0.0, 1.0))
             continue
         low, high = np.quantile(joined, cut)
         stretch.append((float(low), float(high) if high > low else float(low) + 1.0))
     return stretch
+
+
+def _valid(band, data, cols: int, rows: int):
+    """Where ``band`` (read as ``data``) has data: from its no-data value when that is all its
+    mask is (no second read), else from its mask band."""
+    from osgeo import gdal
+
+    flags = band.GetMaskFlags()
+    if flags & gdal.GMF_ALL_VALID:
+        return True
+    if flags & gdal.GMF_NODATA:
+        nodata = band.GetNoDataValue()
+        return data != nodata
+    return band.GetMaskBand().ReadAsArray(buf_xsize=cols, buf_ysize=rows) > 0
 
 
 def shared_renderer(layer: QgsRasterLayer, bands: Bands, stretch: Stretch):

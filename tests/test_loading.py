@@ -217,19 +217,33 @@ def test_qgis_process_still_runs_the_mosaic_model(qgis_process, tmp_path):
 
 
 def test_set_stretch_is_the_cut_of_all_valid_values_together(tmp_path):
-    """Float32 with NaN no-data and a hole, and UInt16 with a no-data value: only valid
-    pixels count, every raster by its area."""
+    """Float32 with NaN no-data and a hole, Float32 without no-data, and UInt16 whose validity
+    is an internal mask band: only valid pixels count, every raster by its area."""
+    from osgeo import gdal
+
     rng = np.random.default_rng(7)
     a = rng.normal(100.0, 10.0, (2, 60, 80)).astype(np.float32)
     a[:, 10:20, 10:30] = np.nan
     b = rng.normal(300.0, 30.0, (2, 30, 40)).astype(np.float32)
+    c = rng.integers(150, 250, (2, 50, 50)).astype(np.uint16)
+    c_valid = np.ones((50, 50), dtype=bool)
+    c_valid[:, :25] = False
+    c[:, ~c_valid] = 60000  # far outside: would move the cut if the mask were ignored
     gt, crs = (0, 1, 0, 0, 0, -1), ""
-    S.write_raster(str(tmp_path / "a.tif"), a, gt, crs, 6, nodata=float("nan"))
-    S.write_raster(str(tmp_path / "b.tif"), b, gt, crs, 6)
-    got = set_stretch([str(tmp_path / "a.tif"), str(tmp_path / "b.tif")], (2,))
-    values = np.concatenate([a[1][np.isfinite(a[1])], b[1].ravel()])
+    S.write_raster(str(tmp_path / "a.tif"), a, gt, crs, gdal.GDT_Float32, nodata=float("nan"))
+    S.write_raster(str(tmp_path / "b.tif"), b, gt, crs, gdal.GDT_Float32)
+    S.write_raster(str(tmp_path / "c.tif"), c, gt, crs, gdal.GDT_UInt16)
+    ds = gdal.Open(str(tmp_path / "c.tif"), gdal.GA_Update)
+    ds.CreateMaskBand(gdal.GMF_PER_DATASET)
+    ds.GetRasterBand(1).GetMaskBand().WriteArray(c_valid.astype(np.uint8) * 255)
+    ds = None
+    paths = [str(tmp_path / n) for n in ("a.tif", "b.tif", "c.tif")]
+    aux_before = sorted(f for f in os.listdir(tmp_path) if f.endswith(".aux.xml"))
+    got = set_stretch(paths, (2,))
+    values = np.concatenate([a[1][np.isfinite(a[1])], b[1].ravel(), c[1][c_valid]])
     np.testing.assert_allclose(got, [tuple(np.quantile(values, (0.02, 0.98)))], rtol=1e-6)
-    assert not [f for f in os.listdir(tmp_path) if f.endswith(".aux.xml")]
+    assert got[0][1] < 1000
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".aux.xml")) == aux_before
 
 
 ALGORITHMS = ["globalmatch", "localmatch", "match", "applymodel", "mosaic"]

@@ -263,3 +263,20 @@ def test_applymodel_with_a_missing_input_exits_with_a_message(qgis_process, tmp_
     assert "gone.tif" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "again").exists()
+
+
+def test_a_lock_interrupted_while_being_taken_is_released(tmp_path):
+    """An interrupt can come right after the lock file is made and before it is written:
+    release() removes it all the same, and never a lock another process holds."""
+    from spectralmatch.core.io.locks import LOCK_NAME, FolderLocks
+
+    path = tmp_path / LOCK_NAME
+    locks = FolderLocks([str(tmp_path)])
+    locks._creating = str(path)  # os.open made the file; the interrupt came before the write
+    path.write_text("")
+    locks.release()
+    assert not path.exists()
+    path.write_text(f"{os.getpid() + 1} otherhost\n")  # another run's lock, never ours
+    locks._creating = str(path)
+    locks.release()
+    assert path.exists()

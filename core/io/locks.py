@@ -61,12 +61,23 @@ def _holder(path: str) -> Optional[str]:
     return f"process {pid}" if _pid_alive(pid) else None
 
 
+def _ours(path: str) -> bool:
+    """A lock file this process made: its id in it, or empty (interrupted before writing)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return False
+    return text == "" or text.split(" ")[0] == str(os.getpid())
+
+
 class FolderLocks:
     """The locks of every folder a run writes into, taken together or not at all."""
 
     def __init__(self, folders: List[str]) -> None:
         self.folders = sorted({os.path.realpath(f) for f in folders})
         self._held: List[str] = []
+        self._creating: Optional[str] = None
         self.taken_at = 0.0
 
     def acquire(self) -> None:
@@ -82,9 +93,14 @@ class FolderLocks:
 
     def _take(self, path: str, folder: str) -> None:
         for attempt in range(2):
+            # Set before the lock file exists: an interrupt (SIGINT, SIGTERM) may come at
+            # any bytecode, also right after os.open made the file, and release() must
+            # still find it.
+            self._creating = path
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
+                self._creating = None
                 holder = _holder(path)
                 if holder is None and attempt == 0:  # stale: its process is gone
                     try:
@@ -97,17 +113,22 @@ class FolderLocks:
                     "writing into this folder. Fix: wait until it has finished, or choose "
                     f"another output folder; if no run is going on, delete {path}.") from None
             except OSError as exc:
+                self._creating = None
                 raise InputError(f"{folder}: the folder cannot be written "
                                  f"({exc.strerror}). Fix: choose a folder you can write "
                                  "to.") from None
+            self._held.append(path)
+            self._creating = None
             try:
                 os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
             finally:
                 os.close(fd)
-            self._held.append(path)
             return
 
     def release(self) -> None:
+        creating, self._creating = self._creating, None
+        if creating is not None and creating not in self._held and _ours(creating):
+            self._held.append(creating)
         for path in self._held:
             try:
                 os.remove(path)

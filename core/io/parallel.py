@@ -2,17 +2,18 @@
 
 numpy and GDAL's Python bindings release the GIL for their heavy work (array arithmetic,
 block decoding and encoding), so threads share the cores without copying data between
-processes. GDAL datasets are not thread-safe: every thread opens its own read-only handles.
+processes. GDAL datasets are not thread-safe: a thread borrows a read-only handle from a
+bounded pool (DatasetPool) and gives it back after its read.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Callable, Dict, Iterable, Iterator, Optional, TypeVar
+from typing import Callable, Iterable, Iterator, Optional, Tuple, TypeVar
 
 from osgeo import gdal
 
@@ -24,6 +25,9 @@ R = TypeVar("R")
 # Blocks are read once each; a large block cache only holds memory. This bounds GDAL's
 # cache during a run (it is never raised, and restored afterwards).
 RUN_CACHE_BYTES = 32 * 1024 * 1024
+# Open read-only datasets a pass keeps for reuse (see DatasetPool): enough for the inputs
+# that touch a few windows in flight, whatever the number of inputs.
+OPEN_DATASETS = 48
 
 
 def thread_count(threads: Optional[int]) -> int:
@@ -54,19 +58,56 @@ def ordered_map(
                 future.cancel()
 
 
-class ThreadDatasets:
-    """Read-only GDAL datasets opened once per thread and path."""
+class DatasetPool:
+    """Read-only GDAL datasets shared by the threads of a run, at most ``limit`` kept open.
 
-    def __init__(self) -> None:
-        self._local = threading.local()
+    A GDAL dataset serves one thread at a time: :meth:`reading` lends a free handle of the
+    path (opening one if none is free) and takes it back afterwards. Handles nobody holds are
+    closed least recently used first once more than ``limit`` are open, so that memory stays
+    flat in the number of inputs (an open GeoTIFF costs about a megabyte of buffers).
+    """
 
-    def get(self, path: str) -> gdal.Dataset:
-        cache: Dict[str, gdal.Dataset] = getattr(self._local, "datasets", None)
-        if cache is None:
-            cache = self._local.datasets = {}
-        if path not in cache:
-            cache[path] = open_readonly(path)
-        return cache[path]
+    def __init__(self, limit: int = OPEN_DATASETS) -> None:
+        self.limit = max(1, limit)
+        self._lock = threading.Lock()
+        self._idle: "OrderedDict[int, Tuple[str, gdal.Dataset]]" = OrderedDict()
+        self._busy = 0
+
+    @contextmanager
+    def reading(self, path: str) -> Iterator[gdal.Dataset]:
+        ds = self._take(path)
+        try:
+            yield ds
+        finally:
+            self._give_back(path, ds)
+
+    def _take(self, path: str) -> gdal.Dataset:
+        with self._lock:
+            for key, (held, ds) in reversed(self._idle.items()):
+                if held == path:
+                    del self._idle[key]
+                    self._busy += 1
+                    return ds
+            self._busy += 1
+        try:
+            return open_readonly(path)  # outside the lock: opening reads the header
+        except BaseException:
+            with self._lock:
+                self._busy -= 1
+            raise
+
+    def _give_back(self, path: str, ds: gdal.Dataset) -> None:
+        closing = []
+        with self._lock:
+            self._busy -= 1
+            self._idle[id(ds)] = (path, ds)
+            while self._idle and len(self._idle) + self._busy > self.limit:
+                closing.append(self._idle.popitem(last=False)[1][1])
+        del closing  # closed here, outside the lock
+
+    def close(self) -> None:
+        with self._lock:
+            self._idle.clear()
 
 
 @contextmanager

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from osgeo import gdal
 
 from ..errors import InputError
 from ..feedback import Feedback
+from ..options import Streaming
 from .atomic import OutputSet
 from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
 from .output_plan import unique_stems
-from .parallel import ThreadDatasets
-from ..options import Streaming
+from .parallel import DatasetPool
 from .rasters import RasterInfo, open_readonly, read_window
 from .windows import iter_windows, stream_windows, window_count, window_size
 
@@ -44,63 +44,64 @@ def _uses_mask(info: RasterInfo) -> bool:
     return info.needs_mask_band and info.nodata[0] is None and info.alpha_band is None
 
 
-def write_image(
-    info: RasterInfo,
-    targets: Sequence[Tuple[str, Correction]],
-    float32: bool,
-    streaming: Streaming,
-    feedback: Feedback,
-    observer=None,
-) -> None:
-    """Write each correction of ``targets`` (path, correction) of one input, reading it once.
+class _ImageWriter:
+    """The windows of one input: read and corrected on the streaming threads (``compute``),
+    written in order on the calling thread (``write``) into the outputs of ``targets``."""
 
-    Windows are read and corrected on the streaming threads; this thread writes them in order.
-    An ``observer`` (e.g. mosaic.cells.CellSums) also sees the first correction's values.
-    """
-    dtype = np.dtype(np.float32) if float32 else info.numpy_type
-    src = open_readonly(info.path)
-    datasets = ThreadDatasets()
-    dsts = [_create_like(info, src, path, float32) for path, _ in targets]
-    try:
-        size = streaming.window or window_size([info.block_size, (TILE, TILE)])
-        total = window_count(info.width, info.height, size)
+    def __init__(self, info: RasterInfo, targets: Sequence[Tuple[str, Correction]],
+                 float32: bool, window: Optional[int], datasets: DatasetPool, observer=None):
+        self.info, self.targets, self.float32 = info, targets, float32
+        self.dtype = np.dtype(np.float32) if float32 else info.numpy_type
+        self.datasets, self.observer = datasets, observer
+        self.size = window or window_size([info.block_size, (TILE, TILE)])
+        self.windows = list(iter_windows(info.width, info.height, self.size))
+        self.dsts = None
 
-        def compute(win):
-            col, row, cols, rows = win
-            values, valid = read_window(datasets.get(info.path), info, col, row, cols, rows)
-            outs, seen = [], None
-            for _, correct in targets:
-                corrected = correct(values, valid, row, col)
-                if observer is not None and seen is None:
-                    seen = observer.measure(corrected, valid, row, col)
-                outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
-                             for b in range(info.band_count)])
-            mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
+    def compute(self, win):
+        info = self.info
+        col, row, cols, rows = win
+        with self.datasets.reading(info.path) as ds:
+            values, valid = read_window(ds, info, col, row, cols, rows)
             alpha = None
             if info.alpha_band is not None:  # copied as it is
-                ds = datasets.get(info.path)
                 alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
-            return col, row, outs, mask, alpha, seen
+        outs, seen = [], None
+        for _, correct in self.targets:
+            corrected = correct(values, valid, row, col)
+            if self.observer is not None and seen is None:
+                seen = self.observer.measure(corrected, valid, row, col)
+            outs.append([to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b])
+                         for b in range(info.band_count)])
+        mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
+        return col, row, outs, mask, alpha, seen
 
-        windows = iter_windows(info.width, info.height, size)
-        results = stream_windows(compute, windows, total, feedback, streaming.threads)
-        for col, row, outs, mask, alpha, seen in results:
-            if seen is not None:
-                observer.add(seen)
-            for dst, bands in zip(dsts, outs):
-                for number, out in zip(info.data_bands, bands):
-                    dst.GetRasterBand(number).WriteArray(out, col, row)
-                if mask is not None:
-                    dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
-                if alpha is not None:
-                    dst.GetRasterBand(info.alpha_band).WriteArray(
-                        alpha.astype(np.float32) if dtype == np.float32 else alpha, col, row)
-        for dst in dsts:
+    def write(self, result) -> None:
+        info = self.info
+        if self.dsts is None:
+            src = open_readonly(info.path)
+            self.dsts = [_create_like(info, src, path, self.float32) for path, _ in self.targets]
+            src = None
+        col, row, outs, mask, alpha, seen = result
+        if seen is not None:
+            self.observer.add(seen)
+        for dst, bands in zip(self.dsts, outs):
+            for number, out in zip(info.data_bands, bands):
+                dst.GetRasterBand(number).WriteArray(out, col, row)
+            if mask is not None:
+                dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
+            if alpha is not None:
+                dst.GetRasterBand(info.alpha_band).WriteArray(
+                    alpha.astype(np.float32) if self.dtype == np.float32 else alpha, col, row)
+
+    def finish(self) -> None:
+        for dst in self.dsts or []:
             dst.FlushCache()
-        if observer is not None:
-            observer.result()  # its means now, so that only one image's sums are alive
-    finally:
-        dsts = None
+        self.dsts = None  # closes the files
+        if self.observer is not None:
+            self.observer.result()  # its means now, so that only one image's sums are alive
+
+    def close(self) -> None:
+        self.dsts = None
 
 
 def write_outputs(
@@ -125,27 +126,54 @@ def write_outputs(
     stems = list(stems) if stems is not None else unique_stems([i.path for i in infos])
     paths = [[os.path.join(folder, f"{stem}{suffix}.tif") for stem in stems]
              for suffix, _ in corrections]
-    pixels = np.array([info.width * info.height for info in infos], dtype=float)
-    edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
     outputs = staged if staged is not None else OutputSet()
-    try:
-        for k, info in enumerate(infos):
+    datasets = DatasetPool()
+    writers: Dict[int, _ImageWriter] = {}
+
+    def writer(k: int) -> _ImageWriter:
+        if k not in writers:  # a few images ahead of the one being written, at most
             targets = [
                 (outputs.temporary_for(group[k]), correction_for(k))
                 for group, (_, correction_for) in zip(paths, corrections)
             ]
-            try:
-                write_image(info, targets, float32, streaming,
-                            feedback.stage(edges[k], edges[k + 1]),
-                            observers[k] if observers else None)
-            except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
-                raise InputError(
-                    f"{paths[0][k]}: writing failed ({exc}). "
-                    "Fix: check free space and permissions of the output folder."
-                ) from None
+            writers[k] = _ImageWriter(infos[k], targets, float32, streaming.window, datasets,
+                                      observers[k] if observers else None)
+        return writers[k]
+
+    def tasks():
+        # Windows of every image in one stream: many small images keep all threads busy.
+        for k in range(len(infos)):
+            w = writer(k)
+            for n, win in enumerate(w.windows):
+                yield k, n == len(w.windows) - 1, win
+
+    def compute(task):
+        k, last, win = task
+        return k, last, writers[k].compute(win)
+
+    size = [streaming.window or window_size([i.block_size, (TILE, TILE)]) for i in infos]
+    total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
+    current = 0
+    try:
+        try:
+            for k, last, result in stream_windows(compute, tasks(), total, feedback,
+                                                  streaming.threads):
+                current = k
+                writers[k].write(result)
+                if last:
+                    writers.pop(k).finish()
+        except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+            raise InputError(
+                f"{paths[0][current]}: writing failed ({exc}). "
+                "Fix: check free space and permissions of the output folder."
+            ) from None
         if staged is None:
             outputs.commit()
         return paths
     except BaseException:
+        for w in writers.values():
+            w.close()
         outputs.discard()
         raise
+    finally:
+        datasets.close()

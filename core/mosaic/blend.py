@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from ..grid.common_grid import CommonGrid, Placement
 from ..grid.interpolation import interpolate_window
-from ..io.parallel import ThreadDatasets
+from ..io.parallel import DatasetPool
 from ..io.rasters import RasterInfo, read_window
 from .seamlines import SeamGrid
 
@@ -62,7 +62,7 @@ class Blender:
                  cell_size: int, feather_cells: float):
         self.views, self.grid, self.maps = views, grid, maps
         self.cell_size, self.feather = cell_size, feather_cells
-        self.datasets = ThreadDatasets()
+        self.datasets = DatasetPool()
         # Float32 holds every value of 8- and 16-bit and float32 rasters exactly (and their
         # blends closely enough): half the memory of float64 in every window in flight.
         small = np.dtype(views[0].numpy_type).itemsize <= 2 or views[0].numpy_type == np.float32
@@ -86,9 +86,10 @@ class Blender:
             if part is None:
                 continue
             view = self.views[k]
-            values, valid = read_window(self.datasets.get(view.path), view,
-                                        part.col - place.col, part.row - place.row,
-                                        part.cols, part.rows, self.work)
+            with self.datasets.reading(view.path) as ds:
+                values, valid = read_window(ds, view, part.col - place.col,
+                                            part.row - place.row, part.cols, part.rows,
+                                            self.work)
             ok = valid.all(axis=0)
             del valid
             m = self.maps[k]

@@ -16,7 +16,7 @@ import numpy as np
 from ..feedback import Feedback
 from ..grid.blocks import BlockGrid, BlockSummer, footprint
 from ..grid.common_grid import CommonGrid, Placement
-from ..io.parallel import ThreadDatasets
+from ..io.parallel import DatasetPool
 from ..io.rasters import RasterInfo, read_window
 from ..io.windows import iter_windows, stream_windows, window_count
 
@@ -112,7 +112,7 @@ def cell_statistics(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
                     window: int, threads: Optional[int], feedback: Feedback
                     ) -> List[CellImage]:
     """Every image on the cells, from one read of each (windows on ``threads`` threads)."""
-    datasets = ThreadDatasets()
+    datasets = DatasetPool()
     size = max(cells.size, (window // cells.size) * cells.size)
     totals = np.array([window_count(p.cols, p.rows, size) for p in grid.placements], float)
     edges = np.concatenate(([0.0], np.cumsum(totals) / totals.sum()))
@@ -122,7 +122,8 @@ def cell_statistics(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
 
         def read(win, info=info, sums=sums):
             c, r, w, h = win
-            values, valid = read_window(datasets.get(info.path), info, c, r, w, h)
+            with datasets.reading(info.path) as ds:
+                values, valid = read_window(ds, info, c, r, w, h)
             return sums.measure(values, valid, r, c)
 
         for part in stream_windows(read, iter_windows(place.cols, place.rows, size),

@@ -33,32 +33,131 @@ THRESHOLD = 4.0
 # so that images that agree almost exactly (rounding only) lose no pixels.
 MIN_SPREAD = 0.02
 MIN_SAMPLES = 20
+# Overlaps whose robust lines are fitted together (a batch holds their samples a few times).
+PAIRS_PER_BATCH = 64
 _TINY = 1e-12
 
 
-def _robust_line(x: np.ndarray, y: np.ndarray, rounds: int = 4):
-    """Per band, y ~ alpha + beta x fitted to (bands, n) samples, ignoring outliers.
+class _Groups:
+    """Samples in contiguous groups (``ids`` non-decreasing, ``counts`` per group), so that
+    the robust lines of every cell of many overlaps are fitted by a few array operations."""
 
-    Starts from medians and median absolute deviations (unmoved by anything that covers
-    less than half the samples), then least squares on the samples within THRESHOLD robust
-    standard deviations of the line, a few times.
+    def __init__(self, ids: np.ndarray, counts: np.ndarray):
+        self.ids = ids
+        self.counts = counts
+        self.starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+        # Groups of similar size are padded together (see _Padding): at most twice the work.
+        size_class = np.log2(np.maximum(counts, 1)).astype(int)
+        self.paddings = []
+        for c in np.unique(size_class):
+            members = np.flatnonzero(size_class == c)
+            picked = np.flatnonzero(np.isin(ids, members))
+            self.paddings.append((members, picked, _Padding(
+                np.searchsorted(members, ids[picked]), counts[members])))
+
+    def median(self, values: np.ndarray) -> np.ndarray:
+        """(bands, groups) medians of (bands, n) values, as np.median computes them."""
+        if len(self.paddings) == 1:
+            return self.paddings[0][2].median(values)
+        out = np.empty((values.shape[0], len(self.counts)))
+        for members, picked, padding in self.paddings:
+            out[:, members] = padding.median(values[:, picked])
+        return out
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, self.starts, axis=1)
+
+
+class _Padding:
+    """Groups laid out as the rows of one array, to find all their medians at once.
+
+    Each row holds a group's values with -inf before and +inf after them, so that the middle
+    of every group falls on the same two columns: one partition finds them all.
     """
-    mx, my = np.median(x, axis=1), np.median(y, axis=1)
-    sx = np.median(np.abs(x - mx[:, None]), axis=1)
-    sy = np.median(np.abs(y - my[:, None]), axis=1)
+
+    def __init__(self, ids: np.ndarray, counts: np.ndarray):
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        self.odd = counts % 2 == 1
+        lower = np.where(self.odd, counts // 2, counts // 2 - 1)
+        self.middle = int(lower.max())
+        lead = self.middle - lower
+        self.ids = ids
+        self.position = lead[ids] + np.arange(ids.size) - starts[ids]
+        columns = np.arange(int((lead + counts).max()) + 1)[None, :]
+        self.template = np.where(columns < lead[:, None], -np.inf, np.inf)
+
+    def median(self, values: np.ndarray) -> np.ndarray:
+        """The middle value, or the mean of the middle two (as np.median)."""
+        padded = np.repeat(self.template[None], values.shape[0], axis=0)
+        padded[:, self.ids, self.position] = values
+        padded.partition((self.middle, self.middle + 1), axis=2)
+        lo, hi = padded[:, :, self.middle], padded[:, :, self.middle + 1]
+        return np.where(self.odd, lo, (lo + hi) / 2.0)
+
+
+def _start_lines(x: np.ndarray, y: np.ndarray, groups: _Groups):
+    """Medians and median absolute deviations of x and y per band and group: where the
+    robust lines start, in both directions."""
+    mx, my = groups.median(x), groups.median(y)
+    sx = groups.median(np.abs(x - mx[:, groups.ids]))
+    sy = groups.median(np.abs(y - my[:, groups.ids]))
+    return mx, my, sx, sy
+
+
+def _robust_lines(x: np.ndarray, y: np.ndarray, groups: _Groups, start, rounds: int = 4):
+    """Per band and group, y ~ alpha + beta x fitted to (bands, n) samples, ignoring outliers.
+
+    Starts from medians and median absolute deviations (``start``, of _start_lines: unmoved
+    by anything that covers less than half the samples), then least squares on the samples
+    within THRESHOLD robust standard deviations of the line, a few times; a group whose
+    samples stay the same has its line. Returns (bands, groups) alpha and beta.
+    """
+    mx, my, sx, sy = start
     beta = np.where(sx > 0, sy / np.where(sx > 0, sx, 1.0), 1.0)
     alpha = my - beta * mx
+    active = np.arange(len(groups.counts))
+    previous = None
     for _ in range(rounds):
-        resid = y - alpha[:, None] - beta[:, None] * x
-        med = np.median(resid, axis=1)
-        mad = MAD_TO_STD * np.median(np.abs(resid - med[:, None]), axis=1)
-        inlier = np.abs(resid - med[:, None]) <= THRESHOLD * np.maximum(mad, _TINY)[:, None]
-        for b in range(x.shape[0]):
-            xb, yb = x[b, inlier[b]], y[b, inlier[b]]
-            if xb.size < 3 or np.ptp(xb) == 0:
-                continue
-            beta[b], alpha[b] = np.polyfit(xb, yb, 1)
+        g = groups.ids
+        resid = y - alpha[:, active][:, g] - beta[:, active][:, g] * x
+        med = groups.median(resid)
+        dev = np.abs(resid - med[:, g])
+        mad = MAD_TO_STD * groups.median(dev)
+        inlier = dev <= THRESHOLD * np.maximum(mad, _TINY)[:, g]
+        if previous is not None:
+            moved = (groups.sums((inlier != previous).astype(np.float64)) > 0).any(axis=0)
+            if not moved.all():  # the same samples would give the same lines: those are done
+                if not moved.any():
+                    break
+                keep = moved[g]
+                x, y, inlier = x[:, keep], y[:, keep], inlier[:, keep]
+                active = active[moved]
+                groups = _Groups(np.cumsum(np.diff(g[keep], prepend=-1) > 0) - 1,
+                                 groups.counts[moved])
+                g = groups.ids
+        previous = inlier
+        # Least squares on centred values (the line of np.polyfit, to rounding).
+        n = groups.sums(inlier.astype(np.float64))
+        safe = np.maximum(n, 1.0)
+        cx = groups.sums(np.where(inlier, x, 0.0)) / safe
+        cy = groups.sums(np.where(inlier, y, 0.0)) / safe
+        dx = np.where(inlier, x - cx[:, g], 0.0)
+        dy = np.where(inlier, y - cy[:, g], 0.0)
+        sxx, sxy = groups.sums(dx * dx), groups.sums(dx * dy)
+        spread = (np.maximum.reduceat(np.where(inlier, x, -np.inf), groups.starts, axis=1)
+                  - np.minimum.reduceat(np.where(inlier, x, np.inf), groups.starts, axis=1))
+        fit = (n >= 3) & (spread > 0) & (sxx > 0)
+        slope = sxy / np.where(fit, sxx, 1.0)
+        beta[:, active] = np.where(fit, slope, beta[:, active])
+        alpha[:, active] = np.where(fit, cy - slope * cx, alpha[:, active])
     return alpha, beta
+
+
+def _robust_line(x: np.ndarray, y: np.ndarray):
+    """One robust line per band through all of (bands, n) samples."""
+    groups = _Groups(np.zeros(x.shape[1], np.intp), np.array([x.shape[1]]))
+    alpha, beta = _robust_lines(x, y, groups, _start_lines(x, y, groups))
+    return alpha[:, 0], beta[:, 0]
 
 
 class Disagreement:
@@ -85,28 +184,73 @@ class Disagreement:
             self.cells = BlockGrid(blocks.size * self.COARSER,
                                    -(-blocks.cols // self.COARSER),
                                    -(-blocks.rows // self.COARSER))
-        for key, (si, sj, where) in scan.samples.items():
-            if si.shape[1] < MIN_SAMPLES:
-                continue
-            si, sj = si.astype(np.float64), sj.astype(np.float64)
+        keys = [key for key, (si, _, _) in scan.samples.items() if si.shape[1] >= MIN_SAMPLES]
+        # The lines of many overlaps are fitted together; a batch bounds the memory.
+        for first in range(0, len(keys), PAIRS_PER_BATCH):
+            batch = keys[first:first + PAIRS_PER_BATCH]
+            self.lines.update(self._fit_batch(batch, scan.samples, rects))
+
+    def _fit_batch(self, keys, samples, rects):
+        """(lines j from i, lines i from j, cell span) of each pair of ``keys``."""
+        xs = [samples[key][0].astype(np.float64) for key in keys]
+        ys = [samples[key][1].astype(np.float64) for key in keys]
+        spans, picks, cell_counts = [], [], []
+        for key in keys:
             rect = rects.get(key)
             span = footprint(self.cells, rect) if self.cells and rect else None
-            self.lines[key] = (self._lines(si, sj, where, span),
-                               self._lines(sj, si, where, span), span)
+            spans.append(span)
+            if span is None:
+                picks.append(np.zeros(0, np.intp))
+                cell_counts.append(np.zeros(0, np.intp))
+                continue
+            where = samples[key][2]
+            cell = ((where[0] // self.cells.size - span[0]) * span[3]
+                    + where[1] // self.cells.size - span[1])
+            counts = np.bincount(cell, minlength=span[2] * span[3])
+            counts[counts < self.LEAST] = 0
+            # Samples of the cells with a line of their own, cell by cell, in their order.
+            order = np.argsort(cell, kind="stable")
+            picks.append(order[counts[cell[order]] > 0])
+            cell_counts.append(counts)
+        sizes = np.array([x.shape[1] for x in xs])
+        whole = _Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
+        x_all, y_all = np.concatenate(xs, axis=1), np.concatenate(ys, axis=1)
+        mx, my, sx, sy = _start_lines(x_all, y_all, whole)
+        whole_ji = _robust_lines(x_all, y_all, whole, (mx, my, sx, sy))
+        whole_ij = _robust_lines(y_all, x_all, whole, (my, mx, sy, sx))
+        per_cell = [c[c > 0] for c in cell_counts]
+        fitted = np.concatenate(per_cell)
+        if fitted.size:
+            groups = _Groups(np.repeat(np.arange(fitted.size), fitted), fitted)
+            xc = np.concatenate([x[:, p] for x, p in zip(xs, picks)], axis=1)
+            yc = np.concatenate([y[:, p] for y, p in zip(ys, picks)], axis=1)
+            mx, my, sx, sy = _start_lines(xc, yc, groups)
+            cells_ji = _robust_lines(xc, yc, groups, (mx, my, sx, sy))
+            cells_ij = _robust_lines(yc, xc, groups, (my, mx, sy, sx))
+        result, used = {}, 0
+        for k, key in enumerate(keys):
+            lines = []
+            for whole_lines, cell_lines in ((whole_ji, fitted.size and cells_ji),
+                                            (whole_ij, fitted.size and cells_ij)):
+                line = (whole_lines[0][:, k], whole_lines[1][:, k])
+                n = per_cell[k].size
+                cut = None if not n else tuple(f[:, used:used + n] for f in cell_lines)
+                lines.append(self._cell_maps(line, cut, cell_counts[k], spans[k]))
+            used += per_cell[k].size
+            result[key] = (lines[0], lines[1], spans[k])
+        return result
 
-    def _lines(self, x, y, where, span):
-        """Cell maps (bands, rows, cols) of alpha and beta for y ~ alpha + beta x."""
-        whole = _robust_line(x, y)
+    def _cell_maps(self, whole, fitted, counts, span):
+        """Cell maps (bands, rows, cols) of alpha and beta: each cell's own line where it has
+        enough samples, else its nearest cell's (the overlap's line where none has)."""
         if span is None:
             return whole[0][:, None, None], whole[1][:, None, None]
-        cell = ((where[0] // self.cells.size - span[0]) * span[3]
-                + where[1] // self.cells.size - span[1])
-        alpha = np.full((x.shape[0], span[2] * span[3]), np.nan)
+        bands = whole[0].shape[0]
+        alpha = np.full((bands, span[2] * span[3]), np.nan)
         beta = np.full_like(alpha, np.nan)
-        for c in np.flatnonzero(np.bincount(cell, minlength=alpha.shape[1]) >= self.LEAST):
-            sel = cell == c
-            alpha[:, c], beta[:, c] = _robust_line(x[:, sel], y[:, sel])
-        shape = (x.shape[0], span[2], span[3])
+        if fitted is not None:
+            alpha[:, counts > 0], beta[:, counts > 0] = fitted
+        shape = (bands, span[2], span[3])
         alpha, beta = alpha.reshape(shape), beta.reshape(shape)
         if np.isnan(alpha).all():
             alpha[:] = whole[0][:, None, None]

@@ -26,7 +26,7 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid, BlockSummer, block_sums, footprint
 from ..grid.common_grid import CommonGrid, Placement
 from ..grid.pairs import overlapping_pairs
-from ..io.parallel import ThreadDatasets
+from ..io.parallel import DatasetPool
 from ..io.rasters import RasterInfo, read_window
 from ..io.windows import iter_windows, stream_windows, window_count, window_size
 from .moments import Moments, masked_moments
@@ -137,7 +137,7 @@ class _Pass:
         self.pairs = overlapping_pairs(grid.placements)
         self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
         self.index = _PlacementIndex(grid)
-        self.datasets = ThreadDatasets()
+        self.datasets = DatasetPool()
         self.stride = {key: max(1, (r.rows * r.cols) // SAMPLES_PER_OVERLAP)
                        for key, r in self.pair_rects.items()}
 
@@ -150,10 +150,9 @@ class _Pass:
         for k in touching:
             place = self.grid.placements[k]
             rect = place.intersect(win)
-            values, valid = read_window(
-                self.datasets.get(self.infos[k].path), self.infos[k],
-                rect.col - place.col, rect.row - place.row, rect.cols, rect.rows,
-            )
+            with self.datasets.reading(self.infos[k].path) as ds:
+                values, valid = read_window(ds, self.infos[k], rect.col - place.col,
+                                            rect.row - place.row, rect.cols, rect.rows)
             if excluded is not None:  # left out of every statistic, still corrected later
                 sl = _local(rect, win)
                 valid &= ~excluded[sl][None]

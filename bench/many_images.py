@@ -1,0 +1,129 @@
+"""Benchmark spectralmatch:match as the image count grows, at a fixed pixel budget or beyond.
+
+Makes synthetic sets with bench_match's set maker (UInt16 tiles on a regular grid with 30%
+overlaps, each with its own gain and offset), runs ``spectralmatch:match`` at its defaults
+through ``qgis_process.bin`` with and without ROBUST, each under /usr/bin/time -v, and
+prints per set: wall time, time per megapixel (of input pixels, all bands), peak resident
+memory, the robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
+(global_regression then local_block_adjustment) and how many times faster we are.
+
+Sets (name: grid of tiles, tile side):
+
+    2x2     2 x 2 tiles of 4000^2        6x6     6 x 6 tiles of 800^2
+    10x10   10 x 10 tiles of 480^2       20x20   20 x 20 tiles of 240^2
+    1000    25 x 40 tiles of 256^2
+
+Not a test: the numbers vary with the machine and its load; --repeat N runs each N times and
+keeps the fastest.
+
+usage: .venv/bin/python bench/many_images.py [--sets 6x6,10x10,...] [--bands 4]
+           [--repeat 1] [--peer VENV] [--plugin-root DIR] [--keep DIR] [--no-plain]
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from bench_match import PEER_SCRIPT, timed, write_set  # noqa: E402
+
+SETS = {
+    "2x2": ((2, 2), 4000),
+    "6x6": ((6, 6), 800),
+    "10x10": ((10, 10), 480),
+    "20x20": ((20, 20), 240),
+    "1000": ((25, 40), 256),
+}
+
+
+def make_set(work: str, name: str, bands: int, overlap: float) -> list:
+    folder = os.path.join(work, f"set_{name}_{bands}b")
+    if not glob.glob(os.path.join(folder, "*.tif")):
+        os.makedirs(folder, exist_ok=True)
+        grid, size = SETS[name]
+        start = time.perf_counter()
+        write_set(folder, grid, size, bands, overlap)
+        print(f"# wrote set {name}: {grid[0] * grid[1]} tiles of {size}^2 x {bands} bands in "
+              f"{time.perf_counter() - start:.1f} s", flush=True)
+    return sorted(glob.glob(os.path.join(folder, "*.tif")))
+
+
+def best_of(repeat: int, cmd, env, clear: str) -> tuple:
+    """The fastest of ``repeat`` runs (wall s, peak MB of that run, max peak MB of all)."""
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(clear, ignore_errors=True)
+        wall, peak, _ = timed(cmd, env)
+        runs.append((wall, peak))
+    wall, peak = min(runs)
+    return wall, peak, max(p for _, p in runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
+    ap.add_argument("--bands", type=int, default=4)
+    ap.add_argument("--overlap", type=float, default=0.3)
+    ap.add_argument("--repeat", type=int, default=1, help="runs per measurement (fastest kept)")
+    ap.add_argument("--peer", help="venv with spectralmatch 1.0.4")
+    ap.add_argument("--plugin-root", default=ROOT,
+                    help="the plugin clone to run (default: this one), e.g. main's")
+    ap.add_argument("--no-plain", action="store_true", help="skip the ROBUST=false runs")
+    ap.add_argument("--keep", help="folder for the sets, kept between runs (default: temporary)")
+    args = ap.parse_args()
+    work = args.keep or tempfile.mkdtemp(prefix="sm-many-")
+    os.makedirs(work, exist_ok=True)
+    plugins = os.path.join(args.plugin_root, ".build", "plugins")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GDAL_PAM_ENABLED="NO",
+               QGIS_PLUGINPATH=plugins)
+    header = (f"{'set':<7}{'tiles':>6}{'Mpx':>8}{'robust s':>10}{'s/Mpx':>8}{'MB':>7}"
+              f"{'plain s':>9}{'s/Mpx':>8}{'MB':>7}{'rob/pl':>8}")
+    if args.peer:
+        header += f"{'peer s':>9}{'MB':>7}{'peer/us':>9}"
+    rows = []
+    for name in args.sets.split(","):
+        inputs = make_set(work, name, args.bands, args.overlap)
+        grid, size = SETS[name]
+        mpx = len(inputs) * size * size * args.bands / 1e6
+        out = os.path.join(work, f"out_{name}")
+        cmd = (["qgis_process.bin", "run", "spectralmatch:match", "--"]
+               + [f"INPUT={p}" for p in inputs] + [f"OUTPUT={out}"])
+        robust = best_of(args.repeat, cmd, env, out)
+        plain = None if args.no_plain else best_of(args.repeat, cmd + ["ROBUST=false"], env, out)
+        shutil.rmtree(out, ignore_errors=True)
+        line = (f"{name:<7}{len(inputs):>6}{mpx:>8.0f}{robust[0]:>10.1f}"
+                f"{robust[0] / mpx:>8.3f}{robust[2]:>7.0f}")
+        if plain:
+            line += (f"{plain[0]:>9.1f}{plain[0] / mpx:>8.3f}{plain[2]:>7.0f}"
+                     f"{robust[0] / plain[0]:>8.2f}")
+        else:
+            line += f"{'-':>9}{'-':>8}{'-':>7}{'-':>8}"
+        if args.peer:
+            peer_out = os.path.join(work, f"peer_{name}")
+            script = os.path.join(work, "peer_run.py")
+            with open(script, "w") as f:
+                f.write(PEER_SCRIPT.format(workers=os.cpu_count()))
+            penv = dict(os.environ)
+            penv.pop("PYTHONPATH", None)
+            peer = best_of(args.repeat, [os.path.join(args.peer, "bin", "python"), script,
+                                         peer_out + "/global", peer_out + "/local"] + inputs,
+                           penv, peer_out)
+            shutil.rmtree(peer_out, ignore_errors=True)
+            line += f"{peer[0]:>9.1f}{peer[2]:>7.0f}{peer[0] / robust[0]:>9.2f}"
+        rows.append(line)
+        print(header if len(rows) == 1 else "", end="\n" if len(rows) == 1 else "")
+        print(line, flush=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,8 +12,8 @@ from ..grid.common_grid import CommonGrid
 from ..grid.exclusion import Exclusion
 from ..io.rasters import RasterInfo
 from ..options import Statistics, Streaming
-from .robust import robust_rescan
-from .scan import ScanResult, scan_statistics
+from .robust import Disagreement, pair_rects, robust_rescan
+from .scan import MIN_OVERLAP_PIXELS, ScanResult, scan_statistics
 
 
 def gather_statistics(
@@ -33,16 +33,23 @@ def gather_statistics(
         exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
     try:
         first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
-        scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion)
+        disagree = None
+        if statistics.robust:
+            # A global-only run accumulates no blocks; its robust test takes the cells of
+            # the default block grid. The robust lines are fitted while the first pass
+            # goes on, so that only the samples of the overlaps under way are held.
+            disagree = Disagreement(blocks or make_block_grid(grid), pair_rects(grid))
+        scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
+                               samples_to=disagree.add if disagree else None,
+                               sampling=statistics.robust)
+        if disagree is not None:
+            disagree.finish()
         check_statistics(infos, scan, feedback)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
         if statistics.robust:
             kept = {(o.i, o.j) for o in scan.overlaps}
-            # A global-only run accumulates no blocks; its robust test takes the cells of
-            # the default block grid.
-            cells = blocks or make_block_grid(grid)
             scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
-                                 threads, exclusion, cells)
+                                 threads, exclusion, disagree=disagree)
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
         return scan
     finally:
@@ -50,8 +57,6 @@ def gather_statistics(
             exclusion.close()
 
 
-# An overlap with fewer valid pixels than this (in any band) says too little to count.
-MIN_OVERLAP_PIXELS = 25
 # Beyond this magnitude, squared deviations overflow float64.
 MAX_MAGNITUDE = 1e150
 

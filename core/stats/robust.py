@@ -15,7 +15,7 @@ bias such a fit cannot hide themselves.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy import ndimage
@@ -25,7 +25,7 @@ from ..grid.blocks import BlockGrid, footprint
 from ..grid.interpolation import interpolate_window
 from ..grid.pairs import overlapping_pairs
 from ..io.rasters import RasterInfo
-from .scan import PairFilter, ScanResult, rescan_overlaps
+from .scan import MIN_OVERLAP_PIXELS, PairFilter, ScanResult, rescan_overlaps
 from .spread import MAD_TO_STD
 
 THRESHOLD = 4.0
@@ -175,20 +175,61 @@ class Disagreement:
     COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
     LEAST = 30  # samples a cell needs for a line of its own
 
-    def __init__(self, scan: ScanResult, blocks, rects):
+    def __init__(self, blocks, rects, threshold: float = THRESHOLD):
         """``blocks`` sets the cell size (None: one line per overlap); ``rects`` maps each
-        pair to its overlap on the common grid."""
+        pair to its overlap on the common grid. Samples come in through :meth:`add` (a
+        scan.SampleSink) and :meth:`finish`; they are dropped once their lines are fitted."""
         self.cells = None
+        self.rects, self.threshold = rects, threshold
         self.lines: Dict[Tuple[int, int], tuple] = {}
+        # Per pair: the median and half-width of the band of agreeing disagreements.
+        self.limits: Dict[Tuple[int, int], tuple] = {}
+        self._samples: Dict[Tuple[int, int], tuple] = {}
+        self._moments: Dict[Tuple[int, int], tuple] = {}
         if blocks is not None:
             self.cells = BlockGrid(blocks.size * self.COARSER,
                                    -(-blocks.cols // self.COARSER),
                                    -(-blocks.rows // self.COARSER))
-        keys = [key for key, (si, _, _) in scan.samples.items() if si.shape[1] >= MIN_SAMPLES]
+
+    @classmethod
+    def from_scan(cls, scan: ScanResult, blocks, rects, threshold: float = THRESHOLD):
+        """Lines and limits from the samples a scan kept, for its (checked) overlaps."""
+        disagree = cls(blocks, rects, threshold)
+        disagree.add(dict(scan.samples),
+                     {(o.i, o.j): (o.count, o.std_i, o.std_j) for o in scan.overlaps})
+        disagree.finish()
+        return disagree
+
+    def add(self, samples, moments) -> None:
+        """Samples {pair: (values i, values j, positions)} of finished pairs, with their
+        {pair: (count, std i, std j)}; fitted a batch at a time."""
+        self._samples.update(samples)
+        self._moments.update(moments)
+        if len(self._samples) >= PAIRS_PER_BATCH:
+            self.finish()
+
+    def finish(self) -> None:
+        """Fit what :meth:`add` has collected."""
+        samples, self._samples = self._samples, {}
+        moments, self._moments = self._moments, {}
+        keys = [key for key, (si, _, _) in samples.items() if si.shape[1] >= MIN_SAMPLES]
         # The lines of many overlaps are fitted together; a batch bounds the memory.
         for first in range(0, len(keys), PAIRS_PER_BATCH):
             batch = keys[first:first + PAIRS_PER_BATCH]
-            self.lines.update(self._fit_batch(batch, scan.samples, rects))
+            self.lines.update(self._fit_batch(batch, samples, self.rects))
+        for key in keys:
+            count, std_i, std_j = moments.get(key, (np.zeros(1), None, None))
+            if count.min() >= MIN_OVERLAP_PIXELS:  # as check_statistics keeps an overlap
+                self.limits[key] = self._limit(key, samples[key],
+                                               np.concatenate([std_j, std_i]))
+
+    def _limit(self, key, samples, spread):
+        si, sj, where = samples
+        d = self.at_samples(key, si.astype(np.float64), sj.astype(np.float64), where)
+        median = np.median(d, axis=1)
+        mad = np.median(np.abs(d - median[:, None]), axis=1)
+        band = self.threshold * np.maximum(MAD_TO_STD * mad, MIN_SPREAD * spread)
+        return median, band
 
     def _fit_batch(self, keys, samples, rects):
         """(lines j from i, lines i from j, cell span) of each pair of ``keys``."""
@@ -285,25 +326,9 @@ class Disagreement:
         return dj[0], di[0]
 
 
-def _sample_limits(scan, disagree: Disagreement, threshold):
-    """Per pair: the median and half-width of the band of agreeing disagreements."""
-    spread = {(o.i, o.j): np.concatenate([o.std_j, o.std_i]) for o in scan.overlaps}
-    result = {}
-    for key, (si, sj, where) in scan.samples.items():
-        if key not in disagree.lines or key not in spread:
-            continue
-        d = disagree.at_samples(key, si.astype(np.float64), sj.astype(np.float64), where)
-        median = np.median(d, axis=1)
-        mad = np.median(np.abs(d - median[:, None]), axis=1)
-        band = threshold * np.maximum(MAD_TO_STD * mad, MIN_SPREAD * spread[key])
-        result[key] = (median, band)
-    return result
-
-
-def pair_filter(scan: ScanResult, blocks, rects, threshold: float = THRESHOLD) -> PairFilter:
+def pair_filter(disagree: Disagreement) -> PairFilter:
     """The keep-function of the robust pass."""
-    disagree = Disagreement(scan, blocks, rects)
-    limits = _sample_limits(scan, disagree, threshold)
+    limits = disagree.limits
 
     def keep(i, j, rect, vi, vj, both):
         limit = limits.get((i, j))
@@ -345,15 +370,23 @@ def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: i
                       f"{100 * rows[most - 1][0]:.1f}%")
 
 
+def pair_rects(grid) -> Dict[Tuple[int, int], object]:
+    """Each overlapping pair's overlap on the mosaic grid."""
+    return {(i, j): inter for i, j, inter in overlapping_pairs(grid.placements)}
+
+
 def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
-                  threads=None, exclusion=None, cells_from=None) -> ScanResult:
+                  threads=None, exclusion=None, cells_from=None,
+                  disagree: Optional[Disagreement] = None) -> ScanResult:
     """The overlaps read again without their disagreeing pixels; logs what was left out.
 
-    ``blocks`` are accumulated again (None: none); the cells of the robust lines follow
+    ``blocks`` are accumulated again (None: none). The robust lines are ``disagree``'s, fed
+    during the first pass, or else fitted here to the scan's samples on the cells of
     ``cells_from`` (default: ``blocks``).
     """
-    rects = {(i, j): inter for i, j, inter in overlapping_pairs(grid.placements)}
-    keep = pair_filter(scan, cells_from or blocks, rects)
+    if disagree is None:
+        disagree = Disagreement.from_scan(scan, cells_from or blocks, pair_rects(grid))
+    keep = pair_filter(disagree)
     robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
                              exclusion)
     report_excluded(infos, robust, feedback)

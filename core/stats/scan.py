@@ -34,6 +34,8 @@ from .moments import Moments, masked_moments
 # Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
 # absolute deviation to a few percent, small enough for thousands of overlaps.
 SAMPLES_PER_OVERLAP = 4096
+# An overlap with fewer valid pixels than this (in any band) says too little to count.
+MIN_OVERLAP_PIXELS = 25
 
 
 @dataclass
@@ -121,7 +123,8 @@ class _PlacementIndex:
 class _Window:
     """What one window contributes; merged into the totals in window order."""
 
-    def __init__(self) -> None:
+    def __init__(self, row: int = 0) -> None:
+        self.row = row  # the window's first mosaic row
         self.images: List[tuple] = []  # (k, count, lo, hi, block sums or None)
         self.pairs: List[tuple] = []  # (key, moments i, moments j, block sums, excluded)
         self.samples: List[tuple] = []  # (key, values i, values j)
@@ -228,6 +231,24 @@ def _overlap_list(pairs, pair_moments, excluded=None) -> List[OverlapStats]:
     return out
 
 
+# Takes the samples of finished pairs: {key: (values i, values j, positions)} and
+# {key: (count, std i, std j)}.
+SampleSink = Callable[[Dict[Tuple[int, int], tuple], Dict[Tuple[int, int], tuple]], None]
+
+
+def _joined(parts: list) -> tuple:
+    return tuple(np.concatenate([p[n] for p in parts], axis=1) for n in range(3))
+
+
+def _hand_over(keys, samples, pair_moments, sink: SampleSink) -> None:
+    if not keys:
+        return
+    taken = {key: _joined(samples.pop(key)) for key in keys if samples.get(key)}
+    moments = {key: (pair_moments[key][0].count, pair_moments[key][0].std,
+                     pair_moments[key][1].std) for key in taken}
+    sink(taken, moments)
+
+
 def scan_statistics(
     infos: List[RasterInfo],
     grid: CommonGrid,
@@ -236,10 +257,15 @@ def scan_statistics(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     exclusion=None,
+    samples_to: Optional[SampleSink] = None,
+    sampling: bool = True,
 ) -> ScanResult:
     """Read every input once, window by window, and return the statistics above.
 
-    Pixels an :class:`exclusion.Exclusion` covers count in no statistic.
+    Pixels an :class:`exclusion.Exclusion` covers count in no statistic. Without
+    ``sampling`` no pixel pairs are sampled; with ``samples_to``, the samples of each pair go
+    there as soon as the pass has left the pair's overlap (with its count and standard
+    deviations) instead of into the result, so that only the overlaps under way hold samples.
     """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
@@ -248,7 +274,10 @@ def scan_statistics(
     valid_count = np.zeros((n_img, n_band))
     minimum = np.full((n_img, n_band), np.inf)
     maximum = np.full((n_img, n_band), -np.inf)
-    samples: Dict[tuple, list] = {key: [] for key in ctx.pair_rects}
+    samples: Dict[tuple, list] = {key: [] for key in ctx.pair_rects} if sampling else {}
+    # Pairs by the last mosaic row of their overlap: complete once the pass is below it.
+    ending = sorted(ctx.pair_rects, key=lambda key: ctx.pair_rects[key].row_end)
+    ended = 0
     # Samples in float32 halve their memory; Float64 inputs may need the range of float64.
     wide = any(info.numpy_type == np.float64 for info in infos)
     sample_type = np.float64 if wide else np.float32
@@ -260,7 +289,7 @@ def scan_statistics(
         pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band)
 
     def scan(win: Placement) -> _Window:
-        out = _Window()
+        out = _Window(win.row)
         parts = ctx.read(win, overlaps_only=False)
         for k, (rect, values, valid) in parts.items():
             lo = np.where(valid, values, np.inf).min(axis=(1, 2))
@@ -270,6 +299,8 @@ def scan_statistics(
         for key, rect, vi, vj, both in ctx.pair_views(win, parts):
             out.pairs.append((key, masked_moments(vi, both), masked_moments(vj, both),
                               ctx.pair_block_sums(rect, both, vi, vj), None))
+            if not sampling:
+                continue
             pick = both.all(axis=0) & sample_mask(rect, grid.cols, ctx.stride[key])
             if pick.any():
                 rows, cols = np.nonzero(pick)
@@ -282,6 +313,12 @@ def scan_statistics(
     # this pass, with a message, so the arithmetic may run into inf here quietly.
     with np.errstate(over="ignore", invalid="ignore"):
         for part in ctx.run(scan, feedback, window, threads):
+            if samples_to is not None:  # windows come row by row: what ends above is done
+                done = ended
+                while done < len(ending) and ctx.pair_rects[ending[done]].row_end <= part.row:
+                    done += 1
+                _hand_over(ending[ended:done], samples, pair_moments, samples_to)
+                ended = done
             for k, count, lo, hi, sums in part.images:
                 valid_count[k] += count
                 minimum[k] = np.minimum(minimum[k], lo)
@@ -295,10 +332,9 @@ def scan_statistics(
             for key, *arrays in part.samples:
                 samples[key].append(arrays)
 
-    merged = {
-        key: tuple(np.concatenate([p[n] for p in parts], axis=1) for n in range(3))
-        for key, parts in samples.items() if parts
-    }
+    if samples_to is not None:
+        _hand_over(ending[ended:], samples, pair_moments, samples_to)
+    merged = {key: _joined(parts) for key, parts in samples.items() if parts}
     return ScanResult(_overlap_list(ctx.pairs, pair_moments), valid_count, minimum, maximum,
                       bsum, bcount,
                       list(pblocks.values()) if pblocks is not None else None, merged)

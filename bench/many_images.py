@@ -3,8 +3,8 @@
 Makes synthetic sets with bench_match's set maker (UInt16 tiles on a regular grid with 30%
 overlaps, each with its own gain and offset), runs ``spectralmatch:match`` at its defaults
 through ``qgis_process.bin`` with and without ROBUST, each under /usr/bin/time -v, and
-prints per set: wall time, time per megapixel (of input pixels, all bands), peak resident
-memory, the robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
+prints per set: wall time, CPU time (user + system: steadier than wall time on a shared
+machine), wall time per megapixel (of input pixels, all bands), peak resident memory, the robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
 (global_regression then local_block_adjustment) and how many times faster we are.
 
 Sets (name: grid of tiles, tile side):
@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from bench_match import PEER_SCRIPT, timed, write_set  # noqa: E402
+from bench_match import PEER_SCRIPT, write_set  # noqa: E402
 
 SETS = {
     "2x2": ((2, 2), 4000),
@@ -56,15 +58,26 @@ def make_set(work: str, name: str, bands: int, overlap: float) -> list:
     return sorted(glob.glob(os.path.join(folder, "*.tif")))
 
 
+def timed(cmd, env) -> tuple:
+    """Wall seconds, CPU seconds (user + system) and peak resident MB, by /usr/bin/time -v."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd[:4])} ...\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    field = lambda name: float(re.search(name + r": ([\d.]+)", proc.stderr).group(1))  # noqa
+    cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
+    return wall, cpu, field(r"Maximum resident set size \(kbytes\)") / 1024.0
+
+
 def best_of(repeat: int, cmd, env, clear: str) -> tuple:
-    """The fastest of ``repeat`` runs (wall s, peak MB of that run, max peak MB of all)."""
+    """The fastest of ``repeat`` runs: (wall s, its CPU s, the largest peak MB of all)."""
     runs = []
     for _ in range(repeat):
         shutil.rmtree(clear, ignore_errors=True)
-        wall, peak, _ = timed(cmd, env)
-        runs.append((wall, peak))
-    wall, peak = min(runs)
-    return wall, peak, max(p for _, p in runs)
+        runs.append(timed(cmd, env))
+    wall, cpu, _ = min(runs)
+    return wall, cpu, max(r[2] for r in runs)
 
 
 def main() -> None:
@@ -84,8 +97,8 @@ def main() -> None:
     plugins = os.path.join(args.plugin_root, ".build", "plugins")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GDAL_PAM_ENABLED="NO",
                QGIS_PLUGINPATH=plugins)
-    header = (f"{'set':<7}{'tiles':>6}{'Mpx':>8}{'robust s':>10}{'s/Mpx':>8}{'MB':>7}"
-              f"{'plain s':>9}{'s/Mpx':>8}{'MB':>7}{'rob/pl':>8}")
+    header = (f"{'set':<7}{'tiles':>6}{'Mpx':>7}{'robust s':>9}{'cpu':>6}{'s/Mpx':>7}{'MB':>6}"
+              f"{'plain s':>8}{'cpu':>6}{'s/Mpx':>7}{'MB':>6}{'rob/pl':>7}")
     if args.peer:
         header += f"{'peer s':>9}{'MB':>7}{'peer/us':>9}"
     rows = []
@@ -99,13 +112,13 @@ def main() -> None:
         robust = best_of(args.repeat, cmd, env, out)
         plain = None if args.no_plain else best_of(args.repeat, cmd + ["ROBUST=false"], env, out)
         shutil.rmtree(out, ignore_errors=True)
-        line = (f"{name:<7}{len(inputs):>6}{mpx:>8.0f}{robust[0]:>10.1f}"
-                f"{robust[0] / mpx:>8.3f}{robust[2]:>7.0f}")
+        line = (f"{name:<7}{len(inputs):>6}{mpx:>7.0f}{robust[0]:>9.1f}{robust[1]:>6.0f}"
+                f"{robust[0] / mpx:>7.3f}{robust[2]:>6.0f}")
         if plain:
-            line += (f"{plain[0]:>9.1f}{plain[0] / mpx:>8.3f}{plain[2]:>7.0f}"
-                     f"{robust[0] / plain[0]:>8.2f}")
+            line += (f"{plain[0]:>8.1f}{plain[1]:>6.0f}{plain[0] / mpx:>7.3f}{plain[2]:>6.0f}"
+                     f"{robust[0] / plain[0]:>7.2f}")
         else:
-            line += f"{'-':>9}{'-':>8}{'-':>7}{'-':>8}"
+            line += f"{'-':>8}{'-':>6}{'-':>7}{'-':>6}{'-':>7}"
         if args.peer:
             peer_out = os.path.join(work, f"peer_{name}")
             script = os.path.join(work, "peer_run.py")
@@ -118,8 +131,9 @@ def main() -> None:
                            penv, peer_out)
             shutil.rmtree(peer_out, ignore_errors=True)
             line += f"{peer[0]:>9.1f}{peer[2]:>7.0f}{peer[0] / robust[0]:>9.2f}"
+        if not rows:
+            print(header)
         rows.append(line)
-        print(header if len(rows) == 1 else "", end="\n" if len(rows) == 1 else "")
         print(line, flush=True)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -41,7 +41,7 @@ def gather_statistics(
             disagree = Disagreement(blocks or make_block_grid(grid), pair_rects(grid))
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
                                samples_to=disagree.add if disagree else None,
-                               sampling=statistics.robust)
+                               sampling=statistics.robust, pair_sums=not statistics.robust)
         if disagree is not None:
             disagree.finish()
         check_statistics(infos, scan, feedback)

@@ -321,9 +321,15 @@ class Disagreement:
 
     def on_window(self, key, win, xi, xj, band: int):
         """Departures of j and of i, (rows, cols) each, for one band of a window."""
-        dj, di = self._residuals(key, xi[band:band + 1], xj[band:band + 1],
-                                 slice(band, band + 1), win=win)
-        return dj[0], di[0]
+        (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
+        if span is None:
+            dj, di = self._residuals(key, xi[band:band + 1], xj[band:band + 1],
+                                     slice(band, band + 1), win=win)
+            return dj[0], di[0]
+        # The four fields of the band share the interpolation weights: one call for all.
+        f = interpolate_window(np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]]),
+                               span[:2], self.cells.size, win.row, win.col, win.rows, win.cols)
+        return xj[band] - (f[0] + f[1] * xi[band]), xi[band] - (f[2] + f[3] * xj[band])
 
 
 def pair_filter(disagree: Disagreement) -> PairFilter:

@@ -259,6 +259,7 @@ def scan_statistics(
     exclusion=None,
     samples_to: Optional[SampleSink] = None,
     sampling: bool = True,
+    pair_sums: bool = True,
 ) -> ScanResult:
     """Read every input once, window by window, and return the statistics above.
 
@@ -266,6 +267,7 @@ def scan_statistics(
     ``sampling`` no pixel pairs are sampled; with ``samples_to``, the samples of each pair go
     there as soon as the pass has left the pair's overlap (with its count and standard
     deviations) instead of into the result, so that only the overlaps under way hold samples.
+    Without ``pair_sums`` the pairs' block sums are left out (a robust pass recomputes them).
     """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
@@ -286,7 +288,7 @@ def scan_statistics(
         spans = [footprint(blocks, p) for p in grid.placements]
         bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
         bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
-        pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band)
+        pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if pair_sums else None
 
     def scan(win: Placement) -> _Window:
         out = _Window(win.row)
@@ -297,8 +299,9 @@ def scan_statistics(
             sums = block_sums(blocks, values, valid, rect.row, rect.col) if blocks else None
             out.images.append((k, valid.sum(axis=(1, 2)), lo, hi, sums))
         for key, rect, vi, vj, both in ctx.pair_views(win, parts):
-            out.pairs.append((key, masked_moments(vi, both), masked_moments(vj, both),
-                              ctx.pair_block_sums(rect, both, vi, vj), None))
+            sums = ctx.pair_block_sums(rect, both, vi, vj) if pblocks is not None else None
+            out.pairs.append((key, masked_moments(vi, both), masked_moments(vj, both), sums,
+                              None))
             if not sampling:
                 continue
             pick = both.all(axis=0) & sample_mask(rect, grid.cols, ctx.stride[key])

@@ -10,6 +10,7 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
 from ..grid.exclusion import Exclusion
+from ..io.parallel import thread_count
 from ..io.rasters import RasterInfo
 from ..options import Statistics, Streaming
 from .robust import Disagreement, pair_rects, robust_rescan
@@ -28,19 +29,19 @@ def gather_statistics(
     out what disagrees (robust.py, on cells of ``blocks`` or, where none are accumulated,
     of a default block grid), and the exclusion polygons count in no statistic."""
     window, threads = streaming.window, streaming.threads
-    exclusion = None
+    exclusion = disagree = None
     if statistics.exclude:
         exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
     try:
         first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
-        disagree = None
         if statistics.robust:
             # A global-only run accumulates no blocks; its robust test takes the cells of
             # the default block grid. The robust lines are fitted while the first pass
             # goes on, so that only the samples of the overlaps under way are held.
-            disagree = Disagreement(blocks or make_block_grid(grid), pair_rects(grid))
+            disagree = Disagreement(blocks or make_block_grid(grid), pair_rects(grid),
+                                    background=thread_count(threads) > 1)
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
-                               samples_to=disagree.add if disagree else None,
+                               samples_to=disagree.add if disagree is not None else None,
                                sampling=statistics.robust, pair_sums=not statistics.robust)
         if disagree is not None:
             disagree.finish()
@@ -53,6 +54,8 @@ def gather_statistics(
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
         return scan
     finally:
+        if disagree is not None:
+            disagree.close()
         if exclusion is not None:
             exclusion.close()
 

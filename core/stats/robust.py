@@ -15,6 +15,8 @@ bias such a fit cannot hide themselves.
 """
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -175,10 +177,11 @@ class Disagreement:
     COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
     LEAST = 30  # samples a cell needs for a line of its own
 
-    def __init__(self, blocks, rects, threshold: float = THRESHOLD):
+    def __init__(self, blocks, rects, threshold: float = THRESHOLD, background: bool = False):
         """``blocks`` sets the cell size (None: one line per overlap); ``rects`` maps each
         pair to its overlap on the common grid. Samples come in through :meth:`add` (a
-        scan.SampleSink) and :meth:`finish`; they are dropped once their lines are fitted."""
+        scan.SampleSink) and :meth:`finish`; they are dropped once their lines are fitted,
+        on a thread of their own where ``background``."""
         self.cells = None
         self.rects, self.threshold = rects, threshold
         self.lines: Dict[Tuple[int, int], tuple] = {}
@@ -186,6 +189,9 @@ class Disagreement:
         self.limits: Dict[Tuple[int, int], tuple] = {}
         self._samples: Dict[Tuple[int, int], tuple] = {}
         self._moments: Dict[Tuple[int, int], tuple] = {}
+        self._worker: Optional[ThreadPoolExecutor] = None
+        self._pending: deque = deque()
+        self._background = background
         if blocks is not None:
             self.cells = BlockGrid(blocks.size * self.COARSER,
                                    -(-blocks.cols // self.COARSER),
@@ -206,12 +212,42 @@ class Disagreement:
         self._samples.update(samples)
         self._moments.update(moments)
         if len(self._samples) >= PAIRS_PER_BATCH:
-            self.finish()
+            self._submit()
 
-    def finish(self) -> None:
-        """Fit what :meth:`add` has collected."""
+    def _submit(self) -> None:
+        """Fit the collected samples on a thread of their own, while the pass reads on."""
         samples, self._samples = self._samples, {}
         moments, self._moments = self._moments, {}
+        if not samples:
+            return
+        if not self._background:
+            self._fit(samples, moments)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="spectralmatch-lines")
+        self._pending.append(self._worker.submit(self._fit, samples, moments))
+        while len(self._pending) > 2:  # a pass faster than the fits waits: memory stays bounded
+            self._pending.popleft().result()
+
+    def finish(self) -> None:
+        """Fit what :meth:`add` has collected, and wait for every fit."""
+        self._submit()
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the fitting thread (after a failed or cancelled pass: without waiting)."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+
+    def _fit(self, samples, moments) -> None:
         keys = [key for key, (si, _, _) in samples.items() if si.shape[1] >= MIN_SAMPLES]
         # The lines of many overlaps are fitted together; a batch bounds the memory.
         for first in range(0, len(keys), PAIRS_PER_BATCH):

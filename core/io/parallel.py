@@ -73,6 +73,12 @@ class DatasetPool:
         self._idle: "OrderedDict[int, Tuple[str, gdal.Dataset]]" = OrderedDict()
         self._busy = 0
 
+    @property
+    def open_count(self) -> int:
+        """Handles open now: lent out or idle."""
+        with self._lock:
+            return len(self._idle) + self._busy
+
     @contextmanager
     def reading(self, path: str) -> Iterator[gdal.Dataset]:
         ds = self._take(path)
@@ -89,6 +95,8 @@ class DatasetPool:
                     self._busy += 1
                     return ds
             self._busy += 1
+            closing = self._over_limit()
+        del closing  # closed here, outside the lock
         try:
             return open_readonly(path)  # outside the lock: opening reads the header
         except BaseException:
@@ -97,13 +105,18 @@ class DatasetPool:
             raise
 
     def _give_back(self, path: str, ds: gdal.Dataset) -> None:
-        closing = []
         with self._lock:
             self._busy -= 1
             self._idle[id(ds)] = (path, ds)
-            while self._idle and len(self._idle) + self._busy > self.limit:
-                closing.append(self._idle.popitem(last=False)[1][1])
-        del closing  # closed here, outside the lock
+            closing = self._over_limit()
+        del closing
+
+    def _over_limit(self) -> list:
+        """Take the least recently used idle handles beyond the limit out of the pool."""
+        closing = []
+        while self._idle and len(self._idle) + self._busy > self.limit:
+            closing.append(self._idle.popitem(last=False)[1][1])
+        return closing
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,105 @@
+"""Issue 20: many images on one machine. A bounded pool of open datasets, robust lines fitted
+while the first pass goes on (samples held only for the overlaps under way), and windows of
+several images written at once, all without changing a number."""
+import threading
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+import synthetic as S
+from spectralmatch.core import Outputs, Streaming, run_match
+from spectralmatch.core.grid.blocks import make_block_grid
+from spectralmatch.core.grid.inputs import load_inputs
+from spectralmatch.core.io.parallel import DatasetPool, ordered_map
+from spectralmatch.core.stats.robust import Disagreement, pair_rects
+from spectralmatch.core.stats.scan import scan_statistics
+
+GRID = (3, 3)
+
+
+def _gains_offsets(n):
+    rng = np.random.default_rng(20)
+    return rng.uniform(0.8, 1.25, (n, 4)).tolist(), rng.uniform(-400, 400, (n, 4)).tolist()
+
+
+@pytest.fixture(scope="module")
+def nine_tiles(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nine")
+    gains, offsets = _gains_offsets(GRID[0] * GRID[1])
+    tiles = S.make_set(str(folder), gains, offsets, grid=GRID)
+    S.paste_clouds(tiles, [1, 4], [(150, 160), (170, 120)])
+    return [t.path for t in tiles]
+
+
+def test_dataset_pool_keeps_few_handles_open_and_reads_right(nine_tiles):
+    pool = DatasetPool(limit=3)
+    most = [0]
+    lock = threading.Lock()
+    expected = {p: gdal.Open(p).ReadAsArray(0, 0, 40, 30) for p in nine_tiles}
+
+    def read(path):
+        with pool.reading(path) as ds:
+            with lock:
+                most[0] = max(most[0], pool.open_count)
+            return path, ds.ReadAsArray(0, 0, 40, 30)
+
+    for path, values in ordered_map(read, nine_tiles * 4, threads=2):
+        np.testing.assert_array_equal(values, expected[path])
+    # Two threads hold at most two handles; idle ones beyond the limit are closed.
+    assert 1 <= most[0] <= 3
+    assert pool.open_count <= 3
+    pool.close()
+    assert pool.open_count == 0
+
+
+def test_samples_go_to_the_robust_lines_as_the_pass_leaves_each_overlap(nine_tiles):
+    infos, grid, _ = load_inputs(nine_tiles)
+    blocks = make_block_grid(grid)
+    kept = scan_statistics(infos, grid, blocks, window=64, threads=2)
+    handed, calls = {}, []
+
+    def sink(samples, moments):
+        calls.append(len(samples))
+        for key, arrays in samples.items():
+            assert key not in handed  # each pair once
+            handed[key] = arrays
+            assert np.all(moments[key][0] > 0)
+
+    streamed = scan_statistics(infos, grid, blocks, window=64, threads=2, samples_to=sink)
+    assert streamed.samples == {}
+    assert len(calls) > 2  # handed over during the pass, not all at its end
+    assert sorted(handed) == sorted(kept.samples)
+    for key, arrays in kept.samples.items():
+        for a, b in zip(arrays, handed[key]):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_lines_fitted_during_the_pass_equal_lines_fitted_after_it(nine_tiles, background):
+    infos, grid, _ = load_inputs(nine_tiles)
+    blocks = make_block_grid(grid)
+    rects = pair_rects(grid)
+    kept = scan_statistics(infos, grid, blocks, window=64, threads=2)
+    after = Disagreement.from_scan(kept, blocks, rects)
+    during = Disagreement(blocks, rects, background=background)
+    scan_statistics(infos, grid, blocks, window=64, threads=2, samples_to=during.add)
+    during.finish()
+    assert sorted(during.lines) == sorted(after.lines) and len(after.lines) >= 12
+    assert sorted(during.limits) == sorted(after.limits)
+    for key, (ji, ij, span) in after.lines.items():
+        assert during.lines[key][2] == span
+        for mine, theirs in zip(during.lines[key][:2], (ji, ij)):
+            for a, b in zip(mine, theirs):
+                np.testing.assert_allclose(a, b, rtol=1e-12)
+        for a, b in zip(during.limits[key], after.limits[key]):
+            np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def test_writing_several_small_images_at_once_changes_no_pixel(nine_tiles, tmp_path):
+    # Windows of 128 pixels: each tile has a few, and two threads work on two tiles at once.
+    one = run_match(nine_tiles, Outputs(str(tmp_path / "one")), streaming=Streaming(128, 1))
+    two = run_match(nine_tiles, Outputs(str(tmp_path / "two")), streaming=Streaming(128, 2))
+    assert len(one.outputs) == len(nine_tiles)
+    for a, b in zip(one.outputs, two.outputs):
+        np.testing.assert_array_equal(gdal.Open(a).ReadAsArray(), gdal.Open(b).ReadAsArray())

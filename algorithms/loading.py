@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from qgis.core import (
     QgsContrastEnhancement,
     QgsProcessing,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterMultipleLayers,
     QgsFillSymbol,
     QgsLayerTreeGroup,
@@ -360,6 +361,22 @@ class RasterInputs(QgsProcessingParameterMultipleLayers):
 
     def __init__(self, name: str, description: str):
         super().__init__(name, description, QgsProcessing.TypeRaster)
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS API)
+        """Accept without loading: QGIS's own check loads every file as a layer (about 4 MB
+        each), so that qgis_process would need gigabytes before a run of thousands of inputs
+        starts. The algorithms resolve and check the files themselves (base.raster_sources)."""
+        if value is None or value == "" or value == []:
+            return bool(self.flags() & QgsProcessingParameterDefinition.FlagOptional)
+        return True
+
+    def clone(self):
+        copy = RasterInputs(self.name(), self.description())
+        copy.setFlags(self.flags())
+        copy.setDefaultValue(self.defaultValue())
+        copy.setMinimumNumberInputs(self.minimumNumberInputs())
+        copy.setHelp(self.help())
+        return copy
 
     def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS API)
         items = value if isinstance(value, (list, tuple)) else [value]

@@ -4,7 +4,8 @@ Makes synthetic sets with bench_match's set maker (UInt16 tiles on a regular gri
 overlaps, each with its own gain and offset), runs ``spectralmatch:match`` at its defaults
 through ``qgis_process.bin`` with and without ROBUST, each under /usr/bin/time -v, and
 prints per set: wall time, CPU time (user + system: steadier than wall time on a shared
-machine), wall time per megapixel (of input pixels, all bands), peak resident memory, the robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
+machine), wall time per megapixel (of input pixels, all bands), peak resident memory, the
+robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
 (global_regression then local_block_adjustment) and how many times faster we are.
 
 Sets (name: grid of tiles, tile side):

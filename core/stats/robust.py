@@ -36,7 +36,7 @@ THRESHOLD = 4.0
 MIN_SPREAD = 0.02
 MIN_SAMPLES = 20
 # Overlaps whose robust lines are fitted together (a batch holds their samples a few times).
-PAIRS_PER_BATCH = 64
+PAIRS_PER_BATCH = 16
 _TINY = 1e-12
 
 
@@ -226,7 +226,7 @@ class Disagreement:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="spectralmatch-lines")
         self._pending.append(self._worker.submit(self._fit, samples, moments))
-        while len(self._pending) > 2:  # a pass faster than the fits waits: memory stays bounded
+        while len(self._pending) > 1:  # a pass faster than the fits waits: memory stays bounded
             self._pending.popleft().result()
 
     def finish(self) -> None:

@@ -231,6 +231,16 @@ def _overlap_list(pairs, pair_moments, excluded=None) -> List[OverlapStats]:
     return out
 
 
+def _sample_type(infos: List[RasterInfo]) -> np.dtype:
+    """A type that holds every input value exactly and takes little memory: the inputs' own
+    where they are integers of up to 16 bits, else float32, or float64 for Float64 inputs
+    (which may need its range)."""
+    types = {info.numpy_type for info in infos}
+    if all(np.issubdtype(t, np.integer) and t.itemsize <= 2 for t in types):
+        return np.result_type(*types)
+    return np.float64 if any(t == np.float64 for t in types) else np.float32
+
+
 # Takes the samples of finished pairs: {key: (values i, values j, positions)} and
 # {key: (count, std i, std j)}.
 SampleSink = Callable[[Dict[Tuple[int, int], tuple], Dict[Tuple[int, int], tuple]], None]
@@ -281,8 +291,7 @@ def scan_statistics(
     ending = sorted(ctx.pair_rects, key=lambda key: ctx.pair_rects[key].row_end)
     ended = 0
     # Samples in float32 halve their memory; Float64 inputs may need the range of float64.
-    wide = any(info.numpy_type == np.float64 for info in infos)
-    sample_type = np.float64 if wide else np.float32
+    sample_type = _sample_type(infos)
     bsum = bcount = pblocks = spans = None
     if blocks is not None:
         spans = [footprint(blocks, p) for p in grid.placements]

@@ -27,7 +27,7 @@ R = TypeVar("R")
 RUN_CACHE_BYTES = 32 * 1024 * 1024
 # Open read-only datasets a pass keeps for reuse (see DatasetPool): enough for the inputs
 # that touch a few windows in flight, whatever the number of inputs.
-OPEN_DATASETS = 48
+OPEN_DATASETS = 24
 
 
 def thread_count(threads: Optional[int]) -> int:

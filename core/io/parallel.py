@@ -125,31 +125,15 @@ class DatasetPool:
 
 @contextmanager
 def bounded_block_cache(limit: int = RUN_CACHE_BYTES):
-    """One bounded GDAL block cache for the whole run, and few heaps for its threads."""
+    """One bounded GDAL block cache for the whole run."""
     previous = gdal.GetCacheMax()
     if previous > limit:
         gdal.SetCacheMax(limit)
-    _limit_heaps(RUN_HEAPS)
     try:
         yield
     finally:
-        _limit_heaps(0)
         if gdal.GetCacheMax() != previous:
             gdal.SetCacheMax(previous)
-
-
-# glibc gives each new thread a heap ("arena") of its own, up to 8 per core, and each keeps
-# what was freed in it: tens of MB per thread pool of a run. Two heaps serve the run's few
-# threads; 0 restores glibc's default afterwards.
-RUN_HEAPS = 2
-_M_ARENA_MAX = -8
-
-
-def _limit_heaps(count: int) -> None:
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, count)
-    except (OSError, AttributeError):
-        pass
 
 
 def release_freed_memory() -> None:

@@ -248,6 +248,12 @@ class Disagreement:
             self._worker = None
 
     def _fit(self, samples, moments) -> None:
+        # Values beyond 1e150 overflow squared deviations; check_statistics refuses them
+        # after the first pass, with a message, so the fits may run into inf quietly here.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._fit_all(samples, moments)
+
+    def _fit_all(self, samples, moments) -> None:
         keys = [key for key, (si, _, _) in samples.items() if si.shape[1] >= MIN_SAMPLES]
         # The lines of many overlaps are fitted together; a batch bounds the memory.
         for first in range(0, len(keys), PAIRS_PER_BATCH):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from functools import partial
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -10,6 +12,7 @@ from osgeo import gdal
 from ..errors import InputError
 from ..feedback import Feedback
 from .atomic import OutputSet
+from .executor import default_executor
 from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
 from .output_plan import unique_stems
 from .parallel import ThreadDatasets
@@ -110,9 +113,10 @@ def write_outputs(
     float32: bool,
     streaming: Streaming,
     feedback: Feedback,
-    observers: Optional[Sequence] = None,
+    observers: Optional[List] = None,
     staged: Optional[OutputSet] = None,
     stems: Optional[Sequence[str]] = None,
+    executor=None,
 ) -> List[List[str]]:
     """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
 
@@ -120,32 +124,59 @@ def write_outputs(
     ``observers`` (one per input) see the first correction's values as they are written.
     ``staged``: the run's output set, which the run commits (else they are committed here);
     ``stems``: the output names' stems (default: the inputs', see
-    :func:`~.output_plan.unique_stems`).
+    :func:`~.output_plan.unique_stems`). ``executor`` (io/executor.py; None: threads as
+    ``streaming`` asks): a cluster writes each image in one task, and ``observers`` are
+    replaced by the workers' copies.
     """
+    executor = default_executor(streaming, executor)
     stems = list(stems) if stems is not None else unique_stems([i.path for i in infos])
     paths = [[os.path.join(folder, f"{stem}{suffix}.tif") for stem in stems]
              for suffix, _ in corrections]
     pixels = np.array([info.width * info.height for info in infos], dtype=float)
     edges = np.concatenate(([0.0], np.cumsum(pixels) / pixels.sum()))
     outputs = staged if staged is not None else OutputSet()
+    k = 0
+
+    def targets_of(k):
+        return [(outputs.temporary_for(group[k]), correction_for(k))
+                for group, (_, correction_for) in zip(paths, corrections)]
+
     try:
-        for k, info in enumerate(infos):
-            targets = [
-                (outputs.temporary_for(group[k]), correction_for(k))
-                for group, (_, correction_for) in zip(paths, corrections)
-            ]
-            try:
-                write_image(info, targets, float32, streaming,
-                            feedback.stage(edges[k], edges[k + 1]),
-                            observers[k] if observers else None)
-            except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
-                raise InputError(
-                    f"{paths[0][k]}: writing failed ({exc}). "
-                    "Fix: check free space and permissions of the output folder."
-                ) from None
+        try:
+            if executor.distributed:
+                executor.check_access(folder=folder)
+                jobs = [(info, targets_of(k), observers[k] if observers else None)
+                        for k, info in enumerate(infos)]
+                task = partial(_write_task, float32=float32,
+                               streaming=replace(streaming, threads=1, scheduler=None))
+                results = executor.map(task, jobs, feedback, "writing")
+                try:
+                    for k in range(len(infos)):
+                        observer = next(results)
+                        if observers:
+                            observers[k] = observer
+                finally:
+                    results.close()  # a failure stops the tasks still writing
+            else:
+                for k, info in enumerate(infos):
+                    write_image(info, targets_of(k), float32, streaming,
+                                feedback.stage(edges[k], edges[k + 1]),
+                                observers[k] if observers else None)
+        except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+            raise InputError(
+                f"{paths[0][k]}: writing failed ({exc}). "
+                "Fix: check free space and permissions of the output folder."
+            ) from None
         if staged is None:
             outputs.commit()
         return paths
     except BaseException:
         outputs.discard()
         raise
+
+
+def _write_task(job, feedback: Feedback, float32: bool, streaming: Streaming):
+    """A task of the writing pass on a worker: one image, all its outputs; its observer back."""
+    info, targets, observer = job
+    write_image(info, targets, float32, streaming, feedback, observer)
+    return observer

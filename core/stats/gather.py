@@ -23,17 +23,20 @@ def gather_statistics(
     statistics: Statistics,
     streaming: Streaming,
     feedback: Feedback,
+    executor=None,
 ) -> ScanResult:
     """Overlap statistics, and block sums on ``blocks`` where given; robust statistics leave
     out what disagrees (robust.py, on cells of ``blocks`` or, where none are accumulated,
-    of a default block grid), and the exclusion polygons count in no statistic."""
+    of a default block grid), and the exclusion polygons count in no statistic. ``executor``
+    (io/executor.py; None: threads as ``streaming`` asks) runs the passes' windows."""
     window, threads = streaming.window, streaming.threads
     exclusion = None
     if statistics.exclude:
         exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
     try:
         first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
-        scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion)
+        scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
+                               executor)
         check_statistics(infos, scan, feedback)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
         if statistics.robust:
@@ -42,7 +45,7 @@ def gather_statistics(
             # the default block grid.
             cells = blocks or make_block_grid(grid)
             scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
-                                 threads, exclusion, cells)
+                                 threads, exclusion, cells, executor)
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
         return scan
     finally:

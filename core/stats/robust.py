@@ -202,7 +202,7 @@ def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: i
 
 
 def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
-                  threads=None, exclusion=None, cells_from=None) -> ScanResult:
+                  threads=None, exclusion=None, cells_from=None, executor=None) -> ScanResult:
     """The overlaps read again without their disagreeing pixels; logs what was left out.
 
     ``blocks`` are accumulated again (None: none); the cells of the robust lines follow
@@ -211,6 +211,6 @@ def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
     rects = {(i, j): inter for i, j, inter in overlapping_pairs(grid.placements)}
     keep = pair_filter(scan, cells_from or blocks, rects)
     robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
-                             exclusion)
+                             exclusion, executor)
     report_excluded(infos, robust, feedback)
     return robust

@@ -18,6 +18,7 @@ statistics without the pixels a :class:`PairFilter` rejects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -26,14 +27,19 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid, BlockSummer, block_sums, footprint
 from ..grid.common_grid import CommonGrid, Placement
 from ..grid.pairs import overlapping_pairs
+from ..io.executor import Threads
+from ..io.memory_files import memory_file_bytes, restore_memory_files
 from ..io.parallel import ThreadDatasets
 from ..io.rasters import RasterInfo, read_window
-from ..io.windows import iter_windows, stream_windows, window_count, window_size
+from ..io.windows import iter_windows, window_count, window_size
 from .moments import Moments, masked_moments
 
 # Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
 # absolute deviation to a few percent, small enough for thousands of overlaps.
 SAMPLES_PER_OVERLAP = 4096
+# Windows in one task of a cluster run at most: tasks long enough to outweigh their
+# scheduling, many enough to balance the workers.
+WINDOWS_PER_TASK = 64
 
 
 @dataclass
@@ -141,6 +147,16 @@ class _Pass:
         self.stride = {key: max(1, (r.rows * r.cols) // SAMPLES_PER_OVERLAP)
                        for key, r in self.pair_rects.items()}
 
+    def __getstate__(self):
+        """For a Dask worker: no open datasets, but the in-memory warped views."""
+        state = dict(self.__dict__, datasets=None)
+        state["memory_files"] = memory_file_bytes(info.path for info in self.infos)
+        return state
+
+    def __setstate__(self, state):
+        restore_memory_files(state.pop("memory_files"))
+        self.__dict__.update(state, datasets=ThreadDatasets())
+
     def read(self, win: Placement, overlaps_only: bool):
         touching = self.index.touching(win)
         if overlaps_only and len(touching) < 2:
@@ -183,11 +199,30 @@ class _Pass:
         return (summer.first, summer(keep.astype(np.float64)),
                 summer(np.where(keep, vi, 0.0)), summer(np.where(keep, vj, 0.0)))
 
-    def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int]):
+    def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int],
+            executor=None):
+        """``fn`` of every window of the grid, in order: on ``threads`` threads, or on
+        ``executor`` (io/executor.py); a cluster runs consecutive windows as one task."""
+        executor = executor or Threads(threads)
         size = window or window_size([info.block_size for info in self.infos])
         total = window_count(self.grid.cols, self.grid.rows, size)
         windows = (Placement(*rect) for rect in iter_windows(self.grid.cols, self.grid.rows, size))
-        return stream_windows(fn, windows, total, feedback, threads)
+        if not executor.distributed:
+            return executor.map(fn, windows, total, feedback)
+        per_task = min(WINDOWS_PER_TASK, max(1, total // (4 * executor.worker_count())))
+        windows = list(windows)
+        bands = [windows[k:k + per_task] for k in range(0, total, per_task)]
+        results = executor.map(partial(_band_of_windows, fn), bands, feedback, "statistics")
+        return (part for band in results for part in band)
+
+
+def _band_of_windows(fn, windows, feedback: Feedback) -> list:
+    """A task of the statistics pass on a worker: ``fn`` of consecutive windows."""
+    out = []
+    for win in windows:
+        feedback.check_cancel()
+        out.append(fn(win))
+    return out
 
 
 def _add_at(target: np.ndarray, first, span, values: np.ndarray) -> None:
@@ -237,10 +272,12 @@ def scan_statistics(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     exclusion=None,
+    executor=None,
 ) -> ScanResult:
     """Read every input once, window by window, and return the statistics above.
 
-    Pixels an :class:`exclusion.Exclusion` covers count in no statistic.
+    Pixels an :class:`exclusion.Exclusion` covers count in no statistic; ``executor``
+    (io/executor.py) runs the windows where not on ``threads`` threads here.
     """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
@@ -282,7 +319,7 @@ def scan_statistics(
     # Values beyond 1e150 overflow squared deviations; check_statistics refuses them after
     # this pass, with a message, so the arithmetic may run into inf here quietly.
     with np.errstate(over="ignore", invalid="ignore"):
-        for part in ctx.run(scan, feedback, window, threads):
+        for part in ctx.run(scan, feedback, window, threads, executor):
             for k, count, lo, hi, sums in part.images:
                 valid_count[k] += count
                 minimum[k] = np.minimum(minimum[k], lo)
@@ -315,6 +352,7 @@ def rescan_overlaps(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     exclusion=None,
+    executor=None,
 ) -> ScanResult:
     """Read the overlaps again; pair statistics and block means use only kept pixels.
 
@@ -352,7 +390,7 @@ def rescan_overlaps(
                     out.flagged.append((k, block_sums(blocks, values, mask, rect.row, rect.col)))
         return out
 
-    for part in ctx.run(scan, feedback, window, threads):
+    for part in ctx.run(scan, feedback, window, threads, executor):
         for pair in part.pairs:
             _merge_pair(pair, pair_moments, pblocks, excluded)
         for k, (by0, bx0, s, c) in part.flagged:

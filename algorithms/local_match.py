@@ -38,6 +38,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_local_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
+        self.add_scheduler_parameter()
         self.add_output_parameters("_local")
         self.add_extra_outputs()
 

@@ -567,6 +567,14 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <source>Seamline polygons</source>
         <translation>Schnittlinien-Polygone</translation>
     </message>
+    <message>
+        <source>Dask scheduler</source>
+        <translation>Dask-Scheduler</translation>
+    </message>
+    <message>
+        <source>Run the statistics and the writing on a Dask cluster: the scheduler's address (tcp://host:8786), or local:N for N worker processes on this computer; empty runs here. Every worker must see the inputs and the output folder at the same paths (a shared file system), or inputs as GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: python3-distributed; pip: dask[distributed]).</source>
+        <translation>Statistik und Schreiben auf einem Dask-Cluster ausführen: die Adresse des Schedulers (tcp://host:8786) oder local:N für N Worker-Prozesse auf diesem Rechner; leer läuft hier. Jeder Worker muss die Eingaben und den Ausgabeordner unter denselben Pfaden sehen (ein gemeinsames Dateisystem) oder Eingaben als virtuelle GDAL-Pfade (/vsis3/..., /vsicurl/...). Benötigt Dask (Debian: python3-distributed; pip: dask[distributed]).</translation>
+    </message>
 </context>
 <context>
     <name>MosaicAlgorithm</name>

@@ -43,6 +43,9 @@ SHARED_HINT = (
 # How long a cancelled or failed run waits for the tasks still running to stop (they check
 # for a cancel between windows), before it removes their temporary outputs.
 STOP_WAIT_SECONDS = 60.0
+# How long the client waits for an unreachable scheduler, at the start or when it is lost
+# during a run, before the run fails.
+CONNECT_TIMEOUT = "20s"
 # A task checks for a cancel at most this often (each check asks the scheduler).
 CANCEL_POLL_SECONDS = 0.5
 _PACKAGE = __name__.split(".core.")[0]
@@ -76,16 +79,16 @@ def parse_scheduler(scheduler: str):
 
 
 def _python_for_workers() -> Optional[str]:
-    """The Python to start local workers with, where this process is not Python itself
-    (QGIS and qgis_process embed it: multiprocessing would start QGIS again)."""
-    if os.path.basename(sys.executable).lower().startswith("python"):
-        return None
+    """The Python to start local workers with, where ``sys.executable`` is not this Python
+    (QGIS and qgis_process embed Python: ``sys.executable`` is then QGIS itself, or the
+    first ``python3`` on PATH, which may be another installation)."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     for candidate in (os.path.join(sys.exec_prefix, "bin", f"python{version}"),
                       os.path.join(sys.exec_prefix, "bin", "python3"),
                       os.path.join(sys.exec_prefix, "python.exe")):
         if os.path.isfile(candidate):
-            return candidate
+            same = os.path.realpath(candidate) == os.path.realpath(sys.executable or "")
+            return None if same else candidate
     return None
 
 
@@ -105,10 +108,10 @@ def connect(scheduler: str, feedback: Feedback):
                 n_workers=value, processes=True, threads_per_worker=1,
                 dashboard_address=None, silence_logs=logging.ERROR)
             client = distributed.Client(cluster)
-            name = f"a local cluster of {value} workers"
+            name = "a local cluster"
         else:
             try:
-                client = distributed.Client(value, timeout="20s")
+                client = distributed.Client(value, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 raise ClusterError(
                     f"{value}: the Dask scheduler cannot be reached ({exc}). Fix: start it "

@@ -171,8 +171,8 @@ class MatchingParameters:
                 defaultValue=defaults.MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
             ),
             self.tr(
-                "A block where an image has fewer valid pixels than this fraction of the block "
-                "counts as empty and takes the values of its nearest block with data."
+                "Where an image has fewer valid pixels in a block than this fraction of the "
+                "block, it does not count in that place's central tendency."
             ),
             advanced=True,
         )

@@ -18,6 +18,7 @@ from ..correct.fit_global import fit_global
 from ..correct.fit_local import fit_local
 from ..correct.global_model import GlobalModel, identity_model
 from ..correct.local_model import LocalModel
+from ..correct.local_surface import local_block_grid
 from ..correct.saved_model import save_model
 from ..errors import Cancelled, InputError, Interrupted
 from ..feedback import Feedback
@@ -179,11 +180,15 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
             if not uniform:
                 for line in plan.lines(infos):
                     feedback.info(f"Bands: {line}")
-            blocks = None
+            blocks = robust_cells = None
             if local is not None:
-                blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
+                # The robust test keeps the cells of the block size asked for; only the
+                # surface nodes come closer where overlaps are narrow.
+                robust_cells = make_block_grid(grid, local.blocks_per_image, local.block_size)
+                blocks = local_block_grid(grid, local.blocks_per_image, local.block_size,
+                                          feedback)
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
-                               feedback.stage(0.0, 0.45), executor)
+                               feedback.stage(0.0, 0.45), executor, robust_cells)
             fitted = fits[0]
             # The plan was checked for exactly these rasters.
             assert [suffix for suffix, _ in fitted.corrections] == suffixes
@@ -236,7 +241,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
 def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
                 blocks: Optional[BlockGrid], statistics: Statistics, streaming: Streaming,
                 fit: Fit, ref: Optional[int], feedback: Feedback,
-                executor=None) -> List[Fitted]:
+                executor=None, robust_cells: Optional[BlockGrid] = None) -> List[Fitted]:
     """Statistics and fit of every band group, each among the inputs that have its bands
     (and overlap another that has them: BandPlan.overlapping)."""
     fits: List[Fitted] = []
@@ -248,9 +253,10 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
             feedback.info(f"Band group {n + 1} ({', '.join(group.labels)}): matched among "
                           f"{', '.join(m.name for m in members)}.")
         scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage,
-                                 executor)
+                                 executor, robust_cells)
         group_ref = group.images.index(ref) if ref in group.images else None
         fitted = fit(members, sub, blocks, scan, group_ref, feedback)
+        scan.pair_blocks = None  # the overlaps' cells served the fit; free them for writing
         fitted.scan = scan
         fits.append(fitted)
     return fits

@@ -24,26 +24,29 @@ def gather_statistics(
     streaming: Streaming,
     feedback: Feedback,
     executor=None,
+    robust_cells: Optional[BlockGrid] = None,
 ) -> ScanResult:
     """Overlap statistics, and block sums on ``blocks`` where given; robust statistics leave
     out what disagrees (robust.py, on cells of ``blocks`` or, where none are accumulated,
-    of a default block grid), and the exclusion polygons count in no statistic. ``executor``
-    (io/executor.py; None: threads as ``streaming`` asks) runs the passes' windows."""
+    of a default block grid; ``robust_cells`` overrides both), and the exclusion polygons
+    count in no statistic. ``executor`` (io/executor.py; None: threads as ``streaming``
+    asks) runs the passes' windows."""
     window, threads = streaming.window, streaming.threads
     exclusion = None
     if statistics.exclude:
         exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
     try:
         first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
+        # With robust statistics, the cells of the pairs come from the robust read only.
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
-                               executor)
+                               executor, pair_cells=not statistics.robust)
         check_statistics(infos, scan, feedback)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
         if statistics.robust:
             kept = {(o.i, o.j) for o in scan.overlaps}
             # A global-only run accumulates no blocks; its robust test takes the cells of
             # the default block grid.
-            cells = blocks or make_block_grid(grid)
+            cells = robust_cells or blocks or make_block_grid(grid)
             scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
                                  threads, exclusion, cells, executor)
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]

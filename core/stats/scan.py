@@ -8,9 +8,9 @@ there. The first pass accumulates, per band:
   deterministic sample of those pixel pairs (for robust statistics);
 * for every image, its valid count, minimum and maximum;
 * optionally, for every image, the sum and count of its valid pixels in each block of the
-  local-matching grid, and for every overlapping pair, per block, the count and the sums of
-  both images over the pixels valid in both; block means of any affine correction of the
-  images follow from these without reading them again.
+  local-matching grid, and for every overlapping pair, per small cell (cells.py), the count
+  and the sums of both images over the pixels valid in both; cell means of any affine
+  correction of the images follow from these without reading them again.
 
 The robust pass (see robust.py) reads the overlaps once more and recomputes the pair
 statistics without the pixels a :class:`PairFilter` rejects.
@@ -32,6 +32,7 @@ from ..io.memory_files import memory_file_bytes, restore_memory_files
 from ..io.parallel import ThreadDatasets
 from ..io.rasters import RasterInfo, read_window
 from ..io.windows import iter_windows, window_count, window_size
+from .cells import overlap_cell_grid
 from .moments import Moments, masked_moments
 
 # Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
@@ -58,12 +59,12 @@ class OverlapStats:
 
 @dataclass
 class PairBlocks:
-    """Block sums of images i and j over the pixels valid in both, on the pair's blocks."""
+    """Cell sums of images i and j over the pixels valid in both, on the pair's cells."""
 
     i: int
     j: int
-    span: Tuple[int, int, int, int]  # first block row, first block col, block rows, cols
-    count: np.ndarray  # (bands, block rows, block cols)
+    span: Tuple[int, int, int, int]  # first cell row, first cell col, cell rows, cols
+    count: np.ndarray  # (bands, cell rows, cell cols), float32 (float64 for Float64 inputs)
     sum_i: np.ndarray
     sum_j: np.ndarray
     rect: Placement  # the pair's overlap on the common grid
@@ -79,11 +80,12 @@ class ScanResult:
     # (bands, block rows, block cols) sums and counts of valid pixels.
     block_sum: Optional[List[np.ndarray]] = None
     block_count: Optional[List[np.ndarray]] = None
-    pair_blocks: Optional[List[PairBlocks]] = None
+    pair_blocks: Optional[List[PairBlocks]] = None  # on the grid ``cells``
     # Per pair: sampled values (bands, n) of i and j at pixels valid in both, all bands, and
     # their mosaic positions (2, n): rows, cols.
     samples: Dict[Tuple[int, int], Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict)
+    cells: Optional[BlockGrid] = None
 
 
 # A function (i, j, rect, values of i, values of j, valid in both) -> pixels to keep.
@@ -137,10 +139,17 @@ class _Window:
 class _Pass:
     """The shared machinery of a pass: inputs, grid, pairs, reading, threads."""
 
-    def __init__(self, infos, grid: CommonGrid, blocks: Optional[BlockGrid], exclusion=None):
+    def __init__(self, infos, grid: CommonGrid, blocks: Optional[BlockGrid], exclusion=None,
+                 pair_cells: bool = True):
         self.infos, self.grid, self.blocks = infos, grid, blocks
         self.exclusion = exclusion
         self.pairs = overlapping_pairs(grid.placements)
+        self.cells = None
+        if blocks is not None and pair_cells:
+            self.cells = overlap_cell_grid(grid, self.pairs, infos[0].band_count)
+        # Cell sums in float32 halve their memory; Float64 inputs may need float64's range.
+        wide = any(info.numpy_type == np.float64 for info in infos)
+        self.cell_type = np.float64 if wide else np.float32
         self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
         self.index = _PlacementIndex(grid)
         self.datasets = ThreadDatasets()
@@ -193,11 +202,12 @@ class _Pass:
                     yield (i, j), rect, vi[:, si[0], si[1]], vj[:, sj[0], sj[1]], both
 
     def pair_block_sums(self, rect: Placement, keep, vi, vj) -> Optional[tuple]:
-        if self.blocks is None:
+        if self.cells is None:
             return None
-        summer = BlockSummer(self.blocks, rect.row, rect.col, rect.rows, rect.cols)
-        return (summer.first, summer(keep.astype(np.float64)),
-                summer(np.where(keep, vi, 0.0)), summer(np.where(keep, vj, 0.0)))
+        summer = BlockSummer(self.cells, rect.row, rect.col, rect.rows, rect.cols)
+        return (summer.first, summer(keep.astype(self.cell_type)),
+                summer(np.where(keep, vi, 0.0)).astype(self.cell_type),
+                summer(np.where(keep, vj, 0.0)).astype(self.cell_type))
 
     def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int],
             executor=None):
@@ -230,12 +240,13 @@ def _add_at(target: np.ndarray, first, span, values: np.ndarray) -> None:
     target[:, by:by + values.shape[1], bx:bx + values.shape[2]] += values
 
 
-def _new_pair_blocks(blocks, pairs, n_band):
+def _new_pair_blocks(ctx, n_band):
     result = {}
-    for i, j, inter in pairs:
-        span = footprint(blocks, inter)
+    for i, j, inter in ctx.pairs:
+        span = footprint(ctx.cells, inter)
         shape = (n_band, span[2], span[3])
-        result[(i, j)] = PairBlocks(i, j, span, *(np.zeros(shape) for _ in range(3)), inter)
+        result[(i, j)] = PairBlocks(i, j, span,
+                                    *(np.zeros(shape, ctx.cell_type) for _ in range(3)), inter)
     return result
 
 
@@ -273,15 +284,17 @@ def scan_statistics(
     threads: Optional[int] = None,
     exclusion=None,
     executor=None,
+    pair_cells: bool = True,
 ) -> ScanResult:
     """Read every input once, window by window, and return the statistics above.
 
     Pixels an :class:`exclusion.Exclusion` covers count in no statistic; ``executor``
-    (io/executor.py) runs the windows where not on ``threads`` threads here.
+    (io/executor.py) runs the windows where not on ``threads`` threads here. ``pair_cells``
+    False leaves out the cell sums of the pairs (a robust pass will gather them).
     """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
-    ctx = _Pass(infos, grid, blocks, exclusion)
+    ctx = _Pass(infos, grid, blocks, exclusion, pair_cells)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     valid_count = np.zeros((n_img, n_band))
     minimum = np.full((n_img, n_band), np.inf)
@@ -295,7 +308,7 @@ def scan_statistics(
         spans = [footprint(blocks, p) for p in grid.placements]
         bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
         bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
-        pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band)
+        pblocks = _new_pair_blocks(ctx, n_band) if ctx.cells else None
 
     def scan(win: Placement) -> _Window:
         out = _Window()
@@ -339,7 +352,8 @@ def scan_statistics(
     }
     return ScanResult(_overlap_list(ctx.pairs, pair_moments), valid_count, minimum, maximum,
                       bsum, bcount,
-                      list(pblocks.values()) if pblocks is not None else None, merged)
+                      list(pblocks.values()) if pblocks is not None else None, merged,
+                      ctx.cells)
 
 
 def rescan_overlaps(
@@ -364,7 +378,7 @@ def rescan_overlaps(
     ctx = _Pass(infos, grid, blocks, exclusion)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     excluded = {key: np.zeros(n_band) for key in ctx.pair_rects}
-    pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if blocks is not None else None
+    pblocks = _new_pair_blocks(ctx, n_band) if blocks is not None else None
     spans = [footprint(blocks, p) for p in grid.placements] if blocks is not None else None
     flag_sum = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
     flag_count = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
@@ -403,4 +417,5 @@ def rescan_overlaps(
         bcount = [c - f for c, f in zip(first.block_count, flag_count)]
     return ScanResult(_overlap_list(ctx.pairs, pair_moments, excluded), first.valid_count,
                       first.minimum, first.maximum, bsum, bcount,
-                      list(pblocks.values()) if pblocks is not None else None, first.samples)
+                      list(pblocks.values()) if pblocks is not None else None, first.samples,
+                      ctx.cells)

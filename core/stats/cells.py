@@ -20,7 +20,7 @@ from ..grid.blocks import BlockGrid
 CELL_SIDE = 3
 # Bytes for all pair cells of a run: count and two sums per band, float32 (Float64 inputs
 # keep float64 sums, twice this).
-CELL_BUDGET = 96 * 2**20
+CELL_BUDGET = 32 * 2**20
 _BYTES_PER_CELL_BAND = 3 * 4
 
 

@@ -34,6 +34,7 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
             self.tr("A model file written by the Saved model output of a matching run."),
         )
         self.add_threads_parameter()
+        self.add_scheduler_parameter()
         self.add_output_parameters("")
 
     def check_values(self, parameters, context):

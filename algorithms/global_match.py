@@ -35,6 +35,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_weight_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
+        self.add_scheduler_parameter()
         self.add_output_parameters("_global")
         self.add_extra_outputs()
 

@@ -17,13 +17,14 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         return self.tr(
             "Removes smooth radiometric differences between overlapping rasters (haze, "
             "vignetting, a sun-angle gradient) that one gain and offset per raster cannot.\n\n"
-            "A grid of square blocks covers all inputs. In every block, each pair of rasters "
-            "is compared on the pixels both have; one small least-squares problem per block "
-            "finds how far each raster's local mean moves so that all agree, keeping the "
-            "block's central tendency (or a reference raster's values). These block values are "
-            "interpolated bilinearly to every pixel and applied by gamma, linear or offset "
-            "correction. Blocks covered by a single raster keep it as it is; empty blocks take "
-            "their nearest neighbour's values, so image edges and no-data borders get no rim.\n\n"
+            "A grid of square blocks covers all inputs. The correction of each raster is a "
+            "smooth surface with one node per block, interpolated bilinearly to every pixel "
+            "and applied by gamma, linear or offset correction. The nodes of all rasters are "
+            "fitted together, by least squares, to what every pair of rasters shows on the "
+            "pixels both have, in cells of a few pixels at their true positions, with a "
+            "smoothness term that carries the surfaces across clouds and no-data; each place "
+            "keeps the rasters' central tendency (or a reference raster's values). Overlaps "
+            "therefore agree up to their edges.\n\n"
             "Expects rasters that already agree globally (run Global match first, or use "
             "Global and local match), with the same bands (or corresponding bands, see below), in "
             "any CRS and pixel size.\n\n"
@@ -38,6 +39,7 @@ class LocalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_local_parameters()
         self.add_output_type_parameter()
         self.add_threads_parameter()
+        self.add_scheduler_parameter()
         self.add_output_parameters("_local")
         self.add_extra_outputs()
 

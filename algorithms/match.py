@@ -48,6 +48,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
         )
         self.add_output_type_parameter()
         self.add_threads_parameter()
+        self.add_scheduler_parameter()
         self.add_output_parameters("_matched")
         self.add(
             QgsProcessingParameterRasterDestination(

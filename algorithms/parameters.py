@@ -42,6 +42,7 @@ class MatchingParameters:
     METHOD = "METHOD"
     MIN_VALID_FRACTION = "MIN_VALID_FRACTION"
     THREADS = "THREADS"
+    SCHEDULER = "SCHEDULER"
     REPORT = "REPORT"
     MODEL_OUT = "MODEL_OUT"
     ROBUST = "ROBUST"
@@ -170,8 +171,8 @@ class MatchingParameters:
                 defaultValue=defaults.MIN_VALID_FRACTION, minValue=0.0, maxValue=1.0,
             ),
             self.tr(
-                "A block where an image has fewer valid pixels than this fraction of the block "
-                "counts as empty and takes the values of its nearest block with data."
+                "Where an image has fewer valid pixels in a block than this fraction of the "
+                "block, it does not count in that place's central tendency."
             ),
             advanced=True,
         )
@@ -305,8 +306,25 @@ class MatchingParameters:
             advanced=True,
         )
 
+    def add_scheduler_parameter(self) -> None:
+        self.add(
+            QgsProcessingParameterString(
+                self.SCHEDULER, self.tr("Dask scheduler"), defaultValue="", optional=True),
+            self.tr("Run the statistics and the writing on a Dask cluster: the scheduler's "
+                    "address (tcp://host:8786), or local:N for N worker processes on this "
+                    "computer; empty runs here. Every worker must see the inputs and the "
+                    "output folder at the same paths (a shared file system), or inputs as "
+                    "GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: "
+                    "python3-distributed; pip: dask[distributed])."),
+            advanced=True,
+        )
+
     def streaming(self, parameters, context) -> Streaming:
-        return Streaming(threads=self.parameterAsInt(parameters, self.THREADS, context) or None)
+        scheduler = None
+        if self.SCHEDULER in {p.name() for p in self.parameterDefinitions()}:
+            scheduler = self.parameterAsString(parameters, self.SCHEDULER, context).strip()
+        return Streaming(threads=self.parameterAsInt(parameters, self.THREADS, context) or None,
+                         scheduler=scheduler or None)
 
     def add_output_parameters(self, suffix: str) -> None:
         self.add(

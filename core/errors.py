@@ -22,3 +22,7 @@ class Cancelled(SpectralMatchError):
 class Interrupted(Cancelled):
     """The process was asked to stop by a signal (SIGINT, SIGTERM) while a run was going
     on; its temporaries have been removed and older outputs are unchanged."""
+
+
+class ClusterError(SpectralMatchError):
+    """The Dask cluster a run was given cannot be used or was lost; no output was kept."""

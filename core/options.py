@@ -15,10 +15,14 @@ from . import defaults
 class Streaming:
     """How the rasters are streamed: ``window`` is the side of the square windows (None:
     about 512 pixels, a whole number of the inputs' tiles), ``threads`` how many windows are
-    processed at once (None: all cores)."""
+    processed at once (None: all cores). ``scheduler`` runs the statistics and the writing on
+    a Dask cluster instead of this process's threads: a scheduler address
+    (``tcp://host:8786``) or ``local:N`` (a cluster of N worker processes on this machine);
+    its workers must see the inputs and the output folder at the same paths."""
 
     window: Optional[int] = None
     threads: Optional[int] = None
+    scheduler: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster 
         <location filename="../algorithms/local_match.py" line="17"/>
         <source>Removes smooth radiometric differences between overlapping rasters (haze, vignetting, a sun-angle gradient) that one gain and offset per raster cannot.
 
-A grid of square blocks covers all inputs. In every block, each pair of rasters is compared on the pixels both have; one small least-squares problem per block finds how far each raster&apos;s local mean moves so that all agree, keeping the block&apos;s central tendency (or a reference raster&apos;s values). These block values are interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. Blocks covered by a single raster keep it as it is; empty blocks take their nearest neighbour&apos;s values, so image edges and no-data borders get no rim.
+A grid of square blocks covers all inputs. The correction of each raster is a smooth surface with one node per block, interpolated bilinearly to every pixel and applied by gamma, linear or offset correction. The nodes of all rasters are fitted together, by least squares, to what every pair of rasters shows on the pixels both have, in cells of a few pixels at their true positions, with a smoothness term that carries the surfaces across clouds and no-data; each place keeps the rasters&apos; central tendency (or a reference raster&apos;s values). Overlaps therefore agree up to their edges.
 
 Expects rasters that already agree globally (run Global match first, or use Global and local match), with the same bands (or corresponding bands, see below), in any CRS and pixel size.
 
@@ -86,7 +86,7 @@ Writes one GeoTIFF per input, &lt;input name&gt;_local.tif, with the input&apos;
 </source>
         <translation>Entfernt glatte radiometrische Unterschiede zwischen überlappenden Rastern (Dunst, Vignettierung, ein Gradient des Sonnenstands), die ein Faktor und ein Versatz je Raster nicht erfassen.
 
-Ein Gitter quadratischer Blöcke überdeckt alle Eingaben. In jedem Block wird jedes Rasterpaar auf den Pixeln verglichen, die beide haben; ein kleines Ausgleichsproblem je Block bestimmt, wie weit sich der lokale Mittelwert jedes Rasters verschiebt, damit alle übereinstimmen, wobei die zentrale Tendenz des Blocks (oder die Werte eines Referenzrasters) erhalten bleibt. Diese Blockwerte werden bilinear auf jedes Pixel interpoliert und als Gamma-, lineare oder Versatzkorrektur angewandt. Blöcke, die nur ein Raster abdeckt, bleiben unverändert; leere Blöcke übernehmen die Werte ihres nächsten Nachbarn, sodass Bildränder und NoData-Grenzen keinen Saum erhalten.
+Ein Gitter quadratischer Blöcke überdeckt alle Eingaben. Die Korrektur jedes Rasters ist eine glatte Fläche mit einem Knoten je Block, bilinear auf jedes Pixel interpoliert und als Gamma-, lineare oder Versatzkorrektur angewandt. Die Knoten aller Raster werden gemeinsam nach kleinsten Quadraten an das angepasst, was jedes Rasterpaar auf den Pixeln zeigt, die beide haben, in Zellen weniger Pixel an ihrer wahren Lage, mit einem Glättungsterm, der die Flächen über Wolken und NoData hinweg trägt; jeder Ort behält die zentrale Tendenz der Raster (oder die Werte eines Referenzrasters). So stimmen Überlappungen bis an ihre Ränder überein.
 
 Erwartet Raster, die bereits global übereinstimmen (zuerst Globaler Abgleich, oder Globaler und lokaler Abgleich), mit denselben Bändern (oder einander entsprechenden Bändern, siehe unten), in beliebigem KBS und beliebiger Pixelgröße.
 
@@ -424,8 +424,8 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="166"/>
-        <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
-        <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
+        <source>Where an image has fewer valid pixels in a block than this fraction of the block, it does not count in that place&apos;s central tendency.</source>
+        <translation>Hat ein Bild in einem Block weniger gültige Pixel als diesen Anteil des Blocks, zählt es dort nicht zur zentralen Tendenz.</translation>
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="191"/>
@@ -566,6 +566,14 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <location filename="../algorithms/parameters.py" line="343"/>
         <source>Seamline polygons</source>
         <translation>Schnittlinien-Polygone</translation>
+    </message>
+    <message>
+        <source>Dask scheduler</source>
+        <translation>Dask-Scheduler</translation>
+    </message>
+    <message>
+        <source>Run the statistics and the writing on a Dask cluster: the scheduler's address (tcp://host:8786), or local:N for N worker processes on this computer; empty runs here. Every worker must see the inputs and the output folder at the same paths (a shared file system), or inputs as GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: python3-distributed; pip: dask[distributed]).</source>
+        <translation>Statistik und Schreiben auf einem Dask-Cluster ausführen: die Adresse des Schedulers (tcp://host:8786) oder local:N für N Worker-Prozesse auf diesem Rechner; leer läuft hier. Jeder Worker muss die Eingaben und den Ausgabeordner unter denselben Pfaden sehen (ein gemeinsames Dateisystem) oder Eingaben als virtuelle GDAL-Pfade (/vsis3/..., /vsicurl/...). Benötigt Dask (Debian: python3-distributed; pip: dask[distributed]).</translation>
     </message>
 </context>
 <context>

@@ -298,3 +298,55 @@ def paste_clouds(tiles: List[Tile], which: Sequence[int], centres, radius: float
                 m[rr, cc] = False
         clear.append(m)
     return clear
+
+
+def _overlap_views(tiles: List[Tile], data, a: int, b: int):
+    ta, tb = tiles[a], tiles[b]
+    r0, c0 = max(ta.row, tb.row), max(ta.col, tb.col)
+    r1 = min(ta.row + ta.truth.shape[1], tb.row + tb.truth.shape[1])
+    c1 = min(ta.col + ta.truth.shape[2], tb.col + tb.truth.shape[2])
+    if r1 <= r0 or c1 <= c0:
+        return None
+    va, ma = (x[:, r0 - ta.row:r1 - ta.row, c0 - ta.col:c1 - ta.col] for x in data[a])
+    vb, mb = (x[:, r0 - tb.row:r1 - tb.row, c0 - tb.col:c1 - tb.col] for x in data[b])
+    return va, vb, ma & mb
+
+
+def boundary_ratio(tiles: List[Tile], paths: List[str], width: int = 4, where=None
+                   ) -> np.ndarray:
+    """Per band: mean |A - B| within ``width`` pixels of each overlap's boundary (the edge
+    of the pixels both images hold) over its mean deeper inside, over all pairs."""
+    data = [read(p) for p in paths]
+    if where is not None:
+        data = [(v, m & w[None]) for (v, m), w in zip(data, where)]
+    n_bands = data[0][0].shape[0]
+    near, far = np.zeros((2, n_bands)), np.zeros((2, n_bands))
+    for a in range(len(tiles)):
+        for b in range(a + 1, len(tiles)):
+            views = _overlap_views(tiles, data, a, b)
+            if views is None:
+                continue
+            va, vb, both = views
+            for k in range(n_bands):
+                dist = ndimage.distance_transform_edt(np.pad(both[k], 1))[1:-1, 1:-1]
+                diff = np.abs(va[k] - vb[k])
+                for acc, sel in ((near, both[k] & (dist <= width)),
+                                 (far, both[k] & (dist > width))):
+                    acc[0, k] += diff[sel].sum()
+                    acc[1, k] += sel.sum()
+    return (near[0] / near[1]) / (far[0] / far[1])
+
+
+def ring_error(tile: Tile, path: str, cloudy: np.ndarray, clear: np.ndarray, ring=(1, 10)
+               ) -> np.ndarray:
+    """Per band: a matched tile's mean |error| to the truth (after one affine map fitted on
+    its ``clear`` pixels) in a ring of ``ring`` pixels around its ``cloudy`` pixels."""
+    out, valid = read(path)
+    dist = ndimage.distance_transform_edt(~cloudy)
+    result = []
+    for b in range(out.shape[0]):
+        ok = valid[b] & clear
+        slope, icpt = np.polyfit(tile.truth[b][ok], out[b][ok], 1)
+        err = np.abs(out[b] - (slope * tile.truth[b] + icpt))
+        result.append(err[ok & (dist >= ring[0]) & (dist <= ring[1])].mean())
+    return np.array(result)

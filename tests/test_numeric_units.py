@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from spectralmatch.core.correct.local_forms import apply_local, gamma_scale
-from spectralmatch.core.grid.block_maps import block_means, fill_empty_blocks
+from spectralmatch.core.grid.block_maps import fill_empty_blocks
 from spectralmatch.core.grid.blocks import BlockGrid, BlockSummer, block_sums, footprint
 from spectralmatch.core.grid.common_grid import Placement
-from spectralmatch.core.grid.interpolation import interpolate_window
+from spectralmatch.core.grid.interpolation import interpolate_window, surface_at, surface_window
 from spectralmatch.core.grid.pairs import overlapping_pairs
 from spectralmatch.core.mosaic.cells import CellImage
 from spectralmatch.core.mosaic.seamlines import CENTRE, COST_AWARE, choose_seams
@@ -52,32 +52,50 @@ def test_interpolation_does_not_depend_on_the_windows():
 # -- local forms ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method", ["gamma", "linear", "offset"])
-def test_each_local_form_moves_the_local_mean_onto_the_reference(method):
+def test_each_local_form_moves_a_mean_onto_another_by_the_fits_target(method):
     local = RNG.uniform(200, 800, (2, 4, 5))
     ref = local * RNG.uniform(0.8, 1.2, local.shape)
     scale = gamma_scale(np.array([1000.0, 1000.0]))[:, None, None]
-    out = apply_local(local, local, ref, method, scale)
-    np.testing.assert_allclose(out, ref, rtol=1e-12)
+    # The field the fit gives where the image shows ``local`` and the others ``ref``
+    # (correct/local_surface.cell_targets).
+    x = {"linear": np.log(ref / local), "offset": ref - local,
+         "gamma": np.log(np.log(ref / scale) / np.log(local / scale))}[method]
+    np.testing.assert_allclose(apply_local(local, x, method, scale), ref, rtol=1e-12)
 
 
-def test_local_forms_where_the_image_already_agrees_change_nothing():
+def test_local_forms_with_a_zero_field_change_nothing():
     values = RNG.uniform(1, 900, (2, 6, 6))
-    local = RNG.uniform(200, 800, (2, 6, 6))
     scale = gamma_scale(np.array([1000.0, 1000.0]))[:, None, None]
     for method in ("gamma", "linear", "offset"):
-        np.testing.assert_allclose(apply_local(values, local, local, method, scale), values,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(apply_local(values, np.zeros_like(values), method, scale),
+                                   values, rtol=1e-12)
 
 
-def test_offset_form_on_negative_values_and_linear_as_a_ratio():
+def test_offset_form_on_negative_values_and_linear_as_a_factor():
     values = RNG.normal(-50, 20, (1, 3, 3))
-    local, ref = np.full_like(values, -40.0), np.full_like(values, -30.0)
-    np.testing.assert_allclose(apply_local(values, local, ref, "offset", None), values + 10.0)
+    np.testing.assert_allclose(apply_local(values, np.full_like(values, 10.0), "offset", None),
+                               values + 10.0)
     pos = np.abs(values)
-    np.testing.assert_allclose(apply_local(pos, np.full_like(pos, 2.0), np.full_like(pos, 3.0),
-                                           "linear", None), 1.5 * pos)
+    np.testing.assert_allclose(apply_local(pos, np.full_like(pos, np.log(1.5)), "linear",
+                                           None), 1.5 * pos)
     with pytest.raises(ValueError, match="unknown local method"):
-        apply_local(values, local, ref, "cubic", None)
+        apply_local(values, values, "cubic", None)
+
+
+def test_surfaces_reproduce_a_plane_up_to_the_image_edge_and_split_into_windows():
+    size, rows, cols = 8, 5, 7
+    by, bx = np.mgrid[0:rows, 0:cols]
+    nodes = (3.0 + 0.5 * by - 0.25 * bx)[None]  # values at block centres
+    field = surface_window(nodes, (2, 3), size, 2 * size, 3 * size, rows * size, cols * size)
+    # Every pixel of the blocks, the outer half blocks included, lies on the plane.
+    py = (np.arange(rows * size) + 0.5) / size - 0.5
+    px = (np.arange(cols * size) + 0.5) / size - 0.5
+    np.testing.assert_allclose(field[0], 3.0 + 0.5 * py[:, None] - 0.25 * px[None], atol=1e-12)
+    part = surface_window(nodes, (2, 3), size, 2 * size + 13, 3 * size + 5, 9, 11)
+    np.testing.assert_allclose(part, field[:, 13:22, 5:16], atol=1e-12)
+    rr, cc = np.mgrid[0:rows * size, 0:cols * size]
+    np.testing.assert_allclose(surface_at(nodes, (2, 3), size, rr + 2 * size, cc + 3 * size),
+                               field, atol=1e-12)
 
 
 def test_gamma_scale_keeps_local_means_below_one_half():
@@ -140,14 +158,9 @@ def test_footprint_counts_every_touched_block():
     assert footprint(blocks, Placement(col=20, row=10, cols=10, rows=10)) == (1, 2, 1, 1)
 
 
-def test_block_means_need_enough_pixels_and_empty_blocks_take_the_nearest():
-    sums = np.array([[[10.0, 0.0, 30.0]]])
-    counts = np.array([[[5.0, 0.0, 1.0]]])
-    means = block_means(sums, counts, min_count=2)
-    np.testing.assert_array_equal(np.isnan(means), [[[False, True, True]]])
-    assert means[0, 0, 0] == 2.0
-    ref = means * 1.5
-    local, filled = fill_empty_blocks(means, ref)
+def test_empty_blocks_take_the_nearest():
+    means = np.array([[[2.0, np.nan, np.nan]]])
+    local, filled = fill_empty_blocks(means, means * 1.5)
     np.testing.assert_array_equal(local, [[[2.0, 2.0, 2.0]]])
     np.testing.assert_array_equal(filled, [[[3.0, 3.0, 3.0]]])
     # A band without any usable block gets no local correction (local = ref = 1).

@@ -40,15 +40,16 @@ def test_every_algorithm_is_documented(provider):
 
 def test_tuning_knobs_are_advanced(provider):
     advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "MIN_VALID_FRACTION", "KEEP_GLOBAL",
-                "THREADS", "ROBUST", "BAND_MAP"}
+                "THREADS", "SCHEDULER", "ROBUST", "BAND_MAP"}
     first = ["INPUT", "REFERENCE", "EXCLUDE", "ROBUST", "BAND_MAP"]
     expected = {
-        "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+        "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "THREADS", "SCHEDULER",
+                                "OUTPUT"],
         "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
-                               "OUTPUT_TYPE", "THREADS", "OUTPUT"],
+                               "OUTPUT_TYPE", "THREADS", "SCHEDULER", "OUTPUT"],
         "match": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION", "MEAN_WEIGHT",
-                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "OUTPUT",
-                          "MOSAIC", "SEAMLINES", "FEATHER", "SEAMLINES_OUT"],
+                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "SCHEDULER",
+                          "OUTPUT", "MOSAIC", "SEAMLINES", "FEATHER", "SEAMLINES_OUT"],
     }
     for name, params in expected.items():
         params = params + ["REPORT", "MODEL_OUT"]

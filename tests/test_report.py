@@ -138,3 +138,20 @@ def test_qgis_process_writes_the_report(qgis_process, tmp_path):
     assert "Mean overlap disagreement" in proc.stdout
     assert (tmp_path / "r.html").exists() and (tmp_path / "r.json").exists()
     assert json.load(open(tmp_path / "m.json"))["local"] is None
+
+
+def test_apply_model_refuses_a_block_map_model_of_an_older_version(matched, tmp_path):
+    import json
+
+    import processing
+
+    folder, tiles, _ = matched
+    data = json.load(open(folder / "model.json", encoding="utf-8"))
+    assert data["format"] == "spectralmatch-model/3" and "nodes" in data["local"]
+    data["format"] = "spectralmatch-model/1"
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:applymodel", {
+            "INPUT": [t.path for t in tiles], "MODEL": str(old), "OUTPUT": str(tmp_path / "o")})
+    assert "older version of the plugin" in str(err.value) and "Fix:" in str(err.value)

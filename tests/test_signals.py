@@ -176,8 +176,9 @@ def test_a_lock_of_a_live_process_refuses_and_a_dead_ones_is_taken_over(tmp_path
 DISK_FULL = {
     # kind: (limit in kB, what the run writes); the limit lets the smaller outputs through
     "report": (1500, "run_global(paths, Outputs(out, report=os.path.join(out, 'r.html')))"),
+    # (2000 blocks per image: a model of about 760 kB, one surface of node values per image)
     "model": (400, "run_match(paths, Outputs(out, model_out=os.path.join(out, 'm.json')), "
-                    "local_fit=LocalFit(blocks_per_image=1000))"),
+                    "local_fit=LocalFit(blocks_per_image=2000))"),
     "mosaic": (400, "run_mosaic(paths, MosaicOptions(os.path.join(out, 'm.tif')))"),
     "VRT mosaic": (2, "run_mosaic(paths, MosaicOptions(os.path.join(out, 'm.vrt')))"),
     "seamlines": (60, "run_mosaic(paths, MosaicOptions(os.path.join(out, 'm.vrt'), "

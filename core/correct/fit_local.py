@@ -1,5 +1,5 @@
-"""The local fit: block means of every image after the global correction, and per block the
-consensus they are moved onto (solve/block_system.py)."""
+"""The local fit: per image and band a surface of node values (local_surface.py), fitted
+jointly to the cells of the overlaps after the global correction."""
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
@@ -7,41 +7,15 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..feedback import Feedback
-from ..grid.block_maps import block_means, fill_empty_blocks, nearest_fill_indices
 from ..grid.blocks import BlockGrid, footprint
 from ..grid.common_grid import CommonGrid
 from ..io.rasters import RasterInfo
 from ..options import LocalFit
-from ..solve.block_system import consensus_corrections
 from ..stats.scan import ScanResult
+from . import local_surface
 from .global_model import GlobalModel
 from .local_forms import GAMMA, LINEAR, METHODS, OFFSET, gamma_scale
 from .local_model import LocalModel
-
-
-def _fill_unconstrained(shifts, spans, blocks: BlockGrid, scan: ScanResult) -> None:
-    """Give every block its local factor (in place).
-
-    A block that another image also covers but where no pair had enough agreeing pixels
-    (clouds, a sliver, no-data) takes the value of the image's nearest constrained block, as
-    empty blocks do; a block that only this image covers keeps it as it is (0).
-    """
-    covered = [np.zeros(s[2:], dtype=bool) for s in spans]
-    for pb in scan.pair_blocks or []:
-        fy, fx, h, w = footprint(blocks, pb.rect)
-        for k in (pb.i, pb.j):
-            by, bx = fy - spans[k][0], fx - spans[k][1]
-            covered[k][max(by, 0):by + h, max(bx, 0):bx + w] = True
-    for x, cover in zip(shifts, covered):
-        for b in range(x.shape[0]):
-            solved = ~np.isnan(x[b])
-            missing = cover & ~solved
-            if missing.any():
-                found = nearest_fill_indices(solved)
-                if found is not None:
-                    rows, cols = found
-                    x[b][missing] = x[b][rows, cols][missing]
-            x[b][np.isnan(x[b])] = 0.0
 
 
 def _corrected_range(scan: ScanResult, model: GlobalModel) -> Tuple[np.ndarray, np.ndarray]:
@@ -64,7 +38,7 @@ def fit_local(
     reference: Optional[int] = None,
     feedback: Optional[Feedback] = None,
 ) -> LocalModel:
-    """Block maps of every image after ``base``, and the reference map they are moved onto."""
+    """The surfaces of every image after ``base``, fitted jointly to the overlaps' cells."""
     feedback = feedback or Feedback()
     method = fit.method
     if method not in METHODS:
@@ -74,31 +48,21 @@ def fit_local(
         bands = ", ".join(str(b + 1) for b in np.flatnonzero(lo <= 0))
         feedback.warning(
             f"Local method '{method}' needs strictly positive values, but band(s) {bands} hold "
-            "zero or negative values: the offset form (in + reference - local) is used instead."
+            "zero or negative values: the offset form (in + field) is used instead."
         )
         method = OFFSET
     spans = [footprint(blocks, p) for p in grid.placements]
+    scale = gamma_scale(hi)
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
-    means = []
-    for k in range(len(infos)):
-        raw = block_means(scan.block_sum[k], scan.block_count[k], min_count)
-        means.append(base.gains[k][:, None, None] * raw + base.offsets[k][:, None, None])
-    multiplicative = method != OFFSET
-    shifts = consensus_corrections(
-        blocks.shape, spans, means, scan.block_count, scan.pair_blocks,
-        base.gains, base.offsets, multiplicative, min_count, reference,
-    )
-    _fill_unconstrained(shifts, spans, blocks, scan)
-    maps = []
-    for m, x in zip(means, shifts):
-        ref = m * np.exp(x) if multiplicative else m + x
-        maps.append(fill_empty_blocks(m, ref))
-    empty = sum(int(np.isnan(m).sum()) for m in means)
-    total = sum(m.size for m in means)
+    nodes = local_surface.fit_surfaces(
+        blocks, spans, scan.pair_blocks or [], scan.cells, scan.block_count, base.gains,
+        base.offsets, method, scale, reference, min_count)
+    cells = scan.cells.size if scan.cells is not None else 0
     feedback.info(
         f"Local matching: blocks of {blocks.size} x {blocks.size} pixels "
         f"({blocks.size * grid.pixel_width:g} map units), a {blocks.cols} x {blocks.rows} block "
-        f"grid, method '{method}'; {empty} of {total} image blocks were empty or below the "
-        "valid-pixel threshold and take their nearest neighbour's value."
+        f"grid, one surface node per block, method '{method}'; fitted to the overlaps in cells "
+        f"of {cells} x {cells} pixels (membrane {local_surface.SMOOTHNESS:g}, bending "
+        f"{local_surface.BENDING:g})."
     )
-    return LocalModel(blocks, spans, maps, method, gamma_scale(hi), grid)
+    return LocalModel(blocks, spans, nodes, method, scale, grid)

@@ -1,12 +1,9 @@
-"""Per-pixel local corrections that move an image's local mean onto the reference's.
+"""Per-pixel local corrections: a smooth field ``x`` (local_surface.py) applied to values.
 
-With ``local`` the image's interpolated block-mean field and ``ref`` the reference's:
-
-* gamma (Yu et al. 2017): on intensities scaled into (0, 1) by a fixed ``scale``,
-  ``out = in ** (log ref / log local)``, which maps the local mean exactly onto the reference
-  mean and bends the values around it;
-* linear: ``out = in * ref / local``;
-* offset: ``out = in + ref - local``, the only one defined for zero or negative data.
+* gamma (after Yu et al. 2017): on intensities scaled into (0, 1) by a fixed ``scale``,
+  ``out = scale * (in / scale) ** exp(x)``, a power that bends values around the scale;
+* linear: ``out = in * exp(x)``;
+* offset: ``out = in + x``, the only one defined for zero or negative data.
 
 Gamma and linear need strictly positive data; where the data is not, the offset form is used
 (the caller says so in the log).
@@ -23,18 +20,16 @@ GAMMA, LINEAR, OFFSET = METHODS
 _TINY = 1e-12
 
 
-def apply_local(
-    values: np.ndarray, local: np.ndarray, ref: np.ndarray, method: str, scale: np.ndarray
-) -> np.ndarray:
+def apply_local(values: np.ndarray, field: np.ndarray, method: str, scale: np.ndarray
+                ) -> np.ndarray:
     """Corrected values; ``scale`` is per band, (bands, 1, 1), used by gamma only."""
     if method == OFFSET:
-        return values + (ref - local)
+        return values + field
     if method == LINEAR:
-        return values * (ref / local)
+        return values * np.exp(field)
     if method == GAMMA:
         t = np.maximum(values / scale, _TINY)
-        exponent = np.log(ref / scale) / np.log(local / scale)
-        return scale * np.power(t, exponent)
+        return scale * np.power(t, np.exp(field))
     raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
 
 

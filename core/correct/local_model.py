@@ -1,16 +1,16 @@
-"""The local model: per image, block maps of its local means and of the reference it moves
-onto, interpolated bilinearly to every pixel and applied by a local form (local_forms.py)."""
+"""The local model: per image and band a surface of node values on the block lattice (one
+node at the centre of every block), interpolated bilinearly to every pixel and applied by a
+local form (local_forms.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import numpy as np
-from scipy import ndimage
 
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, grid_coords
-from ..grid.interpolation import interpolate_window
+from ..grid.interpolation import surface_at, surface_window
 from ..io.rasters import RasterInfo
 from ..io.writer import Correction
 from .local_forms import apply_local
@@ -18,9 +18,9 @@ from .local_forms import apply_local
 
 @dataclass
 class LocalModel:
-    blocks: BlockGrid
+    blocks: BlockGrid  # the node lattice: one node at the centre of every block
     spans: List[Tuple[int, int, int, int]]
-    maps: List[Tuple[np.ndarray, np.ndarray]]  # per image: filled (local, reference) maps
+    nodes: List[np.ndarray]  # per image: (bands, node rows, node cols) surface values
     method: str
     scale: np.ndarray  # per band, for gamma
     grid: CommonGrid
@@ -30,27 +30,24 @@ class LocalModel:
         """The image's correction: ``base`` (e.g. global) followed by the local one.
 
         ``info`` is the input as written; where it does not sit on the common grid (another
-        CRS or pixel size), its pixels are located on the block maps one by one.
+        CRS or pixel size), its pixels are located on the node lattice one by one.
         """
-        local, ref = self.maps[k]
+        nodes = self.nodes[k]
         by, bx, _, _ = self.spans[k]
         place = self.grid.placements[k]
         size, method, scale = self.blocks.size, self.method, self.scale[:, None, None]
         native = not self.grid.native or self.grid.native[k]
 
-        def fields(row, col, rows, cols):
+        def field(row, col, rows, cols):
             if native:
-                at = (place.row + row, place.col + col, rows, cols)
-                return (interpolate_window(local, (by, bx), size, *at),
-                        interpolate_window(ref, (by, bx), size, *at))
+                return surface_window(nodes, (by, bx), size, place.row + row,
+                                      place.col + col, rows, cols)
             mrow, mcol = grid_coords(info, self.grid, row, col, rows, cols)
-            coords = np.stack([(mrow + 0.5) / size - 0.5 - by, (mcol + 0.5) / size - 0.5 - bx])
-            return tuple(np.stack([ndimage.map_coordinates(m, coords, order=1, mode="nearest")
-                                   for m in maps]) for maps in (local, ref))
+            return surface_at(nodes, (by, bx), size, mrow, mcol)
 
         def apply(values, valid, row, col):
             corrected = base(values, valid, row, col)
-            local_field, ref_field = fields(row, col, values.shape[1], values.shape[2])
-            return apply_local(corrected, local_field, ref_field, method, scale)
+            return apply_local(corrected, field(row, col, values.shape[1], values.shape[2]),
+                               method, scale)
 
         return apply

@@ -1,13 +1,14 @@
 """The saved-model file: a fitted correction as JSON (applying it is runs/apply.py).
 
 The file holds everything the corrections need: per image the gains and offsets and, for
-local matching, the common grid, the block grid and the filled block maps. Floats are written
-with Python's shortest exact representation, so that applying a saved model reproduces the
-run that saved it bit for bit.
+local matching, the common grid, the block grid and the node values of every image's
+surfaces. Floats are written with Python's shortest exact representation, so that applying a
+saved model reproduces the run that saved it bit for bit.
 
-A run on inputs whose bands differ (grid/band_plan.py) writes format 2: the same fields for
-the common bands, plus the band plan and the models of the further band groups. A
-single-sensor run still writes format 1, which every version of the plugin reads.
+A run on inputs whose bands differ (grid/band_plan.py) adds the band plan and the models of
+the further band groups. The format is 3 since the local step fits surfaces (issue 16);
+files of formats 1 and 2 (block maps) are still read where they hold no local model, and
+refused with a message where they do.
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ from ..io.rasters import RasterInfo
 from .global_model import GlobalModel
 from .local_model import LocalModel
 
-FORMAT = "spectralmatch-model/1"
-FORMAT_BANDS = "spectralmatch-model/2"  # with a band plan: inputs whose bands differ
-FORMATS = (FORMAT, FORMAT_BANDS)
+FORMAT = "spectralmatch-model/3"  # local surfaces; a band plan where inputs' bands differ
+# Earlier files: 1 single-sensor, 2 with a band plan; their local models are block maps.
+BLOCK_MAP_FORMATS = ("spectralmatch-model/1", "spectralmatch-model/2")
+FORMATS = (FORMAT,) + BLOCK_MAP_FORMATS
 
 # The models of a band group: global, and local where the run had a local step.
 GroupModels = Tuple[GlobalModel, Optional[LocalModel]]
@@ -42,8 +44,7 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
                stems: Optional[List[str]] = None) -> str:
     """Write the model of a run as JSON at ``path``; ``producer`` names the software that
     fitted it (e.g. the plugin and its version). ``plan`` (where the inputs' bands differ)
-    and ``groups``, the models of its band groups after the first, make it a format-2
-    file. ``staged``: the run's output set, committed with the rest; ``stems``: the stems
+    and ``groups``, the models of its band groups after the first, are saved with it. ``staged``: the run's output set, committed with the rest; ``stems``: the stems
     of the run's output names.
 
     Each image is kept with its file name, the name of its folder, its checksum and its
@@ -51,7 +52,7 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
     mixed = plan is not None and not plan.is_uniform(infos)
     stems = stems or unique_stems([info.path for info in infos])
     data = {
-        "format": FORMAT_BANDS if mixed else FORMAT,
+        "format": FORMAT,
         "plugin_version": producer or "unknown",
         "suffix": suffix,
         "float32": float32,
@@ -89,7 +90,7 @@ def _local_dict(local_model: Optional[LocalModel], n_images: int) -> Optional[di
                  "placements": [[p.col, p.row, p.cols, p.rows] for p in g.placements],
                  "native": list(g.native) if g.native else [True] * n_images},
         "spans": [list(s) for s in local_model.spans],
-        "maps": [[m.tolist() for m in pair] for pair in local_model.maps],
+        "nodes": [m.tolist() for m in local_model.nodes],
     }
 
 
@@ -107,11 +108,19 @@ def load_model(path: str) -> dict:
             f"{path}: this is a {found} file, newer than this plugin reads. Fix: update the "
             "plugin." if newer else f"{path}: this is not a spectralmatch model. Fix: give a "
             "model file written by MODEL_OUT.")
+    if found in BLOCK_MAP_FORMATS and any(
+            d.get("local") is not None for d in [data] + list(data.get("groups", []))):
+        raise InputError(
+            f"{path}: this model was saved by an older version of the plugin "
+            f"({data.get('plugin_version', 'unknown')}), whose local correction was a block "
+            "map; this version applies fitted surfaces and cannot reproduce it. Fix: run the "
+            "matching again with MODEL_OUT to save a current model.")
     return data
 
 
 def band_plan_of(data: dict) -> Optional[BandPlan]:
-    """The band plan of a format-2 file, or None (every input's bands, in order)."""
+    """The band plan of a file saved from inputs whose bands differ, or None (every
+    input's bands, in order)."""
     return BandPlan.from_dict(data["band_plan"]) if data.get("band_plan") else None
 
 
@@ -135,6 +144,6 @@ def local_model_of(data: dict) -> Optional[LocalModel]:
                       g["size"][0], g["size"][1],
                       tuple(Placement(*p) for p in g["placements"]), g["crs_wkt"],
                       (), tuple(g["native"]))
-    maps = [tuple(np.array(m, dtype=np.float64) for m in pair) for pair in loc["maps"]]
-    return LocalModel(BlockGrid(*loc["blocks"]), [tuple(s) for s in loc["spans"]], maps,
+    nodes = [np.array(m, dtype=np.float64) for m in loc["nodes"]]
+    return LocalModel(BlockGrid(*loc["blocks"]), [tuple(s) for s in loc["spans"]], nodes,
                       loc["method"], np.array(loc["scale"]), grid)

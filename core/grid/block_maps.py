@@ -1,8 +1,7 @@
-"""Block maps of local matching: per-image block means, and filling of empty blocks.
+"""Block maps (e.g. the robust lines' cells): filling of empty blocks.
 
-Blocks where an image has too few valid pixels count as empty and take the values of the
-nearest block that has data, so that no NaN ever reaches the interpolation and image edges
-get no dark or bright rim.
+Blocks without a value take the values of the nearest block that has one, so that no NaN
+ever reaches the interpolation and image edges get no dark or bright rim.
 """
 from __future__ import annotations
 
@@ -10,12 +9,6 @@ from typing import Optional, Tuple
 
 import numpy as np
 from scipy import ndimage
-
-
-def block_means(sums: np.ndarray, counts: np.ndarray, min_count: float) -> np.ndarray:
-    """Means of (bands, rows, cols) block sums; NaN where fewer than ``min_count`` pixels."""
-    enough = counts >= max(min_count, 1.0)
-    return np.where(enough, sums / np.where(enough, counts, 1.0), np.nan)
 
 
 def nearest_fill_indices(valid: np.ndarray) -> Optional[Tuple[np.ndarray, np.ndarray]]:

@@ -15,6 +15,7 @@ from osgeo import gdal, ogr
 
 from ..errors import InputError
 from ..io.crs import srs_from_wkt
+from ..io.memory_files import memory_file_bytes, restore_memory_files
 from ..io.vectors import open_layer
 from .common_grid import CommonGrid, Placement
 
@@ -43,6 +44,16 @@ class Exclusion:
         self._local = threading.local()
         xmin, xmax, ymin, ymax = self._layer().GetExtent()
         self.extent = (xmin, ymin, xmax, ymax)
+
+    def __getstate__(self):
+        """For a Dask worker: the reprojected polygons' bytes, no open dataset."""
+        state = dict(self.__dict__, _local=None)
+        state["memory_files"] = memory_file_bytes([self.path])
+        return state
+
+    def __setstate__(self, state):
+        restore_memory_files(state.pop("memory_files"))
+        self.__dict__.update(state, _local=threading.local())
 
     def _layer(self):
         ds = getattr(self._local, "ds", None)

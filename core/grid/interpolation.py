@@ -50,3 +50,56 @@ def interpolate_window(
     bx0, wx = linear_weights(col, cols, size, first_block[1], block_map.shape[2])
     sub = block_map[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]]
     return np.matmul(np.matmul(wy, sub), wx.T)
+
+
+
+def node_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):
+    """Bilinear weights of a surface's nodes (block centres) at positions ``coords``.
+
+    ``coords`` are continuous mosaic coordinates (the centre of pixel r is at r + 0.5).
+    Unlike :func:`linear_weights`, the outermost half block continues the slope of the last
+    two nodes instead of staying flat: a fitted surface then follows a field up to the edge
+    of an image, where the boundary of an overlap is. Returns ``lo`` and the
+    (len(coords), k) weights on nodes ``lo .. lo+k-1``.
+    """
+    pos = np.clip(np.asarray(coords, dtype=float) / size - 0.5 - first_block, -0.5,
+                  blocks - 0.5)
+    if blocks == 1:
+        return 0, np.ones((pos.size, 1))
+    i0 = np.clip(np.floor(pos), 0, blocks - 2).astype(np.intp)
+    t = pos - i0
+    lo, hi = int(i0.min()), int(i0.max()) + 1
+    weights = np.zeros((pos.size, hi - lo + 1))
+    rows = np.arange(pos.size)
+    weights[rows, i0 - lo] = 1.0 - t
+    weights[rows, i0 + 1 - lo] = t
+    return lo, weights
+
+
+def surface_window(nodes: np.ndarray, first_block: Tuple[int, int], size: int, row: int,
+                   col: int, rows: int, cols: int) -> np.ndarray:
+    """The (bands, rows, cols) field of a (bands, node rows, node cols) surface over a
+    window at mosaic ``row``, ``col``, with the weights of :func:`node_weights`."""
+    ly, wy = node_weights(np.arange(row, row + rows) + 0.5, size, first_block[0],
+                          nodes.shape[1])
+    lx, wx = node_weights(np.arange(col, col + cols) + 0.5, size, first_block[1],
+                          nodes.shape[2])
+    sub = nodes[:, ly:ly + wy.shape[1], lx:lx + wx.shape[1]]
+    return np.matmul(np.matmul(wy, sub), wx.T)
+
+
+def surface_at(nodes: np.ndarray, first_block: Tuple[int, int], size: int, rows: np.ndarray,
+               cols: np.ndarray) -> np.ndarray:
+    """The (bands, ...) field of a surface at mosaic pixel positions ``rows``, ``cols``
+    (any shape, fractional allowed), with the weights of :func:`node_weights`."""
+    def axis(coords, first, n):
+        pos = np.clip((coords + 0.5) / size - 0.5 - first, -0.5, n - 0.5)
+        if n == 1:
+            return np.zeros(pos.shape, np.intp), np.zeros(pos.shape), 0
+        i0 = np.clip(np.floor(pos), 0, n - 2).astype(np.intp)
+        return i0, pos - i0, 1
+
+    y0, ty, dy = axis(np.asarray(rows, dtype=float), first_block[0], nodes.shape[1])
+    x0, tx, dx = axis(np.asarray(cols, dtype=float), first_block[1], nodes.shape[2])
+    return ((1 - ty) * ((1 - tx) * nodes[:, y0, x0] + tx * nodes[:, y0, x0 + dx])
+            + ty * ((1 - tx) * nodes[:, y0 + dy, x0] + tx * nodes[:, y0 + dy, x0 + dx]))

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -11,6 +13,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..options import Streaming
 from .atomic import OutputSet
+from .executor import default_executor
 from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
 from .output_plan import unique_stems
 from .parallel import DatasetPool
@@ -111,9 +114,10 @@ def write_outputs(
     float32: bool,
     streaming: Streaming,
     feedback: Feedback,
-    observers: Optional[Sequence] = None,
+    observers: Optional[List] = None,
     staged: Optional[OutputSet] = None,
     stems: Optional[Sequence[str]] = None,
+    executor=None,
 ) -> List[List[str]]:
     """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
 
@@ -121,8 +125,11 @@ def write_outputs(
     ``observers`` (one per input) see the first correction's values as they are written.
     ``staged``: the run's output set, which the run commits (else they are committed here);
     ``stems``: the output names' stems (default: the inputs', see
-    :func:`~.output_plan.unique_stems`).
+    :func:`~.output_plan.unique_stems`). ``executor`` (io/executor.py; None: threads as
+    ``streaming`` asks): a cluster writes each image in one task, and ``observers`` are
+    replaced by the workers' copies.
     """
+    executor = default_executor(streaming, executor)
     stems = list(stems) if stems is not None else unique_stems([i.path for i in infos])
     paths = [[os.path.join(folder, f"{stem}{suffix}.tif") for stem in stems]
              for suffix, _ in corrections]
@@ -130,14 +137,14 @@ def write_outputs(
     datasets = DatasetPool()
     writers: Dict[int, _ImageWriter] = {}
 
+    def targets_of(k):
+        return [(outputs.temporary_for(group[k]), correction_for(k))
+                for group, (_, correction_for) in zip(paths, corrections)]
+
     def writer(k: int) -> _ImageWriter:
         if k not in writers:  # a few images ahead of the one being written, at most
-            targets = [
-                (outputs.temporary_for(group[k]), correction_for(k))
-                for group, (_, correction_for) in zip(paths, corrections)
-            ]
-            writers[k] = _ImageWriter(infos[k], targets, float32, streaming.window, datasets,
-                                      observers[k] if observers else None)
+            writers[k] = _ImageWriter(infos[k], targets_of(k), float32, streaming.window,
+                                      datasets, observers[k] if observers else None)
         return writers[k]
 
     def tasks():
@@ -151,20 +158,35 @@ def write_outputs(
         k, last, win = task
         return k, last, writers[k].compute(win)
 
-    size = [streaming.window or window_size([i.block_size, (TILE, TILE)]) for i in infos]
-    total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
-    current = 0
+    k = 0
     try:
         try:
-            for k, last, result in stream_windows(compute, tasks(), total, feedback,
-                                                  streaming.threads):
-                current = k
-                writers[k].write(result)
-                if last:
-                    writers.pop(k).finish()
+            if executor.distributed:
+                executor.check_access(folder=folder)
+                jobs = [(info, targets_of(k), observers[k] if observers else None)
+                        for k, info in enumerate(infos)]
+                task = partial(_write_task, float32=float32,
+                               streaming=replace(streaming, threads=1, scheduler=None))
+                results = executor.map(task, jobs, feedback, "writing")
+                try:
+                    for k in range(len(infos)):
+                        observer = next(results)
+                        if observers:
+                            observers[k] = observer
+                finally:
+                    results.close()  # a failure stops the tasks still writing
+            else:
+                size = [streaming.window or window_size([i.block_size, (TILE, TILE)])
+                        for i in infos]
+                total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
+                for k, last, result in stream_windows(compute, tasks(), total, feedback,
+                                                      streaming.threads):
+                    writers[k].write(result)
+                    if last:
+                        writers.pop(k).finish()
         except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
             raise InputError(
-                f"{paths[0][current]}: writing failed ({exc}). "
+                f"{paths[0][k]}: writing failed ({exc}). "
                 "Fix: check free space and permissions of the output folder."
             ) from None
         if staged is None:
@@ -177,3 +199,26 @@ def write_outputs(
         raise
     finally:
         datasets.close()
+
+
+def write_image(info: RasterInfo, targets: Sequence[Tuple[str, Correction]], float32: bool,
+                streaming: Streaming, feedback: Feedback, observer=None) -> None:
+    """Write each correction of ``targets`` (path, correction) of one input, reading it once;
+    its windows on the streaming threads (a task of a cluster's writing pass)."""
+    datasets = DatasetPool()
+    w = _ImageWriter(info, targets, float32, streaming.window, datasets, observer)
+    try:
+        for result in stream_windows(w.compute, w.windows, len(w.windows), feedback,
+                                     streaming.threads):
+            w.write(result)
+        w.finish()
+    finally:
+        w.close()
+        datasets.close()
+
+
+def _write_task(job, feedback: Feedback, float32: bool, streaming: Streaming):
+    """A task of the writing pass on a worker: one image, all its outputs; its observer back."""
+    info, targets, observer = job
+    write_image(info, targets, float32, streaming, feedback, observer)
+    return observer

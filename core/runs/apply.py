@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
+from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
 from ..io.rasters import describe
 from ..io.writer import write_outputs
@@ -110,14 +111,16 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
                                                    in zip(plan.groups, models)])
 
-    with staged(output_plan) as staging:
+    with staged(output_plan) as staging, open_executor(streaming, feedback) as executor:
+        if executor.distributed:
+            executor.check_access(inputs)
         for info, k, digest in zip(infos, index, digests):
             if digest != images[k]["sha256"]:
                 feedback.info(f"{info.name}: differs from the file the model was fitted on; "
                               "the saved correction is applied to it as it is.")
         (written,) = write_outputs(infos, outputs.folder, [(data["suffix"], correction_for)],
                                    data["float32"], streaming, feedback, staged=staging,
-                                   stems=stems)
+                                   stems=stems, executor=executor)
         staging.commit()
     return RunResult(written, global_model=base, local_model=local)
 

@@ -18,6 +18,7 @@ from ..correct.fit_global import fit_global
 from ..correct.fit_local import fit_local
 from ..correct.global_model import GlobalModel, identity_model
 from ..correct.local_model import LocalModel
+from ..correct.local_surface import local_block_grid
 from ..correct.saved_model import save_model
 from ..errors import Cancelled, InputError, Interrupted
 from ..feedback import Feedback
@@ -25,6 +26,7 @@ from ..grid.band_plan import BandPlan, group_inputs
 from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
 from ..grid.inputs import prepared_planned_inputs
+from ..io.executor import open_executor
 from ..io.parallel import bounded_block_cache, release_freed_memory
 from ..io.rasters import RasterInfo
 from ..io.writer import Correction, write_outputs
@@ -162,7 +164,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                              + extra_plan(outputs) + mosaic_plan(mosaic))
     with staged(output_plan) as staging:
         with bounded_block_cache(), prepared_planned_inputs(inputs, reference, band_map) as (
-                infos, grid, ref, plan):
+                infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
             plan = plan.overlapping(grid.placements)
             uniform = plan.is_uniform(infos)
             if mosaic is not None and not uniform:
@@ -173,14 +175,20 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                     "mosaic.")
             feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common "
                           "grid.")
+            if executor.distributed:
+                executor.check_access(inputs)
             if not uniform:
                 for line in plan.lines(infos):
                     feedback.info(f"Bands: {line}")
-            blocks = None
+            blocks = robust_cells = None
             if local is not None:
-                blocks = make_block_grid(grid, local.blocks_per_image, local.block_size)
+                # The robust test keeps the cells of the block size asked for; only the
+                # surface nodes come closer where overlaps are narrow.
+                robust_cells = make_block_grid(grid, local.blocks_per_image, local.block_size)
+                blocks = local_block_grid(grid, local.blocks_per_image, local.block_size,
+                                          feedback)
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
-                               feedback.stage(0.0, 0.45))
+                               feedback.stage(0.0, 0.45), executor, robust_cells)
             fitted = fits[0]
             # The plan was checked for exactly these rasters.
             assert [suffix for suffix, _ in fitted.corrections] == suffixes
@@ -197,7 +205,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
             end = 1.0 if mosaic is None else 0.8
             written = write_outputs(infos, outputs.folder, corrections, outputs.float32,
                                     streaming, feedback.stage(0.45, end), observers, staging,
-                                    stems)
+                                    stems, executor)
             _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback,
                                     staging, stems)
         result = RunResult(written[0], written[1] if len(written) > 1 else [],
@@ -232,7 +240,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
 
 def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
                 blocks: Optional[BlockGrid], statistics: Statistics, streaming: Streaming,
-                fit: Fit, ref: Optional[int], feedback: Feedback) -> List[Fitted]:
+                fit: Fit, ref: Optional[int], feedback: Feedback,
+                executor=None, robust_cells: Optional[BlockGrid] = None) -> List[Fitted]:
     """Statistics and fit of every band group, each among the inputs that have its bands
     (and overlap another that has them: BandPlan.overlapping)."""
     fits: List[Fitted] = []
@@ -243,9 +252,11 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
         if n > 0:
             feedback.info(f"Band group {n + 1} ({', '.join(group.labels)}): matched among "
                           f"{', '.join(m.name for m in members)}.")
-        scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage)
+        scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage,
+                                 executor, robust_cells)
         group_ref = group.images.index(ref) if ref in group.images else None
         fitted = fit(members, sub, blocks, scan, group_ref, feedback)
+        scan.pair_blocks = None  # the overlaps' cells served the fit; free them for writing
         fitted.scan = scan
         fits.append(fitted)
     return fits

@@ -24,10 +24,14 @@ def gather_statistics(
     statistics: Statistics,
     streaming: Streaming,
     feedback: Feedback,
+    executor=None,
+    robust_cells: Optional[BlockGrid] = None,
 ) -> ScanResult:
     """Overlap statistics, and block sums on ``blocks`` where given; robust statistics leave
     out what disagrees (robust.py, on cells of ``blocks`` or, where none are accumulated,
-    of a default block grid), and the exclusion polygons count in no statistic."""
+    of a default block grid; ``robust_cells`` overrides both), and the exclusion polygons
+    count in no statistic. ``executor`` (io/executor.py; None: threads as ``streaming``
+    asks) runs the passes' windows."""
     window, threads = streaming.window, streaming.threads
     exclusion = disagree = None
     if statistics.exclude:
@@ -38,11 +42,14 @@ def gather_statistics(
             # A global-only run accumulates no blocks; its robust test takes the cells of
             # the default block grid. The robust lines are fitted while the first pass
             # goes on, so that only the samples of the overlaps under way are held.
-            disagree = Disagreement(blocks or make_block_grid(grid), pair_rects(grid),
+            cells = robust_cells or blocks or make_block_grid(grid)
+            disagree = Disagreement(cells, pair_rects(grid),
                                     background=thread_count(threads) > 1)
+        # With robust statistics, the cells of the pairs come from the robust read only.
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
+                               executor, pair_cells=not statistics.robust,
                                samples_to=disagree.add if disagree is not None else None,
-                               sampling=statistics.robust, pair_sums=not statistics.robust)
+                               sampling=statistics.robust)
         if disagree is not None:
             disagree.finish()
         check_statistics(infos, scan, feedback)
@@ -50,7 +57,7 @@ def gather_statistics(
         if statistics.robust:
             kept = {(o.i, o.j) for o in scan.overlaps}
             scan = robust_rescan(infos, grid, blocks, scan, feedback.stage(2 / 3, 1.0), window,
-                                 threads, exclusion, disagree=disagree)
+                                 threads, exclusion, executor=executor, disagree=disagree)
             scan.overlaps = [o for o in scan.overlaps if (o.i, o.j) in kept]
         return scan
     finally:

@@ -419,12 +419,12 @@ def report_excluded(infos: List[RasterInfo], scan: ScanResult, feedback, most: i
 
 
 def pair_rects(grid) -> Dict[Tuple[int, int], object]:
-    """Each overlapping pair's overlap on the mosaic grid."""
+    """Each overlapping pair's overlap on the common grid."""
     return {(i, j): inter for i, j, inter in overlapping_pairs(grid.placements)}
 
 
 def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
-                  threads=None, exclusion=None, cells_from=None,
+                  threads=None, exclusion=None, cells_from=None, executor=None,
                   disagree: Optional[Disagreement] = None) -> ScanResult:
     """The overlaps read again without their disagreeing pixels; logs what was left out.
 
@@ -436,6 +436,6 @@ def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
         disagree = Disagreement.from_scan(scan, cells_from or blocks, pair_rects(grid))
     keep = pair_filter(disagree)
     robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
-                             exclusion)
+                             exclusion, executor)
     report_excluded(infos, robust, feedback)
     return robust

@@ -8,9 +8,9 @@ there. The first pass accumulates, per band:
   deterministic sample of those pixel pairs (for robust statistics);
 * for every image, its valid count, minimum and maximum;
 * optionally, for every image, the sum and count of its valid pixels in each block of the
-  local-matching grid, and for every overlapping pair, per block, the count and the sums of
-  both images over the pixels valid in both; block means of any affine correction of the
-  images follow from these without reading them again.
+  local-matching grid, and for every overlapping pair, per small cell (cells.py), the count
+  and the sums of both images over the pixels valid in both; cell means of any affine
+  correction of the images follow from these without reading them again.
 
 The robust pass (see robust.py) reads the overlaps once more and recomputes the pair
 statistics without the pixels a :class:`PairFilter` rejects.
@@ -18,6 +18,7 @@ statistics without the pixels a :class:`PairFilter` rejects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -26,9 +27,12 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid, BlockSummer, block_sums, footprint
 from ..grid.common_grid import CommonGrid, Placement
 from ..grid.pairs import overlapping_pairs
+from ..io.executor import Threads
+from ..io.memory_files import memory_file_bytes, restore_memory_files
 from ..io.parallel import DatasetPool
 from ..io.rasters import RasterInfo, read_window
-from ..io.windows import iter_windows, stream_windows, window_count, window_size
+from ..io.windows import iter_windows, window_count, window_size
+from .cells import overlap_cell_grid
 from .moments import Moments, masked_moments
 
 # Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
@@ -36,6 +40,9 @@ from .moments import Moments, masked_moments
 SAMPLES_PER_OVERLAP = 4096
 # An overlap with fewer valid pixels than this (in any band) says too little to count.
 MIN_OVERLAP_PIXELS = 25
+# Windows in one task of a cluster run at most: tasks long enough to outweigh their
+# scheduling, many enough to balance the workers.
+WINDOWS_PER_TASK = 64
 
 
 @dataclass
@@ -54,12 +61,12 @@ class OverlapStats:
 
 @dataclass
 class PairBlocks:
-    """Block sums of images i and j over the pixels valid in both, on the pair's blocks."""
+    """Cell sums of images i and j over the pixels valid in both, on the pair's cells."""
 
     i: int
     j: int
-    span: Tuple[int, int, int, int]  # first block row, first block col, block rows, cols
-    count: np.ndarray  # (bands, block rows, block cols)
+    span: Tuple[int, int, int, int]  # first cell row, first cell col, cell rows, cols
+    count: np.ndarray  # (bands, cell rows, cell cols), float32 (float64 for Float64 inputs)
     sum_i: np.ndarray
     sum_j: np.ndarray
     rect: Placement  # the pair's overlap on the common grid
@@ -75,11 +82,12 @@ class ScanResult:
     # (bands, block rows, block cols) sums and counts of valid pixels.
     block_sum: Optional[List[np.ndarray]] = None
     block_count: Optional[List[np.ndarray]] = None
-    pair_blocks: Optional[List[PairBlocks]] = None
+    pair_blocks: Optional[List[PairBlocks]] = None  # on the grid ``cells``
     # Per pair: sampled values (bands, n) of i and j at pixels valid in both, all bands, and
     # their mosaic positions (2, n): rows, cols.
     samples: Dict[Tuple[int, int], Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict)
+    cells: Optional[BlockGrid] = None
 
 
 # A function (i, j, rect, values of i, values of j, valid in both) -> pixels to keep.
@@ -134,15 +142,32 @@ class _Window:
 class _Pass:
     """The shared machinery of a pass: inputs, grid, pairs, reading, threads."""
 
-    def __init__(self, infos, grid: CommonGrid, blocks: Optional[BlockGrid], exclusion=None):
+    def __init__(self, infos, grid: CommonGrid, blocks: Optional[BlockGrid], exclusion=None,
+                 pair_cells: bool = True):
         self.infos, self.grid, self.blocks = infos, grid, blocks
         self.exclusion = exclusion
         self.pairs = overlapping_pairs(grid.placements)
+        self.cells = None
+        if blocks is not None and pair_cells:
+            self.cells = overlap_cell_grid(grid, self.pairs, infos[0].band_count)
+        # Cell sums in float32 halve their memory; Float64 inputs may need float64's range.
+        wide = any(info.numpy_type == np.float64 for info in infos)
+        self.cell_type = np.float64 if wide else np.float32
         self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
         self.index = _PlacementIndex(grid)
         self.datasets = DatasetPool()
         self.stride = {key: max(1, (r.rows * r.cols) // SAMPLES_PER_OVERLAP)
                        for key, r in self.pair_rects.items()}
+
+    def __getstate__(self):
+        """For a Dask worker: no open datasets, but the in-memory warped views."""
+        state = dict(self.__dict__, datasets=None)
+        state["memory_files"] = memory_file_bytes(info.path for info in self.infos)
+        return state
+
+    def __setstate__(self, state):
+        restore_memory_files(state.pop("memory_files"))
+        self.__dict__.update(state, datasets=DatasetPool())
 
     def read(self, win: Placement, overlaps_only: bool):
         touching = self.index.touching(win)
@@ -179,17 +204,37 @@ class _Pass:
                     yield (i, j), rect, vi[:, si[0], si[1]], vj[:, sj[0], sj[1]], both
 
     def pair_block_sums(self, rect: Placement, keep, vi, vj) -> Optional[tuple]:
-        if self.blocks is None:
+        if self.cells is None:
             return None
-        summer = BlockSummer(self.blocks, rect.row, rect.col, rect.rows, rect.cols)
-        return (summer.first, summer(keep.astype(np.float64)),
-                summer(np.where(keep, vi, 0.0)), summer(np.where(keep, vj, 0.0)))
+        summer = BlockSummer(self.cells, rect.row, rect.col, rect.rows, rect.cols)
+        return (summer.first, summer(keep.astype(self.cell_type)),
+                summer(np.where(keep, vi, 0.0)).astype(self.cell_type),
+                summer(np.where(keep, vj, 0.0)).astype(self.cell_type))
 
-    def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int]):
+    def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int],
+            executor=None):
+        """``fn`` of every window of the grid, in order: on ``threads`` threads, or on
+        ``executor`` (io/executor.py); a cluster runs consecutive windows as one task."""
+        executor = executor or Threads(threads)
         size = window or window_size([info.block_size for info in self.infos])
         total = window_count(self.grid.cols, self.grid.rows, size)
         windows = (Placement(*rect) for rect in iter_windows(self.grid.cols, self.grid.rows, size))
-        return stream_windows(fn, windows, total, feedback, threads)
+        if not executor.distributed:
+            return executor.map(fn, windows, total, feedback)
+        per_task = min(WINDOWS_PER_TASK, max(1, total // (4 * executor.worker_count())))
+        windows = list(windows)
+        bands = [windows[k:k + per_task] for k in range(0, total, per_task)]
+        results = executor.map(partial(_band_of_windows, fn), bands, feedback, "statistics")
+        return (part for band in results for part in band)
+
+
+def _band_of_windows(fn, windows, feedback: Feedback) -> list:
+    """A task of the statistics pass on a worker: ``fn`` of consecutive windows."""
+    out = []
+    for win in windows:
+        feedback.check_cancel()
+        out.append(fn(win))
+    return out
 
 
 def _add_at(target: np.ndarray, first, span, values: np.ndarray) -> None:
@@ -197,12 +242,13 @@ def _add_at(target: np.ndarray, first, span, values: np.ndarray) -> None:
     target[:, by:by + values.shape[1], bx:bx + values.shape[2]] += values
 
 
-def _new_pair_blocks(blocks, pairs, n_band):
+def _new_pair_blocks(ctx, n_band):
     result = {}
-    for i, j, inter in pairs:
-        span = footprint(blocks, inter)
+    for i, j, inter in ctx.pairs:
+        span = footprint(ctx.cells, inter)
         shape = (n_band, span[2], span[3])
-        result[(i, j)] = PairBlocks(i, j, span, *(np.zeros(shape) for _ in range(3)), inter)
+        result[(i, j)] = PairBlocks(i, j, span,
+                                    *(np.zeros(shape, ctx.cell_type) for _ in range(3)), inter)
     return result
 
 
@@ -267,21 +313,23 @@ def scan_statistics(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     exclusion=None,
+    executor=None,
+    pair_cells: bool = True,
     samples_to: Optional[SampleSink] = None,
     sampling: bool = True,
-    pair_sums: bool = True,
 ) -> ScanResult:
     """Read every input once, window by window, and return the statistics above.
 
-    Pixels an :class:`exclusion.Exclusion` covers count in no statistic. Without
+    Pixels an :class:`exclusion.Exclusion` covers count in no statistic; ``executor``
+    (io/executor.py) runs the windows where not on ``threads`` threads here. ``pair_cells``
+    False leaves out the cell sums of the pairs (a robust pass will gather them). Without
     ``sampling`` no pixel pairs are sampled; with ``samples_to``, the samples of each pair go
     there as soon as the pass has left the pair's overlap (with its count and standard
     deviations) instead of into the result, so that only the overlaps under way hold samples.
-    Without ``pair_sums`` the pairs' block sums are left out (a robust pass recomputes them).
     """
     feedback = feedback or Feedback()
     n_img, n_band = len(infos), infos[0].band_count
-    ctx = _Pass(infos, grid, blocks, exclusion)
+    ctx = _Pass(infos, grid, blocks, exclusion, pair_cells)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     valid_count = np.zeros((n_img, n_band))
     minimum = np.full((n_img, n_band), np.inf)
@@ -297,7 +345,7 @@ def scan_statistics(
         spans = [footprint(blocks, p) for p in grid.placements]
         bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
         bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
-        pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if pair_sums else None
+        pblocks = _new_pair_blocks(ctx, n_band) if ctx.cells else None
 
     def scan(win: Placement) -> _Window:
         out = _Window(win.row)
@@ -324,7 +372,7 @@ def scan_statistics(
     # Values beyond 1e150 overflow squared deviations; check_statistics refuses them after
     # this pass, with a message, so the arithmetic may run into inf here quietly.
     with np.errstate(over="ignore", invalid="ignore"):
-        for part in ctx.run(scan, feedback, window, threads):
+        for part in ctx.run(scan, feedback, window, threads, executor):
             if samples_to is not None:  # windows come row by row: what ends above is done
                 done = ended
                 while done < len(ending) and ctx.pair_rects[ending[done]].row_end <= part.row:
@@ -349,7 +397,8 @@ def scan_statistics(
     merged = {key: _joined(parts) for key, parts in samples.items() if parts}
     return ScanResult(_overlap_list(ctx.pairs, pair_moments), valid_count, minimum, maximum,
                       bsum, bcount,
-                      list(pblocks.values()) if pblocks is not None else None, merged)
+                      list(pblocks.values()) if pblocks is not None else None, merged,
+                      ctx.cells)
 
 
 def rescan_overlaps(
@@ -362,6 +411,7 @@ def rescan_overlaps(
     window: Optional[int] = None,
     threads: Optional[int] = None,
     exclusion=None,
+    executor=None,
 ) -> ScanResult:
     """Read the overlaps again; pair statistics and block means use only kept pixels.
 
@@ -373,7 +423,7 @@ def rescan_overlaps(
     ctx = _Pass(infos, grid, blocks, exclusion)
     pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
     excluded = {key: np.zeros(n_band) for key in ctx.pair_rects}
-    pblocks = _new_pair_blocks(blocks, ctx.pairs, n_band) if blocks is not None else None
+    pblocks = _new_pair_blocks(ctx, n_band) if blocks is not None else None
     spans = [footprint(blocks, p) for p in grid.placements] if blocks is not None else None
     flag_sum = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
     flag_count = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
@@ -399,7 +449,7 @@ def rescan_overlaps(
                     out.flagged.append((k, block_sums(blocks, values, mask, rect.row, rect.col)))
         return out
 
-    for part in ctx.run(scan, feedback, window, threads):
+    for part in ctx.run(scan, feedback, window, threads, executor):
         for pair in part.pairs:
             _merge_pair(pair, pair_moments, pblocks, excluded)
         for k, (by0, bx0, s, c) in part.flagged:
@@ -412,4 +462,5 @@ def rescan_overlaps(
         bcount = [c - f for c, f in zip(first.block_count, flag_count)]
     return ScanResult(_overlap_list(ctx.pairs, pair_moments, excluded), first.valid_count,
                       first.minimum, first.maximum, bsum, bcount,
-                      list(pblocks.values()) if pblocks is not None else None, first.samples)
+                      list(pblocks.values()) if pblocks is not None else None, first.samples,
+                      ctx.cells)

@@ -1,0 +1,165 @@
+"""Fit of the local correction surfaces: node values from the cells of the overlaps.
+
+Per image and band the local correction is a surface on a lattice of nodes, one per block
+(the block centres), interpolated bilinearly to every pixel: log factors for the linear and
+gamma forms, offsets for the offset form. Its node values are fitted jointly for all images
+to what the overlaps show cell by cell (stats/cells.py), each cell placed at its centroid
+through the same bilinear weights that apply the correction, with a membrane and a bending
+term between neighbouring nodes (solve/surface_system.py). A cell compares the two images' means after the
+global correction, ``m_i`` and ``m_j``:
+
+* linear, ``out = in * exp(x)``: ``x_i - x_j = log(m_j / m_i)``;
+* gamma, ``out = s * (in / s) ** exp(x)`` with the fixed scale s (local_forms.py):
+  ``x_i - x_j = log(log(m_j / s) / log(m_i / s))``;
+* offset, ``out = in + x``: ``x_i - x_j = m_j - m_i``.
+
+Cells weigh by their count of shared pixels; pixels left out by the robust pass or EXCLUDE
+never enter a cell, and the surfaces bridge them.
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..grid.blocks import BlockGrid, make_block_grid
+from ..grid.common_grid import CommonGrid
+from ..grid.interpolation import node_weights
+from ..grid.pairs import overlapping_pairs
+from ..solve.surface_system import SurfaceSystem
+from ..stats.cells import cell_centroids
+from .local_forms import GAMMA, OFFSET
+
+# The weights of the surfaces' smoothness, relative to a node whose block is fully observed
+# (cell weights are pixel counts over the block area), chosen by measurement: held-out sets
+# of bench/local_seams.py --smoothness (from a scene no reported set uses) and the
+# time-series ghost measure of tests/ghosts.py (tests/test_robust.py, bound 0.15).
+# - SMOOTHNESS, a membrane between 4-neighbouring nodes, penalises slope: it carries a
+#   surface where no cell sees it, but flattens the field at the boundaries of overlaps
+#   (boundary/interior ratio 1.12 at 0.001, 1.16 at 0.01, 1.42 at 0.1, 1.66 at 0.3; error to
+#   the truth 0.41 throughout). Alone, no weight keeps the boundaries seamless and the clear
+#   dates of a time series free of the other dates' clouds (ghosts 0.29 at 0.01, 0.16 at 1).
+# - BENDING, on second differences along rows and columns, penalises curvature: tilts pass
+#   unbent up to an image's edge, bumps the size of a cloud do not (ghosts 0.13 at 0.03, 0.12
+#   at 0.05, 0.11 at 0.1, 0.08 at 1; boundary ratio 1.19, -, 1.29, 1.59). 0.03 is the largest
+#   measured weight within 5% of the best boundary ratio and overlap disagreement (0.025);
+#   on the full scenes of bench/cloud_ghosts.py the ghosts are then -0.01 (before: +0.02).
+SMOOTHNESS = 0.001
+BENDING = 0.03
+# Pull of the nodes that one image covers alone towards 0, relative like SMOOTHNESS: the
+# surface continues from an overlap and fades to the image as it is over a few nodes.
+# Without it, an image's own field, which no overlap sees, is carried across its single
+# coverage (tests/test_local_core.py: the red band's error to the truth ends 4% above the
+# global step's); 0.01 keeps every band below it (blue 4.96 against 5.27 there; 0.001: 5.29),
+# at 1-2% of boundary ratio.
+REST = 0.01
+# An overlap holds at least this many nodes across, unless the user fixed BLOCK_SIZE ...
+NODES_ACROSS = 3
+# ... but nodes come no closer than this, nor more than 4x closer than BLOCKS asks.
+MIN_NODE_SPACING = 6
+MAX_REFINEMENT = 4
+
+
+def node_spacing(grid: CommonGrid, size: int, fixed: bool) -> Tuple[int, str]:
+    """The block side (node spacing) in pixels, and a sentence for the log.
+
+    ``size`` follows from BLOCKS or BLOCK_SIZE; unless ``fixed`` (BLOCK_SIZE given), it
+    shrinks until the narrowest overlap holds NODES_ACROSS nodes across.
+    """
+    pairs = overlapping_pairs(grid.placements)
+    widths = [min(r.rows, r.cols) for _, _, r in pairs]
+    if fixed or not widths:
+        return size, ""
+    floor = max(MIN_NODE_SPACING, int(math.ceil(size / MAX_REFINEMENT)))
+    considered = [w for w in widths if w >= NODES_ACROSS * floor]
+    narrowest = min(widths)
+    if not considered:
+        return size, (f"the overlaps are narrower than {NODES_ACROSS} nodes at the smallest "
+                      f"spacing ({floor} px; narrowest {narrowest} px): kept {size} px.")
+    fitting = min(size, min(considered) // NODES_ACROSS)
+    note = (f"the narrowest overlap is {min(considered)} px across, "
+            f"{min(considered) / fitting:.1f} nodes")
+    if fitting < size:
+        note = f"node spacing reduced from {size} px: " + note
+    if narrowest < min(considered):
+        note += (f"; {len(widths) - len(considered)} overlap(s) narrower than "
+                 f"{NODES_ACROSS * floor} px hold fewer nodes")
+    return fitting, note + "."
+
+
+def cell_targets(pb, band: int, gains: np.ndarray, offsets: np.ndarray, method: str,
+                 scale: float) -> Tuple[np.ndarray, np.ndarray]:
+    """(weight, target) per cell of one pair and band: shared pixels, and ``x_i - x_j``."""
+    n = pb.count[band].astype(np.float64)
+    has = n > 0
+    safe = np.where(has, n, 1.0)
+    m_i = gains[pb.i, band] * pb.sum_i[band] / safe + offsets[pb.i, band]
+    m_j = gains[pb.j, band] * pb.sum_j[band] / safe + offsets[pb.j, band]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == OFFSET:
+            target = m_j - m_i
+        elif method == GAMMA:
+            ui, uj = np.log(m_i / scale), np.log(m_j / scale)
+            target = np.log(uj / ui)
+        else:
+            target = np.log(m_j / m_i)
+    ok = has & np.isfinite(target)
+    return np.where(ok, n, 0.0), np.where(ok, target, 0.0)
+
+
+def fit_surfaces(
+    blocks: BlockGrid,
+    spans: Sequence[Tuple[int, int, int, int]],
+    pair_cells,
+    cells: BlockGrid,
+    node_counts: Sequence[np.ndarray],
+    gains: np.ndarray,
+    offsets: np.ndarray,
+    method: str,
+    scale: np.ndarray,
+    reference: Optional[int] = None,
+    min_count: float = 0.0,
+) -> List[np.ndarray]:
+    """Per image, the (bands, node rows, node cols) node values of its surface.
+
+    ``node_counts[k]`` are image k's valid pixels per block (its gauge weights; a node
+    below ``min_count`` does not count in its location's central tendency). The weights
+    SMOOTHNESS, BENDING and REST are read at the call (a bench may vary them).
+    """
+    n_bands = gains.shape[1]
+    area = float(blocks.size * blocks.size)
+    geometry = []
+    for pb in pair_cells:
+        ys, xs = cell_centroids(cells, pb.span, pb.rect)
+        wy = [node_weights(ys, blocks.size, spans[k][0], spans[k][2]) for k in (pb.i, pb.j)]
+        wx = [node_weights(xs, blocks.size, spans[k][1], spans[k][3]) for k in (pb.i, pb.j)]
+        geometry.append((wy, wx))
+    result = [np.zeros((n_bands, s[2], s[3])) for s in spans]
+    for b in range(n_bands):
+        system = SurfaceSystem(spans)
+        for pb, (wy, wx) in zip(pair_cells, geometry):
+            weight, target = cell_targets(pb, b, gains, offsets, method, scale[b])
+            if weight.any():
+                system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
+        system.add_membrane(SMOOTHNESS)
+        system.add_bending(BENDING)
+        counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
+        x = system.solve(system.gauge(counts, blocks.cols, reference, REST))
+        for k, s in enumerate(spans):
+            result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
+    if reference is not None:
+        result[reference][:] = 0.0  # exactly: its outputs are its inputs, bit for bit
+    return result
+
+
+def local_block_grid(grid: CommonGrid, blocks_per_image: float, block_size: Optional[float],
+                     feedback) -> BlockGrid:
+    """The block grid (node lattice) of a local step, narrowed for narrow overlaps."""
+    blocks = make_block_grid(grid, blocks_per_image, block_size)
+    size, note = node_spacing(grid, blocks.size, bool(block_size))
+    if size != blocks.size:
+        blocks = BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+    if note:
+        feedback.info(f"Local matching: {note}")
+    return blocks

@@ -1,0 +1,178 @@
+"""The sparse least-squares system of the local correction surfaces, one band at a time.
+
+Unknowns are the node values of every image's surface (log factors, or offsets), node
+(r, c) of image k at index ``offset[k] + r * cols[k] + c``. Three kinds of terms:
+
+* observations: per cell of an overlap, ``x_i(p) - x_j(p) = t`` at the cell's centroid p,
+  where ``x_k(p)`` is the bilinear interpolation of image k's nodes with exactly the weights
+  that apply the correction (grid/interpolation.node_weights), weighted by the cell's count of
+  shared pixels. The cells of a pair lie on a regular grid, so the bilinear weights separate
+  into row and column weights and every block of the normal matrix is two small matrix
+  products (``Wy' diag(.) W Wx``) instead of a sum over cells;
+* a membrane between 4-neighbouring nodes of each image, ``smoothness * (x_a - x_b)^2``,
+  which carries the surface where no cell observes it (clouds, no-data, single coverage),
+  and a bending term on three nodes in a row or column, ``bending * (x_a - 2 x_b + x_c)^2``,
+  which keeps it from following blobs at the scale of a cloud;
+* the gauge, as (stiff) constraints: at every node of the block grid that two or more images
+  cover, the count-weighted mean of their values is 0 (the location keeps its central
+  tendency), or the reference image's nodes are 0. Nodes of one image alone are left to
+  the smoothness terms, which continue the surface from the overlaps, and a weak pull
+  towards 0.
+
+The gauge enters as a stiff penalty (see :meth:`SurfaceSystem.solve`).
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from scipy.sparse.linalg import spsolve
+
+# Weight of the gauge rows, relative to the largest diagonal entry of the normal matrix.
+GAUGE_WEIGHT = 1e6
+
+Span = Tuple[int, int, int, int]  # first block row, first block col, node rows, node cols
+Weights = Tuple[int, np.ndarray]  # first node, (cells, k) weights
+
+
+class SurfaceSystem:
+    """Normal equations of the node values of all images, for one band."""
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = list(spans)
+        sizes = [s[2] * s[3] for s in self.spans]
+        self.offset = np.concatenate(([0], np.cumsum(sizes)))
+        self.n = int(self.offset[-1])
+        self.rhs = np.zeros(self.n)
+        self._rows: List[np.ndarray] = []
+        self._cols: List[np.ndarray] = []
+        self._vals: List[np.ndarray] = []
+
+    def _index(self, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.offset[k] + rows[:, None] * self.spans[k][3] + cols[None, :]
+
+    def add_pair(self, i: int, j: int, wy: Sequence[Weights], wx: Sequence[Weights],
+                 weight: np.ndarray, target: np.ndarray) -> None:
+        """Cells of one pair: ``x_i - x_j = target``, each weighted by ``weight``.
+
+        ``wy[0]``, ``wx[0]`` are image i's row and column weights of the cells' centroids,
+        ``wy[1]``, ``wx[1]`` image j's; ``weight`` and ``target`` are (cell rows, cell cols).
+        """
+        terms = ((i, 1.0, wy[0], wx[0]), (j, -1.0, wy[1], wx[1]))
+        wt = weight * target
+        for k, sign, (ly, my), (lx, mx) in terms:
+            idx = self._index(k, ly + np.arange(my.shape[1]), lx + np.arange(mx.shape[1]))
+            self.rhs[idx.ravel()] += sign * (my.T @ wt @ mx).ravel()
+        for a in range(2):
+            for b in range(a, 2):
+                self._add_block(terms[a], terms[b], weight, symmetric=a != b)
+
+    def _add_block(self, ta, tb, weight, symmetric: bool) -> None:
+        (k, sk, (lyk, myk), (lxk, mxk)), (m, sm, (lym, mym), (lxm, mxm)) = ta, tb
+        ra, rb = _cooccurring(myk, mym)
+        ca, cb = _cooccurring(mxk, mxm)
+        yy = myk[:, ra] * mym[:, rb]  # (cell rows, row combinations)
+        xx = mxk[:, ca] * mxm[:, cb]  # (cell cols, col combinations)
+        block = sk * sm * ((yy.T @ weight) @ xx)
+        rows = self._index(k, lyk + ra, lxk + ca)
+        cols = self._index(m, lym + rb, lxm + cb)
+        keep = block != 0
+        self._add(rows[keep], cols[keep], block[keep])
+        if symmetric:
+            self._add(cols[keep], rows[keep], block[keep])
+
+    def _add(self, rows, cols, vals) -> None:
+        self._rows.append(rows.ravel())
+        self._cols.append(cols.ravel())
+        self._vals.append(vals.ravel())
+
+    def add_membrane(self, smoothness: float) -> None:
+        """``smoothness * (x_a - x_b)^2`` for every pair of 4-neighbouring nodes of an image."""
+        for k, (_, _, rows, cols) in enumerate(self.spans):
+            ids = self.offset[k] + np.arange(rows * cols).reshape(rows, cols)
+            for a, b in ((ids[:, :-1], ids[:, 1:]), (ids[:-1, :], ids[1:, :])):
+                a, b = a.ravel(), b.ravel()
+                ones = np.full(a.size, smoothness)
+                self._add(np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]),
+                          np.concatenate([ones, ones, -ones, -ones]))
+
+    def add_bending(self, weight: float) -> None:
+        """``weight * (x_a - 2 x_b + x_c)^2`` for every three nodes in a row or column of an
+        image: penalises curvature, not slope, so tilts pass unbent up to an image's edge."""
+        for k, (_, _, rows, cols) in enumerate(self.spans):
+            ids = self.offset[k] + np.arange(rows * cols).reshape(rows, cols)
+            for a, b, c in ((ids[:, :-2], ids[:, 1:-1], ids[:, 2:]),
+                            (ids[:-2, :], ids[1:-1, :], ids[2:, :])):
+                a, b, c = a.ravel(), b.ravel(), c.ravel()
+                coef = np.array([1.0, -2.0, 1.0])
+                nodes = (a, b, c)
+                for p in range(3):
+                    for q in range(3):
+                        self._add(nodes[p], nodes[q], np.full(a.size, weight * coef[p] * coef[q]))
+
+    def normal(self) -> sp.csr_matrix:
+        if not self._rows:
+            return sp.csr_matrix((self.n, self.n))
+        return sp.csr_matrix((np.concatenate(self._vals),
+                              (np.concatenate(self._rows), np.concatenate(self._cols))),
+                             shape=(self.n, self.n))
+
+    def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
+              reference: Optional[int] = None, rest: float = 0.0) -> sp.csr_matrix:
+        """One row per node of the block grid: the count-weighted mean of the images that
+        cover it (``counts[k]``, (node rows, node cols), 0 where an image does not count
+        there) is 0; with a ``reference``, its nodes are 0 and constrain their locations.
+        Nodes of one image alone get ``rest * x^2`` instead. Call before :meth:`normal`."""
+        ids, unknowns, weights = [], [], []
+        for k, (r0, c0, rows, cols) in enumerate(self.spans):
+            gy, gx = np.mgrid[r0:r0 + rows, c0:c0 + cols]
+            ids.append((gy * grid_cols + gx).ravel())
+            unknowns.append(self.offset[k] + np.arange(rows * cols))
+            weights.append(np.asarray(counts[k], dtype=float).ravel())
+        if reference is not None:
+            # The reference's locations are its alone: each of its nodes is pinned to 0.
+            for k in range(len(ids)):
+                weights[k] = np.where(np.isin(ids[k], ids[reference]), 0.0, weights[k])
+            ids[reference] = -1 - np.arange(ids[reference].size)
+            weights[reference] = np.ones(ids[reference].size)
+        ids, unknowns, weights = (np.concatenate(a) for a in (ids, unknowns, weights))
+        use = weights > 0
+        ids, unknowns, weights = ids[use], unknowns[use], weights[use]
+        # A node that one image alone covers is no location of a central tendency: pinning
+        # it would bend that image's surface where it reaches into an overlap, at the
+        # overlap's boundary; the membrane continues the surface there instead.
+        shared, seen = np.unique(ids, return_counts=True)
+        keep = np.isin(ids, shared[(seen > 1) | (shared < 0)])
+        if rest > 0 and (~keep).any():
+            # ... but it relaxes towards 0 (the image as it is) away from the overlaps.
+            alone = unknowns[~keep]
+            self._add(alone, alone, np.full(alone.size, rest))
+        ids, unknowns, weights = ids[keep], unknowns[keep], weights[keep]
+        locations, row = np.unique(ids, return_inverse=True)
+        total = np.bincount(row, weights=weights, minlength=locations.size)
+        return sp.csr_matrix((weights / total[row], (row, unknowns)),
+                             shape=(locations.size, self.n))
+
+    def solve(self, gauge: sp.csr_matrix) -> np.ndarray:
+        """The node values. The gauge rows enter as a penalty ``GAUGE_WEIGHT`` times the
+        largest diagonal entry: a symmetric positive definite system, which a sparse LU with
+        a symmetric ordering solves in a few sparse triangular sweeps (the exact KKT system
+        of these lattices is indefinite and fills in badly), and whose gauge holds to about
+        1 / GAUGE_WEIGHT of the values."""
+        normal = self.normal()
+        scale = max(float(normal.diagonal().max()) if self.n else 1.0, 1e-300)
+        system = (normal + (GAUGE_WEIGHT * scale) * (gauge.T @ gauge)).tocsc()
+        if system.nnz == 0:
+            return np.zeros(self.n)
+        # Nodes that nothing touches (none in practice) keep 0.
+        diag = system.diagonal()
+        system = system + sp.diags(np.where(diag > 0, 0.0, 1.0))
+        return spsolve(system, self.rhs, permc_spec="MMD_ATA")
+
+
+def _cooccurring(a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Column pairs (p, q) of two weight matrices that are nonzero on a common cell."""
+    together = (a != 0).T.astype(np.float64) @ (b != 0).astype(np.float64)
+    return np.nonzero(together)

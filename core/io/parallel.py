@@ -7,9 +7,11 @@ bounded pool (DatasetPool) and gives it back after its read.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import threading
+import weakref
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -58,6 +60,40 @@ def ordered_map(
                 future.cancel()
 
 
+class ThreadDatasets:
+    """Read-only GDAL datasets opened once per thread and path (a cluster worker's: its
+    tasks come and go on threads of its own)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def get(self, path: str) -> gdal.Dataset:
+        cache = getattr(self._local, "datasets", None)
+        if cache is None:
+            cache = self._local.datasets = {}
+        if path not in cache:
+            cache[path] = open_readonly(path)
+        return cache[path]
+
+    @contextmanager
+    def reading(self, path: str) -> Iterator[gdal.Dataset]:
+        yield self.get(path)
+
+    def close(self) -> None:
+        pass
+
+
+# Pools still alive when Python exits (one kept by a traceback, say) close their datasets
+# first: a GDAL dataset freed after the bindings are torn down corrupts the heap.
+_POOLS: "weakref.WeakSet[DatasetPool]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_POOLS):
+        pool.close()
+
+
 class DatasetPool:
     """Read-only GDAL datasets shared by the threads of a run, at most ``limit`` kept open.
 
@@ -72,6 +108,7 @@ class DatasetPool:
         self._lock = threading.Lock()
         self._idle: "OrderedDict[int, Tuple[str, gdal.Dataset]]" = OrderedDict()
         self._busy = 0
+        _POOLS.add(self)
 
     @property
     def open_count(self) -> int:

@@ -16,7 +16,7 @@ from .atomic import OutputSet
 from .executor import default_executor
 from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
 from .output_plan import unique_stems
-from .parallel import DatasetPool
+from .parallel import DatasetPool, ThreadDatasets
 from .rasters import RasterInfo, open_readonly, read_window
 from .windows import iter_windows, stream_windows, window_count, window_size
 
@@ -205,7 +205,7 @@ def write_image(info: RasterInfo, targets: Sequence[Tuple[str, Correction]], flo
                 streaming: Streaming, feedback: Feedback, observer=None) -> None:
     """Write each correction of ``targets`` (path, correction) of one input, reading it once;
     its windows on the streaming threads (a task of a cluster's writing pass)."""
-    datasets = DatasetPool()
+    datasets = ThreadDatasets()
     w = _ImageWriter(info, targets, float32, streaming.window, datasets, observer)
     try:
         for result in stream_windows(w.compute, w.windows, len(w.windows), feedback,

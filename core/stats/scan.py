@@ -29,7 +29,7 @@ from ..grid.common_grid import CommonGrid, Placement
 from ..grid.pairs import overlapping_pairs
 from ..io.executor import Threads
 from ..io.memory_files import memory_file_bytes, restore_memory_files
-from ..io.parallel import DatasetPool
+from ..io.parallel import DatasetPool, ThreadDatasets
 from ..io.rasters import RasterInfo, read_window
 from ..io.windows import iter_windows, window_count, window_size
 from .cells import overlap_cell_grid
@@ -167,7 +167,7 @@ class _Pass:
 
     def __setstate__(self, state):
         restore_memory_files(state.pop("memory_files"))
-        self.__dict__.update(state, datasets=DatasetPool())
+        self.__dict__.update(state, datasets=ThreadDatasets())
 
     def read(self, win: Placement, overlaps_only: bool):
         touching = self.index.touching(win)

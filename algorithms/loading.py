@@ -370,14 +370,6 @@ class RasterInputs(QgsProcessingParameterMultipleLayers):
             return bool(self.flags() & QgsProcessingParameterDefinition.FlagOptional)
         return True
 
-    def clone(self):
-        copy = RasterInputs(self.name(), self.description())
-        copy.setFlags(self.flags())
-        copy.setDefaultValue(self.defaultValue())
-        copy.setMinimumNumberInputs(self.minimumNumberInputs())
-        copy.setHelp(self.help())
-        return copy
-
     def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS API)
         items = value if isinstance(value, (list, tuple)) else [value]
         if items and all(isinstance(v, str) and os.path.isfile(v) for v in items):

@@ -7,11 +7,9 @@ bounded pool (DatasetPool) and gives it back after its read.
 """
 from __future__ import annotations
 
-import atexit
 import ctypes
 import os
 import threading
-import weakref
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -83,17 +81,6 @@ class ThreadDatasets:
         pass
 
 
-# Pools still alive when Python exits (one kept by a traceback, say) close their datasets
-# first: a GDAL dataset freed after the bindings are torn down corrupts the heap.
-_POOLS: "weakref.WeakSet[DatasetPool]" = weakref.WeakSet()
-
-
-@atexit.register
-def _close_pools() -> None:
-    for pool in list(_POOLS):
-        pool.close()
-
-
 class DatasetPool:
     """Read-only GDAL datasets shared by the threads of a run, at most ``limit`` kept open.
 
@@ -108,7 +95,6 @@ class DatasetPool:
         self._lock = threading.Lock()
         self._idle: "OrderedDict[int, Tuple[str, gdal.Dataset]]" = OrderedDict()
         self._busy = 0
-        _POOLS.add(self)
 
     @property
     def open_count(self) -> int:

@@ -215,6 +215,12 @@ class _Pass:
             executor=None):
         """``fn`` of every window of the grid, in order: on ``threads`` threads, or on
         ``executor`` (io/executor.py); a cluster runs consecutive windows as one task."""
+        try:  # the pass's datasets are closed with it, not whenever Python frees them
+            yield from self._run(fn, feedback, window, threads, executor)
+        finally:
+            self.datasets.close()
+
+    def _run(self, fn, feedback, window, threads, executor):
         executor = executor or Threads(threads)
         size = window or window_size([info.block_size for info in self.infos])
         total = window_count(self.grid.cols, self.grid.rows, size)

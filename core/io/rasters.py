@@ -13,6 +13,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..errors import InputError
+from .value_kinds import band_scaling, is_signed_byte, value_kind_problem
 
 gdal.UseExceptions()
 
@@ -34,6 +35,10 @@ class RasterInfo:
     data_bands: Tuple[int, ...] = ()  # GDAL band numbers (1-based) of the data bands
     alpha_band: Optional[int] = None  # GDAL band number of an alpha band, copied unchanged
     source: Optional[str] = None  # for a warped view: the file it shows
+    # Byte bands that hold signed values (PIXELTYPE=SIGNEDBYTE; GDAL < 3.7 has no Int8 type)
+    signed_byte: bool = False
+    # Per data band: (scale, offset, unit) where any band has one; carried to the outputs
+    scaling: Tuple[Tuple[float, float, str], ...] = ()
 
     @property
     def total_bands(self) -> int:
@@ -49,6 +54,8 @@ class RasterInfo:
 
     @property
     def numpy_type(self) -> np.dtype:
+        if self.signed_byte:
+            return np.dtype(np.int8)
         return np.dtype(gdal_array_type(self.gdal_type))
 
     @property
@@ -79,6 +86,11 @@ def gdal_array_type(gdal_type: int) -> type:
 
 def open_readonly(path: str) -> gdal.Dataset:
     """Open a raster for reading, with an error that names the file."""
+    # A georeference may live in the .aux.xml beside the file (a JPEG, a PNG): it is read
+    # even where GDAL_PAM_ENABLED=NO keeps QGIS from writing such files. Nothing here
+    # changes a dataset's metadata, so nothing is written back.
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
     try:
         ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
     except RuntimeError as exc:
@@ -86,6 +98,8 @@ def open_readonly(path: str) -> gdal.Dataset:
             f"{path}: GDAL cannot open this file as a raster ({exc}). "
             "Fix: check that the file exists, is readable and is a complete raster."
         ) from None
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
     if ds is None:
         raise InputError(f"{path}: GDAL cannot open this file as a raster.")
     return ds
@@ -109,6 +123,10 @@ def describe(path: str) -> RasterInfo:
     data = tuple(b for b in range(1, ds.RasterCount + 1) if b not in alpha)
     if not data:
         raise InputError(f"{path}: the file has only an alpha band. Fix: give a raster with data.")
+    problem = value_kind_problem(path, ds, data)
+    if problem:
+        ds = None
+        raise InputError(problem)
     band = ds.GetRasterBand(data[0])
     nodata = tuple(ds.GetRasterBand(b).GetNoDataValue() for b in data)
     flags = tuple(ds.GetRasterBand(b).GetMaskFlags() for b in data)
@@ -125,6 +143,8 @@ def describe(path: str) -> RasterInfo:
         block_size=tuple(band.GetBlockSize()),
         data_bands=data,
         alpha_band=alpha[0] if alpha else None,
+        signed_byte=is_signed_byte(band),
+        scaling=band_scaling(ds, data),
     )
     return info
 
@@ -141,8 +161,8 @@ def valid_mask(
                 pass  # NaN is handled below for every float band
             else:
                 valid[b] &= values[b] != nd
-    if info.is_float:
-        valid &= ~np.isnan(values)
+    if info.is_float:  # NaN and +-inf are no data values: left out, copied unchanged
+        valid &= np.isfinite(values)
     if mask_bands is not None:
         valid &= mask_bands > 0
     return valid
@@ -166,6 +186,8 @@ def _read_window(ds, info, col, row, cols, rows, dtype=np.float64):
     raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
     if raw.ndim == 2:
         raw = raw[np.newaxis]
+    if info.signed_byte and raw.dtype == np.uint8:  # a view (VRT) that lost the pixel type
+        raw = raw.view(np.int8)
     masks = None
     if info.alpha_band is not None:  # whatever GDAL's mask flags make of it
         alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)

@@ -18,7 +18,8 @@ from .output_plan import unique_stems
 from .parallel import ThreadDatasets
 from ..options import Streaming
 from .rasters import RasterInfo, open_readonly, read_window
-from .windows import iter_windows, stream_windows, window_count, window_size
+from .windows import (bounded_window, iter_windows, stream_windows, window_count,
+                      window_size)
 
 # (values, valid, row, col) on the input's own pixel grid -> corrected float64 values
 Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
@@ -27,8 +28,10 @@ Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
     """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
     gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+    # Scale, offset and unit are copied as they are: the correction works on stored values.
     dst = create_geotiff(path, info.width, info.height, info.total_bands, gdal_type,
-                         info.geotransform, info.crs_wkt)
+                         info.geotransform, info.crs_wkt,
+                         signed_byte=info.signed_byte and not float32, scaling=info.scaling)
     for k, number in enumerate(info.data_bands):
         sband, dband = src.GetRasterBand(number), dst.GetRasterBand(number)
         if info.nodata[k] is not None:
@@ -61,33 +64,47 @@ def write_image(
     An ``observer`` (e.g. mosaic.cells.CellSums) also sees the first correction's values.
     """
     dtype = np.dtype(np.float32) if float32 else info.numpy_type
+    # Float64 written as Float32: values beyond its range are clipped, and counted.
+    narrowing = float32 and info.numpy_type == np.float64
+    limit = float(np.finfo(np.float32).max)
     src = open_readonly(info.path)
     datasets = ThreadDatasets()
     dsts = [_create_like(info, src, path, float32) for path, _ in targets]
     try:
-        size = streaming.window or window_size([info.block_size, (TILE, TILE)])
+        size = bounded_window(streaming.window or window_size([info.block_size, (TILE, TILE)]))
         total = window_count(info.width, info.height, size)
 
         def compute(win):
             col, row, cols, rows = win
             values, valid = read_window(datasets.get(info.path), info, col, row, cols, rows)
-            outs, seen = [], None
+            infinite = np.isinf(values) if info.is_float else None
+            outs, seen, clipped = [], None, 0
             for _, correct in targets:
                 corrected = correct(values, valid, row, col)
                 if observer is not None and seen is None:
                     seen = observer.measure(corrected, valid, row, col)
-                outs.append([to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
-                             for b in range(info.band_count)])
+                if narrowing:
+                    clipped += int(np.count_nonzero(valid & (np.abs(corrected) > limit)))
+                bands = [to_output_type(corrected[b], valid[b], dtype, info.nodata[b])
+                         for b in range(info.band_count)]
+                if infinite is not None and infinite.any():  # +-inf: no data, kept as it was
+                    for b in range(info.band_count):
+                        bands[b][infinite[b]] = values[b][infinite[b]]
+                outs.append(bands)
+            counts = (int(infinite.sum()) if infinite is not None else 0, clipped)
             mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
             alpha = None
             if info.alpha_band is not None:  # copied as it is
                 ds = datasets.get(info.path)
                 alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
-            return col, row, outs, mask, alpha, seen
+            return col, row, outs, mask, alpha, seen, counts
 
         windows = iter_windows(info.width, info.height, size)
         results = stream_windows(compute, windows, total, feedback, streaming.threads)
-        for col, row, outs, mask, alpha, seen in results:
+        infinite_total = clipped_total = 0
+        for col, row, outs, mask, alpha, seen, (infinite, clipped) in results:
+            infinite_total += infinite
+            clipped_total += clipped
             if seen is not None:
                 observer.add(seen)
             for dst, bands in zip(dsts, outs):
@@ -100,10 +117,27 @@ def write_image(
                         alpha.astype(np.float32) if dtype == np.float32 else alpha, col, row)
         for dst in dsts:
             dst.FlushCache()
+        _report_counts(info, infinite_total, clipped_total, len(targets), feedback)
         if observer is not None:
             observer.result()  # its means now, so that only one image's sums are alive
     finally:
         dsts = None
+
+
+def _report_counts(info: RasterInfo, infinite: int, clipped: int, outputs: int,
+                   feedback: Feedback) -> None:
+    """Warn of +-inf pixels (no data, copied unchanged) and of values clipped to Float32."""
+    pixels = info.width * info.height * info.band_count
+    if infinite:
+        feedback.warning(
+            f"{info.path}: {100.0 * infinite / pixels:.3g}% of its values ({infinite}) are "
+            "+inf or -inf; they count as no data (left out of every statistic) and are "
+            "copied to the outputs unchanged.")
+    if clipped:
+        feedback.warning(
+            f"{info.path}: {100.0 * clipped / (pixels * outputs):.3g}% of the corrected values "
+            f"({clipped}) lie beyond the range of Float32 (3.4e38) and were clipped to it. "
+            "Fix: write the input's own type (Float64) instead of Float32.")
 
 
 def write_outputs(

@@ -113,7 +113,9 @@ def cell_statistics(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
                     ) -> List[CellImage]:
     """Every image on the cells, from one read of each (windows on ``threads`` threads)."""
     datasets = ThreadDatasets()
-    size = max(cells.size, (window // cells.size) * cells.size)
+    # Whole cells per window where a cell fits in one; larger cells are summed over several
+    # windows (the sums add up), so a window never grows with the cell.
+    size = (window // cells.size) * cells.size if cells.size <= window else window
     totals = np.array([window_count(p.cols, p.rows, size) for p in grid.placements], float)
     edges = np.concatenate(([0.0], np.cumsum(totals) / totals.sum()))
     out = []

@@ -15,6 +15,7 @@ from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
+from ..io.parallel import note_thread_cap
 from ..io.rasters import describe
 from ..io.writer import write_outputs
 from ..options import Outputs, Streaming
@@ -54,12 +55,13 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
     names and the data type of the run that saved it; images of the same name in different
     folders are told apart by checksum, else by the name of their folder."""
     feedback = feedback or Feedback()
+    note_thread_cap(streaming.threads, feedback)
     data = load_model(model_path)
     images = data["images"]
     infos, index, digests, taken = [], [], [], {}
     for path in inputs:
         info = describe(path)
-        digest = file_digest(path)
+        digest = file_digest(info.file)
         k = _image_of(path, info.name, digest, images, model_path)
         if k in taken:
             raise InputError(f"{path}: it and {taken[k]} are both the model's image "

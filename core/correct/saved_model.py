@@ -57,7 +57,7 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
         "suffix": suffix,
         "float32": float32,
         "images": [
-            {"name": info.name, "sha256": file_digest(info.path), "output_stem": stem,
+            {"name": info.name, "sha256": file_digest(info.file), "output_stem": stem,
              "folder": os.path.basename(os.path.dirname(os.path.abspath(info.path))),
              "bands": info.band_count,
              "width": info.width, "height": info.height,

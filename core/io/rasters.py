@@ -50,7 +50,14 @@ class RasterInfo:
 
     @property
     def stem(self) -> str:
-        return os.path.splitext(self.name)[0]
+        base, _, table = self.name.partition(":")  # GPKG:<file>:<table> gives <file>_<table>
+        stem = os.path.splitext(base)[0]
+        return f"{stem}_{table}" if table else stem
+
+    @property
+    def file(self) -> str:
+        """The file on disk (for GPKG:<file>:<table>, the GeoPackage)."""
+        return file_of(self.source or self.path)
 
     @property
     def numpy_type(self) -> np.dtype:
@@ -84,6 +91,30 @@ def gdal_array_type(gdal_type: int) -> type:
     return gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type)
 
 
+def file_of(path: str) -> str:
+    """The file behind a raster name GDAL opens: the path itself, or for a connection string
+    such as GPKG:<file>:<table>, the file in it."""
+    if os.path.exists(path):
+        return path
+    parts = path.split(":")
+    if len(parts) >= 3:
+        inner = ":".join(parts[1:-1])
+        if os.path.isfile(inner):
+            return inner
+    return path
+
+
+def raster_opens(path: str) -> bool:
+    """True where GDAL opens ``path`` (a file or a connection string) as a raster."""
+    try:
+        ds = open_readonly(path)
+    except InputError:
+        return False
+    count = ds.RasterCount
+    ds = None
+    return count > 0
+
+
 def open_readonly(path: str) -> gdal.Dataset:
     """Open a raster for reading, with an error that names the file."""
     # A georeference may live in the .aux.xml beside the file (a JPEG, a PNG): it is read
@@ -109,6 +140,12 @@ def describe(path: str) -> RasterInfo:
     """Read the header of one raster (no pixels)."""
     ds = open_readonly(path)
     if ds.RasterCount == 0:
+        tables = [name for key, name in (ds.GetMetadata("SUBDATASETS") or {}).items()
+                  if key.endswith("_NAME")]
+        ds = None
+        if tables:
+            raise InputError(f"{path}: the file holds {len(tables)} rasters "
+                             f"({', '.join(tables)}). Fix: give one of them by that name.")
         raise InputError(f"{path}: the file has no raster band. Fix: give a raster with bands.")
     gt = ds.GetGeoTransform(can_return_null=True)
     if gt is None or (gt[2] != 0 or gt[4] != 0):

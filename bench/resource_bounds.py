@@ -24,8 +24,10 @@ CASES = [
     ("mosaic PIXEL_SIZE=0.001 (30 m data)", "mosaic", ["PIXEL_SIZE=0.001"]),
     ("mosaic PIXEL_SIZE=1e9", "mosaic", ["PIXEL_SIZE=1e9"]),
     ("mosaic PIXEL_SIZE=3 (100x the pixels)", "mosaic", ["PIXEL_SIZE=3"]),
+    ("mosaic PIXEL_SIZE=1 (900x the pixels)", "mosaic", ["PIXEL_SIZE=1"]),
     ("match BLOCK_SIZE=10 (below the pixel size)", "match", ["BLOCK_SIZE=10"]),
     ("match BLOCKS=10000000", "match", ["BLOCKS=10000000"]),
+    ("match BLOCK_SIZE=30 (1-pixel blocks, 92 000)", "match", ["BLOCK_SIZE=30"]),
     ("match THREADS=1000", "match", ["THREADS=1000"]),
 ]
 

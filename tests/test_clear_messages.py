@@ -7,7 +7,8 @@ import os
 import numpy as np
 import pytest
 from osgeo import gdal, ogr
-from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer
+from qgis.core import (QgsProcessingException, QgsProcessingFeedback, QgsProject,
+                       QgsRasterLayer)
 
 import small_rasters as R
 from spectralmatch.core import (Feedback, InputError, Outputs, Statistics, run_global,
@@ -132,10 +133,18 @@ def test_a_geopackage_raster_is_opened(provider, tmp_path):
                                                           "OUTPUT": out})
     assert sorted(os.path.basename(p) for p in result["OUTPUT_LAYERS"]) == \
         ["g_second_global.tif", "t0_global.tif"]
+    # The project owns the layer and closes its GeoPackage when it is removed: a layer left
+    # to Python's garbage collection would close it after QGIS has shut down (a crash).
+    project = QgsProject.instance()
     layer = QgsRasterLayer(table, "second", "gdal")
     assert layer.isValid()
-    result = processing.run("spectralmatch:globalmatch", {"INPUT": [paths[0], layer],
-                                                          "OUTPUT": str(tmp_path / "o2")})
+    project.addMapLayer(layer, False)
+    try:
+        processing.run("spectralmatch:globalmatch", {"INPUT": [paths[0], layer.id()],
+                                                     "OUTPUT": str(tmp_path / "o2")})
+    finally:
+        project.removeMapLayer(layer.id())
+        layer = None
     matched = gdal.Open(os.path.join(out, "g_second_global.tif")).ReadAsArray()
     again = gdal.Open(os.path.join(str(tmp_path / "o2"), "g_second_global.tif")).ReadAsArray()
     assert np.array_equal(matched, again)

@@ -230,3 +230,28 @@ def test_seamlines_as_shapefile_are_refused_naming_gpkg(qgis_process, tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
     after = R.digests(folder)
     assert {k: v for k, v in after.items() if not k.endswith(".aux.xml")} == before
+
+
+def test_values_a_correction_pushes_beyond_float32_are_clipped_with_the_share(tmp_path):
+    """Inputs within Float32's range pass the check before the run; where the correction
+    itself pushes values beyond it, the share clipped is named."""
+    def scaled(k, values):
+        values = 2e38 + 1e37 * (values - 1000.0) / 300.0  # about 2e38, within Float32
+        if k == 1:
+            values = 0.9 * values
+            values[:, 10:14, 30:34] = 3.3e38  # outside the overlap, x 1/0.9 goes beyond
+        return values
+
+    folder = str(tmp_path / "in")
+    paths = R.tiles(folder, numpy_type=np.float64, gdal_type=gdal.GDT_Float64, nodata=None,
+                    edit=scaled)
+    before = R.digests(folder)
+    warnings = []
+    result = run_global(paths, Outputs(str(tmp_path / "o"), float32=True), reference=paths[0],
+                        feedback=Feedback(warning=warnings.append))
+    assert any(paths[1] in w and "0.694% of the corrected values (32) lie beyond the range of "
+               "Float32" in w for w in warnings), warnings
+    values = gdal.Open(result.outputs[1]).ReadAsArray()
+    assert np.isfinite(values).all()
+    assert (values[:, 10:14, 30:34] == np.finfo(np.float32).max).all()
+    assert R.digests(folder) == before

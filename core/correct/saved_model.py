@@ -58,7 +58,7 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
         "float32": float32,
         "images": [
             {"name": info.name, "sha256": file_digest(info.file), "output_stem": stem,
-             "folder": os.path.basename(os.path.dirname(os.path.abspath(info.path))),
+             "folder": os.path.basename(os.path.dirname(os.path.abspath(info.file))),
              "bands": info.band_count,
              "width": info.width, "height": info.height,
              "geotransform": list(info.geotransform), "crs_wkt": info.crs_wkt}

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import InputError
 from .atomic import is_marked_folder
+from .rasters import file_of, raster_stem
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def unique_stems(paths: Sequence[str]) -> List[str]:
     """Output stems, one per input: its file name without extension; where two inputs share
     a stem (``d1/img.tif``, ``d2/img.tif``, or ``a.tif`` and ``A.TIF``), the second and
     later ones get ``_2``, ``_3``, ... in input order."""
-    stems = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    stems = [raster_stem(p) for p in paths]
     taken = {s.casefold() for s in stems}
     seen: Dict[str, int] = {}
     out = []
@@ -173,7 +174,8 @@ class OutputPlan:
         cache: Dict[str, bool] = {}
         for out in self.outputs:
             _check_place(out)
-        inputs = [_resolve(p, cache) for p in self.inputs + _sidecars(self.inputs)]
+        files = [file_of(p) for p in self.inputs]  # GPKG:<file>:<table>: the GeoPackage
+        inputs = [_resolve(p, cache) for p in files + _sidecars(files)]
         outputs = [(out, _resolve(out.path, cache)) for out in self.outputs]
         for out, r in outputs:
             for i in inputs:

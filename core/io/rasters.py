@@ -50,9 +50,7 @@ class RasterInfo:
 
     @property
     def stem(self) -> str:
-        base, _, table = self.name.partition(":")  # GPKG:<file>:<table> gives <file>_<table>
-        stem = os.path.splitext(base)[0]
-        return f"{stem}_{table}" if table else stem
+        return raster_stem(self.source or self.path)
 
     @property
     def file(self) -> str:
@@ -89,6 +87,13 @@ def gdal_array_type(gdal_type: int) -> type:
     from osgeo import gdal_array
 
     return gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type)
+
+
+def raster_stem(path: str) -> str:
+    """The file name without extension; for GPKG:<file>:<table>, <file>_<table>."""
+    base, _, table = os.path.basename(path).partition(":")
+    stem = os.path.splitext(base)[0]
+    return f"{stem}_{table}" if table else stem
 
 
 def file_of(path: str) -> str:

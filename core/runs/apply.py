@@ -16,7 +16,7 @@ from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
 from ..io.parallel import note_thread_cap
-from ..io.rasters import describe
+from ..io.rasters import describe, file_of
 from ..io.writer import write_outputs
 from ..options import Outputs, Streaming
 from .plan import raster_plan, staged
@@ -35,8 +35,8 @@ def _image_of(path: str, name: str, digest: str, images: List[dict], model_path:
         )
     if len(candidates) == 1:
         return candidates[0]
-    for key, value in (("sha256", digest),
-                       ("folder", os.path.basename(os.path.dirname(os.path.abspath(path))))):
+    folder = os.path.basename(os.path.dirname(os.path.abspath(file_of(path))))
+    for key, value in (("sha256", digest), ("folder", folder)):
         found = [k for k in candidates if images[k].get(key) == value]
         if len(found) == 1:
             return found[0]

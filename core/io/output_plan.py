@@ -98,10 +98,13 @@ def _folder_ignores_case(folder: str, cache: Dict[str, bool]) -> bool:
             pass
         if found is not None:
             head, tail = os.path.split(found)
-            other = os.path.join(head, tail.swapcase())
+            other = tail.swapcase()
+            # The swapped name opens although no entry has it: the folder ignores case.
+            # (Inode numbers cannot tell: FUSE file systems such as fusefat number each
+            # lookup anew.)
             try:
-                answer = os.path.lexists(other) and os.path.samestat(
-                    os.lstat(found), os.lstat(other))
+                answer = os.path.lexists(os.path.join(head, other)) and \
+                    other not in os.listdir(head)
             except OSError:
                 answer = False
             break

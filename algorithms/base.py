@@ -17,6 +17,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
+from ..core.io.rasters import raster_opens
 from .dependencies import dependency_message
 from .loading import MatchedSet, register_outputs
 from .parameters import MatchingParameters
@@ -136,7 +137,7 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             layer = QgsProcessingUtils.mapLayerFromString(text, context, False)
             if layer is not None:
                 paths.append(self.layer_path(layer))
-            elif os.path.isfile(text):
+            elif os.path.isfile(text) or raster_opens(text):  # also GPKG:<file>:<table>
                 paths.append(text)
             else:
                 raise QgsProcessingException(
@@ -165,6 +166,8 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
                     "Fix: save it as a GeoTIFF (Export > Save As) and use that file."
                 ).format(name=layer.name(), source=layer.source())
             )
+        if parts.get("layerName"):  # one raster table of a GeoPackage: GPKG:<file>:<table>
+            return layer.source()
         return path
 
     # -- results on the map ------------------------------------------------------------------

@@ -34,8 +34,9 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
             "hard cut). The seamlines can be written as polygons, one per image, edited and "
             "given back as Cutlines.\n\n"
             "Expects rasters with the same bands; the output grid is the inputs' union at the "
-            "coarsest pixel size (or Pixel size), in the first input's CRS, with its type and "
-            "no-data value; inputs already on that grid are not resampled. "
+            "coarsest pixel size (or Pixel size), in the first input's CRS, with its no-data "
+            "value and the narrowest type that holds every input's values (Byte and UInt16 "
+            "inputs make a UInt16 mosaic); inputs already on that grid are not resampled. "
             "A VRT output (.vrt) refers to the inputs and a small index raster in a folder "
             "<name>_parts beside it, instead of copying the pixels.\n\n"
         ) + self.citation()

@@ -98,7 +98,9 @@ class MatchingParameters:
             ),
             self.tr(
                 "Same as input rounds and clips corrected values to the input's type; Float32 "
-                "keeps them unrounded."
+                "keeps them unrounded (Float64 inputs beyond its range are refused). Scale, "
+                "offset and unit of the bands are copied unchanged: the correction works on "
+                "the stored values."
             ),
             advanced=True,
         )
@@ -363,7 +365,8 @@ class MatchingParameters:
                 self.SEAMLINES_OUT, self.tr("Seamline polygons"), QgsProcessing.TypeVectorPolygon,
                 optional=True, createByDefault=False),
             self.tr("One polygon per image, the part of the mosaic it shows (fields image and "
-                    "image_index): to inspect, edit and give back as Cutlines."),
+                    "image_index): to inspect, edit and give back as Cutlines. Written as a "
+                    "GeoPackage (.gpkg)."),
         )
 
     def mosaic(self, parameters, name: str, context) -> "MosaicOptions | None":

@@ -349,8 +349,8 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="91"/>
-        <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded.</source>
-        <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet.</translation>
+        <source>Same as input rounds and clips corrected values to the input&apos;s type; Float32 keeps them unrounded (Float64 inputs beyond its range are refused). Scale, offset and unit of the bands are copied unchanged: the correction works on the stored values.</source>
+        <translation>Wie Eingabe rundet korrigierte Werte und begrenzt sie auf den Datentyp der Eingabe; Float32 behält sie ungerundet (Float64-Eingaben jenseits seines Wertebereichs werden abgelehnt). Skalierung, Versatz und Einheit der Bänder werden unverändert übernommen: die Korrektur wirkt auf die gespeicherten Werte.</translation>
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="106"/>
@@ -524,8 +524,8 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="343"/>
-        <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines.</source>
-        <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone.</translation>
+        <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines. Written as a GeoPackage (.gpkg).</source>
+        <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone. Geschrieben als GeoPackage (.gpkg).</translation>
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="74"/>
@@ -592,12 +592,12 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <location filename="../algorithms/mosaic.py" line="28"/>
         <source>Mosaics matched rasters into one GeoTIFF, or a VRT. Each part of the mosaic comes from one image, chosen on a coarse grid: by default the seams go around places only one image shows (clouds, shadows, change), the image that carries the cloud giving way, and cross where the images agree best; or centre lines midway through the overlaps. Across seams the images are blended over Feather map units (0: a hard cut). The seamlines can be written as polygons, one per image, edited and given back as Cutlines.
 
-Expects rasters with the same bands; the output grid is the inputs&apos; union at the coarsest pixel size (or Pixel size), in the first input&apos;s CRS, with its type and no-data value; inputs already on that grid are not resampled. A VRT output (.vrt) refers to the inputs and a small index raster in a folder &lt;name&gt;_parts beside it, instead of copying the pixels.
+Expects rasters with the same bands; the output grid is the inputs&apos; union at the coarsest pixel size (or Pixel size), in the first input&apos;s CRS, with its no-data value and the narrowest type that holds every input&apos;s values (Byte and UInt16 inputs make a UInt16 mosaic); inputs already on that grid are not resampled. A VRT output (.vrt) refers to the inputs and a small index raster in a folder &lt;name&gt;_parts beside it, instead of copying the pixels.
 
 </source>
         <translation>Fügt angeglichene Raster zu einem GeoTIFF oder einem VRT zusammen. Jeder Teil des Mosaiks stammt aus einem Bild, gewählt auf einem groben Raster: standardmäßig führen die Schnittlinien um Stellen herum, die nur ein Bild zeigt (Wolken, Schatten, Veränderung), wobei das Bild mit der Wolke zurücktritt, und verlaufen dort, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen. An den Schnittlinien werden die Bilder über die Überblendbreite (Karteneinheiten) überblendet (0: harter Schnitt). Die Schnittlinien können als Polygone geschrieben werden, eines je Bild, bearbeitet und als Schnittpolygone zurückgegeben werden.
 
-Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung der Eingaben in der gröbsten Pixelgröße (oder Pixelgröße), im KBS der ersten Eingabe, mit deren Datentyp und NoData-Wert; Eingaben, die schon auf diesem Raster liegen, werden nicht neu abgetastet. Ein VRT-Ergebnis (.vrt) verweist auf die Eingaben und ein kleines Indexraster in einem Ordner &lt;Name&gt;_parts daneben, statt die Pixel zu kopieren.
+Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung der Eingaben in der gröbsten Pixelgröße (oder Pixelgröße), im KBS der ersten Eingabe, mit deren NoData-Wert und dem kleinsten Datentyp, der die Werte aller Eingaben fasst (Byte- und UInt16-Eingaben ergeben ein UInt16-Mosaik); Eingaben, die schon auf diesem Raster liegen, werden nicht neu abgetastet. Ein VRT-Ergebnis (.vrt) verweist auf die Eingaben und ein kleines Indexraster in einem Ordner &lt;Name&gt;_parts daneben, statt die Pixel zu kopieren.
 
 </translation>
     </message>

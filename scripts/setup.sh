@@ -13,7 +13,7 @@ venv="$here/.venv"
 # python3-dask, python3-distributed: the optional Dask cluster runs (SCHEDULER), and their tests
 debs=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-numpy python3-scipy
       python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools time
-      python3-dask python3-distributed)
+      python3-dask python3-distributed fusefat dosfstools)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

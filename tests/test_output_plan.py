@@ -5,6 +5,7 @@ Every refused case compares the checksums of every file under the test's folder 
 older outputs) before and after, and looks for temporaries or locks left behind.
 """
 import os
+import subprocess
 import shutil
 
 import numpy as np
@@ -239,13 +240,42 @@ def test_stale_temporaries_are_removed_by_the_next_run_and_nothing_else(tiles, t
     assert young.exists()
 
 
-@pytest.mark.skipif(not os.environ.get("SPECTRALMATCH_CASELESS_DIR"),
-                    reason="needs a folder on a case-insensitive file system "
-                           "(SPECTRALMATCH_CASELESS_DIR), e.g. on macOS, Windows, or FAT")
-def test_names_that_differ_only_in_case_collide_where_the_folder_ignores_case(tmp_path):
+@pytest.fixture
+def caseless_folder(tmp_path):
+    """A folder on a file system that ignores case: SPECTRALMATCH_CASELESS_DIR, or a FAT
+    image mounted with fusefat (Debian's fusefat and dosfstools, which the set-up installs;
+    FUSE needs /dev/fuse). Skipped only where neither can be had."""
+    given = os.environ.get("SPECTRALMATCH_CASELESS_DIR")
+    if given:
+        yield given
+        return
+    image, mount = tmp_path / "fat.img", tmp_path / "fat"
+    mount.mkdir()
+    try:
+        with open(image, "wb") as f:
+            f.truncate(32 * 1024 * 1024)
+        subprocess.run(["mkfs.vfat", str(image)], check=True, capture_output=True)
+        subprocess.run(["fusefat", "-o", "rw+", str(image), str(mount)], check=True,
+                       capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"no case-insensitive file system here ({exc}); set "
+                    "SPECTRALMATCH_CASELESS_DIR to a folder on one (macOS, Windows, FAT)")
+    try:
+        yield str(mount)
+    finally:
+        for command in (["fusermount3", "-u"], ["fusermount", "-u"], ["umount"]):
+            try:
+                if subprocess.run(command + [str(mount)], capture_output=True).returncode == 0:
+                    break
+            except OSError:
+                continue
+
+
+def test_names_that_differ_only_in_case_collide_where_the_folder_ignores_case(
+        caseless_folder):
     from spectralmatch.core.io.output_plan import OutputPlan, Planned
 
-    folder = os.path.join(os.environ["SPECTRALMATCH_CASELESS_DIR"], f"sm-{os.getpid()}")
+    folder = os.path.join(caseless_folder, f"sm-{os.getpid()}")
     os.makedirs(folder)
     try:
         open(os.path.join(folder, "Input.tif"), "w").close()

@@ -3,12 +3,37 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+import numpy as np
+
+from ..errors import InputError
 from ..feedback import Feedback
 from ..io.rasters import RasterInfo
 from ..options import GlobalFit
 from ..solve.global_system import solve_gains_offsets
 from ..stats.scan import ScanResult
 from .global_model import GlobalModel
+
+
+# The least-squares system stays meaningful while neither kind of row outweighs the other by
+# more than this: beyond it, the weaker rows are lost in rounding (a ratio of 1e8 makes a
+# band constant).
+MAX_WEIGHT_RATIO = 1e6
+
+
+def check_global_fit(fit: GlobalFit) -> None:
+    """Refuse weights that are not positive, or whose ratio is beyond :data:`MAX_WEIGHT_RATIO`."""
+    m, s = fit.mean_weight, fit.std_weight
+    if not (m > 0 and s > 0) or not (np.isfinite(m) and np.isfinite(s)):
+        raise InputError(
+            f"MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 and finite (given {m:g} "
+            f"and {s:g}). Fix: use positive weights; 1 and 1 reproduce the published method.")
+    ratio = max(m / s, s / m)
+    if ratio > MAX_WEIGHT_RATIO:
+        raise InputError(
+            f"MEAN_WEIGHT {m:g} and STD_WEIGHT {s:g} differ by a factor of {ratio:.3g}, more "
+            f"than {MAX_WEIGHT_RATIO:g}: the weaker equations would be lost in rounding (a "
+            "band can become constant). Fix: weights within a factor of 1e6 of each other; "
+            "1 and 1 reproduce the published method.")
 
 
 def fit_global(
@@ -21,9 +46,15 @@ def fit_global(
     """Solve the least-squares system from the overlap statistics; report what it found."""
     feedback = feedback or Feedback()
     n_bands = infos[0].band_count
+    check_global_fit(fit)
     gains, offsets, solutions = solve_gains_offsets(
         len(infos), scan.overlaps, n_bands, fit.mean_weight, fit.std_weight, reference
     )
+    if reference is not None and any(reference in s.isolated for s in solutions):
+        raise InputError(
+            f"{infos[reference].path}: the reference overlaps no other input with valid "
+            "pixels, so no image can be matched to it. Fix: choose a reference that overlaps "
+            "the others, or none.")
     _report_structure(infos, solutions, reference, feedback)
     for k, info in enumerate(infos):
         pairs = ", ".join(

@@ -57,8 +57,8 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
         "suffix": suffix,
         "float32": float32,
         "images": [
-            {"name": info.name, "sha256": file_digest(info.path), "output_stem": stem,
-             "folder": os.path.basename(os.path.dirname(os.path.abspath(info.path))),
+            {"name": info.name, "sha256": file_digest(info.file), "output_stem": stem,
+             "folder": os.path.basename(os.path.dirname(os.path.abspath(info.file))),
              "bands": info.band_count,
              "width": info.width, "height": info.height,
              "geotransform": list(info.geotransform), "crs_wkt": info.crs_wkt}

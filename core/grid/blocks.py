@@ -12,7 +12,15 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..defaults import BLOCKS_PER_IMAGE as DEFAULT_BLOCKS_PER_IMAGE
+from ..errors import InputError
 from .common_grid import CommonGrid
+
+# A block spans at least a pixel: blocks below the pixel size make the local correction fit
+# pixel by pixel, which copies one image's pixels (its dates) into the others.
+MIN_BLOCK_SIDE = 1
+# The most blocks of a block grid: block sums are kept for every image and overlap on it, so
+# memory grows with their number (250 000 blocks: tens of MB for a few images).
+MAX_BLOCKS = 250_000
 
 
 @dataclass(frozen=True)
@@ -33,12 +41,43 @@ def make_block_grid(
 ) -> BlockGrid:
     """A block grid from a target number of blocks per image, or an explicit block size."""
     if block_size_map_units:
-        size = max(1, int(round(block_size_map_units / grid.pixel_width)))
+        exact = block_size_map_units / grid.pixel_width
+        asked = f"BLOCK_SIZE {block_size_map_units:g} map units"
     else:
         areas = [p.cols * p.rows for p in grid.placements]
         mean_area = float(np.mean(areas))
-        size = max(1, int(round(math.sqrt(mean_area / max(blocks_per_image, 1.0)))))
-    return BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+        exact = math.sqrt(mean_area / max(blocks_per_image, 1.0))
+        asked = f"BLOCKS {blocks_per_image:g} per image"
+    size = max(1, int(round(exact)))
+    blocks = BlockGrid(size, -(-grid.cols // size), -(-grid.rows // size))
+    # The default number of blocks adapts to images smaller than it (one pixel a block).
+    chosen = bool(block_size_map_units) or blocks_per_image != DEFAULT_BLOCKS_PER_IMAGE
+    _check_blocks(grid, blocks, exact if chosen else size, asked)
+    return blocks
+
+
+def _check_blocks(grid: CommonGrid, blocks: BlockGrid, exact: float, asked: str) -> None:
+    """Refuse, before anything is read, blocks below :data:`MIN_BLOCK_SIDE` pixels or more
+    than :data:`MAX_BLOCKS` of them, with the figures and the fix."""
+    pixel = grid.pixel_width
+    areas = [p.cols * p.rows for p in grid.placements]
+    mean_area = float(np.mean(areas))
+    if exact < MIN_BLOCK_SIDE:
+        raise InputError(
+            f"{asked} makes blocks of {exact:.3g} pixels a side on the common grid "
+            f"({pixel:g} map units a pixel): blocks smaller than a pixel make the local "
+            "correction copy one image's pixels into the others. "
+            f"Fix: BLOCK_SIZE of at least {MIN_BLOCK_SIDE * pixel:g} map units, or BLOCKS "
+            f"of at most {int(mean_area / MIN_BLOCK_SIDE ** 2)} per image.")
+    count = blocks.cols * blocks.rows
+    if count > MAX_BLOCKS:
+        side = math.sqrt(grid.cols * grid.rows / MAX_BLOCKS)
+        raise InputError(
+            f"{asked} makes {blocks.cols} x {blocks.rows} = {count} blocks of {blocks.size} "
+            f"pixels on the {grid.cols} x {grid.rows} pixel common grid, more than the "
+            f"{MAX_BLOCKS} a run holds in memory. Fix: BLOCK_SIZE of at least "
+            f"{math.ceil(side) * pixel:g} map units, or BLOCKS of at most "
+            f"{int(mean_area / math.ceil(side) ** 2)} per image.")
 
 
 def footprint(blocks: BlockGrid, place) -> Tuple[int, int, int, int]:

@@ -10,10 +10,14 @@ from osgeo import gdal, osr
 
 from ..errors import InputError
 from ..io.crs import same_crs, srs_from_wkt
-from ..io.rasters import RasterInfo, describe
+from ..io.rasters import RasterInfo, describe, open_readonly
 
 # A pixel offset within this fraction of a pixel of an integer counts as aligned.
 ALIGN_TOLERANCE = 1e-3
+# The largest common grid a run takes on (about 100 000 x 100 000 pixels): beyond it a
+# chosen pixel size is almost surely a slip of units (0.001 for 30 m data), and the mosaic
+# alone would be terabytes.
+MAX_GRID_PIXELS = 10_000_000_000
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def build_common_grid(infos: List[RasterInfo], pixel_size: Optional[float] = Non
     # The union, snapped outwards to the lattice through the first input's corner.
     xmin = x0 + np.floor((min(b[0] for b in boxes) - x0) / size + ALIGN_TOLERANCE) * size
     ymax = y0 + np.ceil((max(b[3] for b in boxes) - y0) / size - ALIGN_TOLERANCE) * size
+    _check_grid_size(infos, boxes, size, xmin, ymax, pixel_size is not None)
     placements, views, native = [], [], []
     for info, box in zip(infos, boxes):
         placement = _lattice_placement(info, crs, xmin, ymax, size)
@@ -181,23 +186,52 @@ def _lattice_placement(info: RasterInfo, crs: str, xmin: float, ymax: float, siz
     return Placement(round(fc), round(fr), info.width, info.height)
 
 
+def _check_grid_size(infos, boxes, size: float, xmin: float, ymax: float, chosen: bool
+                     ) -> None:
+    """Refuse, before anything is read, a pixel size larger than an input or a grid beyond
+    :data:`MAX_GRID_PIXELS`, with the figures."""
+    what = f"Pixel size {size:g}" if chosen else f"The inputs' coarsest pixel size {size:g}"
+    for info, box in zip(infos, boxes):
+        side = min(box[2] - box[0], box[3] - box[1])
+        if chosen and size > side:
+            raise InputError(
+                f"{what} (map units of {infos[0].path}'s CRS) is larger than {info.path}, "
+                f"which spans {box[2] - box[0]:.6g} x {box[3] - box[1]:.6g} map units: it "
+                f"would be less than one pixel. Fix: give a pixel size below {side:.6g}, or "
+                "none (0) for the inputs' own.")
+    cols = np.ceil((max(b[2] for b in boxes) - xmin) / size - ALIGN_TOLERANCE)
+    rows = np.ceil((ymax - min(b[1] for b in boxes)) / size - ALIGN_TOLERANCE)
+    pixels = float(cols) * float(rows)
+    if pixels > MAX_GRID_PIXELS:
+        least = size * np.sqrt(pixels / MAX_GRID_PIXELS)
+        raise InputError(
+            f"{what} makes a common grid of {cols:.0f} x {rows:.0f} pixels ({pixels:.3g} "
+            f"pixels), more than the {MAX_GRID_PIXELS:.3g} a run takes on. Fix: give a pixel "
+            f"size of at least {least:.3g} map units (the inputs' pixels are "
+            f"{max(abs(i.geotransform[1]) for i in infos):g} map units of their own CRS), "
+            "or none (0) for the inputs' own.")
+
+
 def _warped_view(info, crs, xmin, ymax, size, place: Placement, finer: bool) -> RasterInfo:
     """A VRT in memory that shows an input on the common grid's lattice, for statistics only."""
     path = f"/vsimem/spectralmatch-view-{uuid.uuid4().hex}.vrt"
     bounds = (xmin + place.col * size, ymax - place.row_end * size,
               xmin + place.col_end * size, ymax - place.row * size)
     nodata = info.nodata[0]
+    # Before GDAL 3.7 the warper sees signed bytes as unsigned: averaging -1 (255) and 1
+    # would give 127, so they are taken by nearest neighbour.
+    average = finer and not info.signed_byte
     options = dict(format="VRT", dstSRS=srs_from_wkt(crs), outputBounds=bounds, xRes=size,
-                   yRes=size, resampleAlg="average" if finer else "near", multithread=False)
+                   yRes=size, resampleAlg="average" if average else "near", multithread=False)
     if nodata is not None:
         options.update(srcNodata=nodata, dstNodata=nodata)
     else:  # validity beyond the input's edge (and of its masks) as an alpha band
         options.update(dstAlpha=True)
     try:
-        gdal.Warp(path, info.path, bandList=list(info.data_bands), **options)
+        gdal.Warp(path, open_readonly(info.path), bandList=list(info.data_bands), **options)
     except (RuntimeError, TypeError):  # older bindings: no bandList keyword
-        gdal.Warp(path, info.path, **options)
-    return replace(describe(path), source=info.path)
+        gdal.Warp(path, open_readonly(info.path), **options)
+    return replace(describe(path), source=info.path, signed_byte=info.signed_byte)
 
 
 def release_views(grid: CommonGrid) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -25,7 +25,8 @@ ogr.UseExceptions()
 class Exclusion:
     """The polygons of layer ``layer_name`` (None: the first) of the vector file ``path``."""
 
-    def __init__(self, path: str, grid: CommonGrid, layer_name: Optional[str] = None):
+    def __init__(self, path: str, grid: CommonGrid, layer_name: Optional[str] = None,
+                 warning: Optional[Callable[[str], None]] = None):
         source = f"{path} (layer {layer_name})" if layer_name else path
         src, layer = open_layer(path, layer_name, "the exclusion mask cannot be opened as "
                                 "vector data. Fix: give a polygon layer (GeoPackage, "
@@ -36,14 +37,31 @@ class Exclusion:
                 f"{source}: the exclusion mask holds {ogr.GeometryTypeToName(kind)} "
                 "geometries. Fix: give polygons (buffer points or lines first)."
             )
-        self.grid = grid
+        self.grid, self.source = grid, source
+        warning = warning or (lambda text: None)
+        options = dict(dstSRS=srs_from_wkt(grid.crs_wkt))
+        if layer.GetSpatialRef() is None:  # e.g. a Shapefile without its .prj
+            options["srcSRS"] = options["dstSRS"]
+            warning(f"{source}: the exclusion mask has no coordinate reference system (a "
+                    "Shapefile without its .prj?); its coordinates are taken to be in the CRS "
+                    "of the inputs' common grid. Fix: if they are not, assign its CRS "
+                    "(Vector > Data Management Tools > Assign Projection).")
         self.path = f"/vsimem/spectralmatch-exclude-{uuid.uuid4().hex}.gpkg"
-        gdal.VectorTranslate(self.path, src, layers=[layer.GetName()],
-                             dstSRS=srs_from_wkt(grid.crs_wkt),
-                             format="GPKG", layerName="exclude", geometryType="PROMOTE_TO_MULTI")
+        try:
+            gdal.VectorTranslate(self.path, src, layers=[layer.GetName()], format="GPKG",
+                                 layerName="exclude", geometryType="PROMOTE_TO_MULTI",
+                                 **options)
+        except RuntimeError as exc:
+            raise InputError(f"{source}: the exclusion mask cannot be brought into the "
+                             f"inputs' CRS ({exc}). Fix: check the CRS assigned to it.") from None
         self._local = threading.local()
         xmin, xmax, ymin, ymax = self._layer().GetExtent()
         self.extent = (xmin, ymin, xmax, ymax)
+        gx1 = grid.origin_x + grid.cols * grid.pixel_width
+        gy0 = grid.origin_y - grid.rows * grid.pixel_height
+        if xmax < grid.origin_x or xmin > gx1 or ymax < gy0 or ymin > grid.origin_y:
+            warning(f"{source}: the exclusion polygons lie outside all inputs; nothing is "
+                    "excluded. Fix: check the layer and its CRS.")
 
     def __getstate__(self):
         """For a Dask worker: the reprojected polygons' bytes, no open dataset."""
@@ -76,6 +94,17 @@ class Exclusion:
         gdal.RasterizeLayer(mem, [1], self._layer(), burn_values=[1])
         mask = mem.ReadAsArray().astype(bool)
         return mask if mask.any() else None
+
+    def covers(self, place: Placement, side: int = 1024) -> bool:
+        """True where the polygons cover every pixel of ``place`` (read window by window)."""
+        for row in range(place.row, place.row_end, side):
+            for col in range(place.col, place.col_end, side):
+                win = Placement(col, row, min(side, place.col_end - col),
+                                min(side, place.row_end - row))
+                mask = self.window(win)
+                if mask is None or not mask.all():
+                    return False
+        return True
 
     def close(self) -> None:
         gdal.Unlink(self.path)

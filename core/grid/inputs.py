@@ -62,6 +62,13 @@ def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_ba
                 "Fix: give rasters with the same bands in the same order (e.g. select bands "
                 "with gdal_translate -b)."
             )
+    for info in infos[1:]:
+        if not _same_scaling(info, infos[0]):
+            raise InputError(
+                f"{info.path}: its bands' scale, offset or unit ({_scaling_text(info)}) differ "
+                f"from those of {infos[0].path} ({_scaling_text(infos[0])}); their stored "
+                "values are not comparable. Fix: give rasters with the same scale and offset "
+                "(or unscale them all: gdal_translate -unscale -ot Float32).")
     ref_index = None
     if reference:
         key = os.path.realpath(reference)
@@ -73,6 +80,31 @@ def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_ba
             )
         ref_index = matches[0]
     return infos, build_common_grid(infos, pixel_size), ref_index, plan
+
+
+def _same_scaling(a: RasterInfo, b: RasterInfo) -> bool:
+    """Band by band where the bands are the same; where they differ (another sensor), one
+    scale, offset and unit for all bands of both."""
+    if a.band_count == b.band_count:
+        return a.scaling == b.scaling
+    values = [set(i.scaling) or {(1.0, 0.0, "")} for i in (a, b)]
+    return len(values[0]) == 1 and values[0] == values[1]
+
+
+def _scaling_text(info: RasterInfo) -> str:
+    if not info.scaling:
+        return "none"
+    return "; ".join(f"b{b + 1}: x{s:g} {o:+g} {u}".rstrip()
+                     for b, (s, o, u) in enumerate(info.scaling))
+
+
+def note_scaling(infos: List[RasterInfo], feedback) -> None:
+    """Say in which unit the correction works where the bands carry a scale or offset."""
+    if infos and infos[0].scaling:
+        feedback.info(
+            f"The inputs' bands carry scale, offset or unit ({_scaling_text(infos[0])}): the "
+            "correction works on the stored values, and scale, offset and unit are copied to "
+            "the outputs unchanged.")
 
 
 @contextmanager

@@ -25,17 +25,26 @@ def creation_options(gdal_type: int) -> List[str]:
 
 def create_geotiff(path: str, cols: int, rows: int, bands: int, gdal_type: int,
                    geotransform: Sequence[float], crs_wkt: str,
-                   nodata: Sequence[Optional[float]] = (), internal_mask: bool = False
+                   nodata: Sequence[Optional[float]] = (), internal_mask: bool = False,
+                   signed_byte: bool = False, scaling: Sequence[Tuple[float, float, str]] = ()
                    ) -> gdal.Dataset:
     """A tiled, compressed GeoTIFF on a grid; ``nodata`` per band (None: none), or an
-    ``internal_mask`` for validity."""
-    dst = gdal.GetDriverByName("GTiff").Create(path, cols, rows, bands, gdal_type,
-                                               creation_options(gdal_type))
+    ``internal_mask`` for validity; ``signed_byte``: a Byte type holds signed values (GDAL
+    before 3.7); ``scaling``: (scale, offset, unit) per band, copied as they are."""
+    options = creation_options(gdal_type)
+    if signed_byte and gdal_type == gdal.GDT_Byte:
+        options.append("PIXELTYPE=SIGNEDBYTE")
+    dst = gdal.GetDriverByName("GTiff").Create(path, cols, rows, bands, gdal_type, options)
     dst.SetGeoTransform(tuple(geotransform))
     dst.SetProjection(crs_wkt)
     for b, value in enumerate(nodata):
         if value is not None:
             dst.GetRasterBand(b + 1).SetNoDataValue(value)
+    for b, (scale, offset, unit) in enumerate(scaling):
+        band = dst.GetRasterBand(b + 1)
+        band.SetScale(scale)
+        band.SetOffset(offset)
+        band.SetUnitType(unit)
     if internal_mask:
         create_internal_mask(dst)
     return dst
@@ -50,6 +59,18 @@ def create_internal_mask(dst: gdal.Dataset) -> None:
         dst.CreateMaskBand(gdal.GMF_PER_DATASET)
     finally:
         gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+
+
+def gdal_type_of(dtype: np.dtype) -> Tuple[int, bool]:
+    """(GDAL type, signed byte) that holds a numpy type: int8 is GDAL's Int8 from 3.7 on,
+    before it a Byte band marked PIXELTYPE=SIGNEDBYTE."""
+    from osgeo import gdal_array
+
+    dtype = np.dtype(dtype)
+    if dtype == np.int8:
+        int8 = getattr(gdal, "GDT_Int8", None)
+        return (int8, False) if int8 is not None else (gdal.GDT_Byte, True)
+    return gdal_array.NumericTypeCodeToGDALTypeCode(dtype), False
 
 
 def _type_range(dtype: np.dtype) -> Tuple[float, float]:

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import InputError
 from .atomic import is_marked_folder
+from .rasters import file_of, raster_stem
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def unique_stems(paths: Sequence[str]) -> List[str]:
     """Output stems, one per input: its file name without extension; where two inputs share
     a stem (``d1/img.tif``, ``d2/img.tif``, or ``a.tif`` and ``A.TIF``), the second and
     later ones get ``_2``, ``_3``, ... in input order."""
-    stems = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    stems = [raster_stem(p) for p in paths]
     taken = {s.casefold() for s in stems}
     seen: Dict[str, int] = {}
     out = []
@@ -97,10 +98,13 @@ def _folder_ignores_case(folder: str, cache: Dict[str, bool]) -> bool:
             pass
         if found is not None:
             head, tail = os.path.split(found)
-            other = os.path.join(head, tail.swapcase())
+            other = tail.swapcase()
+            # The swapped name opens although no entry has it: the folder ignores case.
+            # (Inode numbers cannot tell: FUSE file systems such as fusefat number each
+            # lookup anew.)
             try:
-                answer = os.path.lexists(other) and os.path.samestat(
-                    os.lstat(found), os.lstat(other))
+                answer = os.path.lexists(os.path.join(head, other)) and \
+                    other not in os.listdir(head)
             except OSError:
                 answer = False
             break
@@ -173,7 +177,8 @@ class OutputPlan:
         cache: Dict[str, bool] = {}
         for out in self.outputs:
             _check_place(out)
-        inputs = [_resolve(p, cache) for p in self.inputs + _sidecars(self.inputs)]
+        files = [file_of(p) for p in self.inputs]  # GPKG:<file>:<table>: the GeoPackage
+        inputs = [_resolve(p, cache) for p in files + _sidecars(files)]
         outputs = [(out, _resolve(out.path, cache)) for out in self.outputs]
         for out, r in outputs:
             for i in inputs:

@@ -31,8 +31,18 @@ OPEN_DATASETS = 24
 
 
 def thread_count(threads: Optional[int]) -> int:
-    """``threads`` if given and positive, else all cores."""
-    return threads if threads and threads > 0 else (os.cpu_count() or 1)
+    """``threads`` if given and positive, else all cores; never more than the cores (each
+    thread holds its windows in memory, and more threads than cores only add memory)."""
+    cores = os.cpu_count() or 1
+    return min(threads, cores) if threads and threads > 0 else cores
+
+
+def note_thread_cap(threads: Optional[int], feedback) -> None:
+    """Say so where more threads were asked for than there are cores."""
+    cores = os.cpu_count() or 1
+    if threads and threads > cores:
+        feedback.info(f"THREADS={threads} is more than the {cores} cores of this machine; "
+                      f"{cores} threads are used.")
 
 
 def ordered_map(

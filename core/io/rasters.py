@@ -13,6 +13,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..errors import InputError
+from .value_kinds import band_scaling, is_signed_byte, value_kind_problem
 
 gdal.UseExceptions()
 
@@ -34,6 +35,10 @@ class RasterInfo:
     data_bands: Tuple[int, ...] = ()  # GDAL band numbers (1-based) of the data bands
     alpha_band: Optional[int] = None  # GDAL band number of an alpha band, copied unchanged
     source: Optional[str] = None  # for a warped view: the file it shows
+    # Byte bands that hold signed values (PIXELTYPE=SIGNEDBYTE; GDAL < 3.7 has no Int8 type)
+    signed_byte: bool = False
+    # Per data band: (scale, offset, unit) where any band has one; carried to the outputs
+    scaling: Tuple[Tuple[float, float, str], ...] = ()
 
     @property
     def total_bands(self) -> int:
@@ -45,10 +50,17 @@ class RasterInfo:
 
     @property
     def stem(self) -> str:
-        return os.path.splitext(self.name)[0]
+        return raster_stem(self.source or self.path)
+
+    @property
+    def file(self) -> str:
+        """The file on disk (for GPKG:<file>:<table>, the GeoPackage)."""
+        return file_of(self.source or self.path)
 
     @property
     def numpy_type(self) -> np.dtype:
+        if self.signed_byte:
+            return np.dtype(np.int8)
         return np.dtype(gdal_array_type(self.gdal_type))
 
     @property
@@ -77,8 +89,44 @@ def gdal_array_type(gdal_type: int) -> type:
     return gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type)
 
 
+def raster_stem(path: str) -> str:
+    """The file name without extension; for GPKG:<file>:<table>, <file>_<table>."""
+    base, _, table = os.path.basename(path).partition(":")
+    stem = os.path.splitext(base)[0]
+    return f"{stem}_{table}" if table else stem
+
+
+def file_of(path: str) -> str:
+    """The file behind a raster name GDAL opens: the path itself, or for a connection string
+    such as GPKG:<file>:<table>, the file in it."""
+    if os.path.exists(path):
+        return path
+    parts = path.split(":")
+    if len(parts) >= 3:
+        inner = ":".join(parts[1:-1])
+        if os.path.isfile(inner):
+            return inner
+    return path
+
+
+def raster_opens(path: str) -> bool:
+    """True where GDAL opens ``path`` (a file or a connection string) as a raster."""
+    try:
+        ds = open_readonly(path)
+    except InputError:
+        return False
+    count = ds.RasterCount
+    ds = None
+    return count > 0
+
+
 def open_readonly(path: str) -> gdal.Dataset:
     """Open a raster for reading, with an error that names the file."""
+    # A georeference may live in the .aux.xml beside the file (a JPEG, a PNG): it is read
+    # even where GDAL_PAM_ENABLED=NO keeps QGIS from writing such files. Nothing here
+    # changes a dataset's metadata, so nothing is written back.
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
     try:
         ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
     except RuntimeError as exc:
@@ -86,6 +134,8 @@ def open_readonly(path: str) -> gdal.Dataset:
             f"{path}: GDAL cannot open this file as a raster ({exc}). "
             "Fix: check that the file exists, is readable and is a complete raster."
         ) from None
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
     if ds is None:
         raise InputError(f"{path}: GDAL cannot open this file as a raster.")
     return ds
@@ -95,6 +145,12 @@ def describe(path: str) -> RasterInfo:
     """Read the header of one raster (no pixels)."""
     ds = open_readonly(path)
     if ds.RasterCount == 0:
+        tables = [name for key, name in (ds.GetMetadata("SUBDATASETS") or {}).items()
+                  if key.endswith("_NAME")]
+        ds = None
+        if tables:
+            raise InputError(f"{path}: the file holds {len(tables)} rasters "
+                             f"({', '.join(tables)}). Fix: give one of them by that name.")
         raise InputError(f"{path}: the file has no raster band. Fix: give a raster with bands.")
     gt = ds.GetGeoTransform(can_return_null=True)
     if gt is None or (gt[2] != 0 or gt[4] != 0):
@@ -109,6 +165,10 @@ def describe(path: str) -> RasterInfo:
     data = tuple(b for b in range(1, ds.RasterCount + 1) if b not in alpha)
     if not data:
         raise InputError(f"{path}: the file has only an alpha band. Fix: give a raster with data.")
+    problem = value_kind_problem(path, ds, data)
+    if problem:
+        ds = None
+        raise InputError(problem)
     band = ds.GetRasterBand(data[0])
     nodata = tuple(ds.GetRasterBand(b).GetNoDataValue() for b in data)
     flags = tuple(ds.GetRasterBand(b).GetMaskFlags() for b in data)
@@ -125,6 +185,8 @@ def describe(path: str) -> RasterInfo:
         block_size=tuple(band.GetBlockSize()),
         data_bands=data,
         alpha_band=alpha[0] if alpha else None,
+        signed_byte=is_signed_byte(band),
+        scaling=band_scaling(ds, data),
     )
     return info
 
@@ -141,8 +203,8 @@ def valid_mask(
                 pass  # NaN is handled below for every float band
             else:
                 valid[b] &= values[b] != nd
-    if info.is_float:
-        valid &= ~np.isnan(values)
+    if info.is_float:  # NaN and +-inf are no data values: left out, copied unchanged
+        valid &= np.isfinite(values)
     if mask_bands is not None:
         valid &= mask_bands > 0
     return valid
@@ -166,6 +228,8 @@ def _read_window(ds, info, col, row, cols, rows, dtype=np.float64):
     raw = ds.ReadAsArray(col, row, cols, rows, band_list=list(info.data_bands))
     if raw.ndim == 2:
         raw = raw[np.newaxis]
+    if info.signed_byte and raw.dtype == np.uint8:  # a view (VRT) that lost the pixel type
+        raw = raw.view(np.int8)
     masks = None
     if info.alpha_band is not None:  # whatever GDAL's mask flags make of it
         alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)

@@ -11,6 +11,14 @@ W = TypeVar("W")
 R = TypeVar("R")
 
 DEFAULT_WINDOW = 512
+# No window is larger than this side, whatever the tiles, seam cells or a caller ask for: a
+# window of every band of a few images, in float64, on each thread, stays within tens of MB.
+MAX_WINDOW = 2048
+
+
+def bounded_window(size: int) -> int:
+    """A window side between 1 and :data:`MAX_WINDOW`."""
+    return max(1, min(int(size), MAX_WINDOW))
 
 
 def window_size(block_sizes: Sequence[Tuple[int, int]], target: int = DEFAULT_WINDOW) -> int:
@@ -20,9 +28,9 @@ def window_size(block_sizes: Sequence[Tuple[int, int]], target: int = DEFAULT_WI
     """
     tiles = [bx for bx, by in block_sizes if bx == by and bx > 1]
     if not tiles:
-        return target
+        return bounded_window(target)
     tile = max(tiles)
-    return max(tile, (target // tile) * tile)
+    return bounded_window(max(tile, (target // tile) * tile))
 
 
 def iter_windows(cols: int, rows: int, size: int) -> Iterator[Tuple[int, int, int, int]]:

@@ -18,7 +18,8 @@ from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
 from .output_plan import unique_stems
 from .parallel import DatasetPool, ThreadDatasets
 from .rasters import RasterInfo, open_readonly, read_window
-from .windows import iter_windows, stream_windows, window_count, window_size
+from .windows import (bounded_window, iter_windows, stream_windows, window_count,
+                      window_size)
 
 # (values, valid, row, col) on the input's own pixel grid -> corrected float64 values
 Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
@@ -27,8 +28,10 @@ Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
     """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
     gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+    # Scale, offset and unit are copied as they are: the correction works on stored values.
     dst = create_geotiff(path, info.width, info.height, info.total_bands, gdal_type,
-                         info.geotransform, info.crs_wkt)
+                         info.geotransform, info.crs_wkt,
+                         signed_byte=info.signed_byte and not float32, scaling=info.scaling)
     for k, number in enumerate(info.data_bands):
         sband, dband = src.GetRasterBand(number), dst.GetRasterBand(number)
         if info.nodata[k] is not None:
@@ -55,8 +58,11 @@ class _ImageWriter:
                  float32: bool, window: Optional[int], datasets: DatasetPool, observer=None):
         self.info, self.targets, self.float32 = info, targets, float32
         self.dtype = np.dtype(np.float32) if float32 else info.numpy_type
+        # Float64 written as Float32: values beyond its range are clipped, and counted.
+        self.narrowing = float32 and info.numpy_type == np.float64
+        self.infinite = self.clipped = 0
         self.datasets, self.observer = datasets, observer
-        self.size = window or window_size([info.block_size, (TILE, TILE)])
+        self.size = bounded_window(window or window_size([info.block_size, (TILE, TILE)]))
         self.windows = list(iter_windows(info.width, info.height, self.size))
         self.dsts = None
 
@@ -68,15 +74,24 @@ class _ImageWriter:
             alpha = None
             if info.alpha_band is not None:  # copied as it is
                 alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
-        outs, seen = [], None
+        infinite = np.isinf(values) if info.is_float else None
+        limit = float(np.finfo(np.float32).max)
+        outs, seen, clipped = [], None, 0
         for _, correct in self.targets:
             corrected = correct(values, valid, row, col)
             if self.observer is not None and seen is None:
                 seen = self.observer.measure(corrected, valid, row, col)
-            outs.append([to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b])
-                         for b in range(info.band_count)])
+            if self.narrowing:
+                clipped += int(np.count_nonzero(valid & (np.abs(corrected) > limit)))
+            bands = [to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b])
+                     for b in range(info.band_count)]
+            if infinite is not None and infinite.any():  # +-inf: no data, kept as it was
+                for b in range(info.band_count):
+                    bands[b][infinite[b]] = values[b][infinite[b]]
+            outs.append(bands)
+        counts = (int(infinite.sum()) if infinite is not None else 0, clipped)
         mask = (valid.all(axis=0) * 255).astype(np.uint8) if _uses_mask(info) else None
-        return col, row, outs, mask, alpha, seen
+        return col, row, outs, mask, alpha, seen, counts
 
     def write(self, result) -> None:
         info = self.info
@@ -84,7 +99,9 @@ class _ImageWriter:
             src = open_readonly(info.path)
             self.dsts = [_create_like(info, src, path, self.float32) for path, _ in self.targets]
             src = None
-        col, row, outs, mask, alpha, seen = result
+        col, row, outs, mask, alpha, seen, (infinite, clipped) = result
+        self.infinite += infinite
+        self.clipped += clipped
         if seen is not None:
             self.observer.add(seen)
         for dst, bands in zip(self.dsts, outs):
@@ -96,15 +113,32 @@ class _ImageWriter:
                 dst.GetRasterBand(info.alpha_band).WriteArray(
                     alpha.astype(np.float32) if self.dtype == np.float32 else alpha, col, row)
 
-    def finish(self) -> None:
+    def finish(self, feedback: Feedback) -> None:
         for dst in self.dsts or []:
             dst.FlushCache()
         self.dsts = None  # closes the files
+        _report_counts(self.info, self.infinite, self.clipped, len(self.targets), feedback)
         if self.observer is not None:
             self.observer.result()  # its means now, so that only one image's sums are alive
 
     def close(self) -> None:
         self.dsts = None
+
+
+def _report_counts(info: RasterInfo, infinite: int, clipped: int, outputs: int,
+                   feedback: Feedback) -> None:
+    """Warn of +-inf pixels (no data, copied unchanged) and of values clipped to Float32."""
+    pixels = info.width * info.height * info.band_count
+    if infinite:
+        feedback.warning(
+            f"{info.path}: {100.0 * infinite / pixels:.3g}% of its values ({infinite}) are "
+            "+inf or -inf; they count as no data (left out of every statistic) and are "
+            "copied to the outputs unchanged.")
+    if clipped:
+        feedback.warning(
+            f"{info.path}: {100.0 * clipped / (pixels * outputs):.3g}% of the corrected values "
+            f"({clipped}) lie beyond the range of Float32 (3.4e38) and were clipped to it. "
+            "Fix: write the input's own type (Float64) instead of Float32.")
 
 
 def write_outputs(
@@ -176,14 +210,15 @@ def write_outputs(
                 finally:
                     results.close()  # a failure stops the tasks still writing
             else:
-                size = [streaming.window or window_size([i.block_size, (TILE, TILE)])
+                size = [bounded_window(streaming.window
+                                       or window_size([i.block_size, (TILE, TILE)]))
                         for i in infos]
                 total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
                 for k, last, result in stream_windows(compute, tasks(), total, feedback,
                                                       streaming.threads):
                     writers[k].write(result)
                     if last:
-                        writers.pop(k).finish()
+                        writers.pop(k).finish(feedback)
         except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
             raise InputError(
                 f"{paths[0][k]}: writing failed ({exc}). "
@@ -211,7 +246,7 @@ def write_image(info: RasterInfo, targets: Sequence[Tuple[str, Correction]], flo
         for result in stream_windows(w.compute, w.windows, len(w.windows), feedback,
                                      streaming.threads):
             w.write(result)
-        w.finish()
+        w.finish(feedback)
     finally:
         w.close()
         datasets.close()

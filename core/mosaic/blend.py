@@ -65,7 +65,8 @@ class Blender:
         self.datasets = DatasetPool()
         # Float32 holds every value of 8- and 16-bit and float32 rasters exactly (and their
         # blends closely enough): half the memory of float64 in every window in flight.
-        small = np.dtype(views[0].numpy_type).itemsize <= 2 or views[0].numpy_type == np.float32
+        widest = np.result_type(*[view.numpy_type for view in views])
+        small = widest.itemsize <= 2 or widest == np.float32
         self.work = np.float32 if small else np.float64
 
     def __call__(self, win: Placement, values_needed: bool = True

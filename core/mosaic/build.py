@@ -18,10 +18,10 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, Placement
 from ..io.atomic import OutputSet
-from ..io.geotiff import TILE, create_geotiff, to_output_type
+from ..io.geotiff import TILE, create_geotiff, gdal_type_of, to_output_type
 from ..io.parallel import release_freed_memory
 from ..io.rasters import RasterInfo
-from ..io.windows import iter_windows, stream_windows, window_count
+from ..io.windows import bounded_window, iter_windows, stream_windows, window_count
 from ..options import MosaicOptions, Streaming
 from .blend import Blender, distance_maps, feather_in_cells, margin_for
 from .cells import CellImage
@@ -35,7 +35,7 @@ MOSAIC_WINDOW = 512
 
 
 def mosaic_window(streaming: Streaming) -> int:
-    return streaming.window or MOSAIC_WINDOW
+    return bounded_window(streaming.window or MOSAIC_WINDOW)
 
 
 @dataclass
@@ -53,6 +53,10 @@ def check_mosaic_format(mosaic: MosaicOptions) -> None:
     if not lower.endswith((".tif", ".tiff", VRT)):
         raise InputError(f"{output}: the mosaic is written as GeoTIFF (.tif) or VRT (.vrt). "
                          "Fix: give a path ending in .tif or .vrt.")
+    lines = mosaic.seamlines_out
+    if lines and not lines.lower().endswith(".gpkg"):
+        raise InputError(f"{lines}: seamlines are written as a GeoPackage. Fix: give a path "
+                         "ending in .gpkg.")
     if lower.endswith(VRT) and feather > 0:
         raise InputError(f"{output}: a VRT mosaic shows each pixel from one image and cannot "
                          "blend across seams. Fix: set the feather width to 0, or write a "
@@ -84,13 +88,14 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGri
     blender = Blender(list(grid.views), grid, maps, cells.size, feather_cells)
     outputs = staged if staged is not None else OutputSet()
     try:
+        dtype = mosaic_type(infos)
         if output.lower().endswith(VRT):
             write_vrt_mosaic(grid, output, outputs,
                              _blended(blender, grid, feedback, window, threads),
-                             dict(zip((i.path for i in infos), sources)))
+                             dict(zip((i.path for i in infos), sources)), dtype)
         else:
-            _write_geotiff(infos[0], grid, output, outputs,
-                           _blended(blender, grid, feedback, window, threads, infos[0]))
+            _write_geotiff(infos[0], dtype, grid, output, outputs,
+                           _blended(blender, grid, feedback, window, threads, infos[0], dtype))
         lines = None
         if seamlines_out:
             try:
@@ -119,10 +124,17 @@ def _with_cutlines(seams: SeamGrid, cut: np.ndarray) -> SeamGrid:
     return SeamGrid(seams.cells, labels, seams.images, None)
 
 
+def mosaic_type(infos: List[RasterInfo]) -> np.dtype:
+    """The type of the mosaic: the narrowest that holds every input's values (Byte and
+    UInt16 make UInt16, Int8 and Byte Int16), so that no input is clipped to another's range."""
+    return np.result_type(*[info.numpy_type for info in infos])
+
+
 def _blended(blender: Blender, grid: CommonGrid, feedback: Feedback, window: int,
-             threads: Optional[int], first: Optional[RasterInfo] = None):
+             threads: Optional[int], first: Optional[RasterInfo] = None,
+             dtype: Optional[np.dtype] = None):
     """(window, bands, source) over the mosaic in order, blended on ``threads`` threads;
-    ``bands``: the values in ``first``'s type and no-data (None without ``first``)."""
+    ``bands``: the values in ``dtype`` with ``first``'s no-data (None without ``first``)."""
     size = max(TILE, (window // TILE) * TILE)
     total = window_count(grid.cols, grid.rows, size)
 
@@ -131,22 +143,23 @@ def _blended(blender: Blender, grid: CommonGrid, feedback: Feedback, window: int
         if first is None:
             return win, None, source
         valid = source >= 0
-        return win, [to_output_type(band, valid, first.numpy_type, first.nodata[0])
+        return win, [to_output_type(band, valid, dtype, first.nodata[0])
                      for band in values], source
 
     windows = (Placement(*rect) for rect in iter_windows(grid.cols, grid.rows, size))
     return stream_windows(blend, windows, total, feedback, threads)
 
 
-def _write_geotiff(first: RasterInfo, grid: CommonGrid, output: str, outputs: OutputSet,
-                   windows) -> None:
-    """The mosaic as a tiled GeoTIFF with the first input's type and no-data value (or an
-    internal mask where it has none)."""
-    gdal_type, nodata = first.gdal_type, first.nodata[0]
+def _write_geotiff(first: RasterInfo, dtype: np.dtype, grid: CommonGrid, output: str,
+                   outputs: OutputSet, windows) -> None:
+    """The mosaic as a tiled GeoTIFF of type ``dtype`` with the first input's no-data value
+    (or an internal mask where it has none), scale, offset and unit."""
+    (gdal_type, signed), nodata = gdal_type_of(dtype), first.nodata[0]
     tmp = outputs.temporary_for(output)
     dst = create_geotiff(tmp, grid.cols, grid.rows, first.band_count, gdal_type,
                          grid.geotransform, grid.crs_wkt, [nodata] * first.band_count,
-                         internal_mask=nodata is None)
+                         internal_mask=nodata is None, signed_byte=signed,
+                         scaling=first.scaling)
     try:
         for win, bands, source in windows:
             for b, band in enumerate(bands):

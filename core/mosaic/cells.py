@@ -18,7 +18,7 @@ from ..grid.blocks import BlockGrid, BlockSummer, footprint
 from ..grid.common_grid import CommonGrid, Placement
 from ..io.parallel import DatasetPool
 from ..io.rasters import RasterInfo, read_window
-from ..io.windows import iter_windows, stream_windows, window_count
+from ..io.windows import bounded_window, iter_windows, stream_windows, window_count
 
 # Most cells along a side of the mosaic; the cell side follows from it.
 MAX_CELLS = 1024
@@ -108,12 +108,20 @@ class CellSums:
         return CellImage(self.row, self.col, coverage, means.astype(np.float32))
 
 
+def cell_window(cell: int, window: int) -> int:
+    """The window side that reads cells of side ``cell``: whole cells per window where a cell
+    fits in one; larger cells are summed over several windows (the sums add up), so a window
+    never grows with the cell (a fine mosaic grid has cells of thousands of pixels)."""
+    window = bounded_window(window)
+    return (window // cell) * cell if cell <= window else window
+
+
 def cell_statistics(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGrid,
                     window: int, threads: Optional[int], feedback: Feedback
                     ) -> List[CellImage]:
     """Every image on the cells, from one read of each (windows on ``threads`` threads)."""
     datasets = DatasetPool()
-    size = max(cells.size, (window // cells.size) * cells.size)
+    size = cell_window(cells.size, window)
     totals = np.array([window_count(p.cols, p.rows, size) for p in grid.placements], float)
     edges = np.concatenate(([0.0], np.cumsum(totals) / totals.sum()))
     out = []

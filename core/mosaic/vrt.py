@@ -19,7 +19,7 @@ from osgeo import gdal
 from ..errors import InputError
 from ..grid.common_grid import CommonGrid
 from ..io.atomic import OutputSet
-from ..io.geotiff import create_geotiff
+from ..io.geotiff import create_geotiff, gdal_type_of
 from ..io.output_plan import parts_folder
 from ..io.rasters import RasterInfo
 
@@ -92,9 +92,9 @@ def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: 
     return name
 
 
-def _mosaic_vrt(grid: CommonGrid, parts: List[str], parts_name: str) -> str:
+def _mosaic_vrt(grid: CommonGrid, parts: List[str], parts_name: str, dtype) -> str:
     first = grid.views[0]
-    type_name = gdal.GetDataTypeName(first.gdal_type)
+    type_name = gdal.GetDataTypeName(gdal_type_of(dtype)[0])
     nodata = first.nodata[0]
     bands = []
     for b in range(first.band_count):
@@ -124,10 +124,16 @@ def _mosaic_vrt(grid: CommonGrid, parts: List[str], parts_name: str) -> str:
 
 
 def write_vrt_mosaic(grid: CommonGrid, output: str, outputs: OutputSet, windows,
-                     renamed: Optional[Dict[str, str]] = None) -> None:
+                     renamed: Optional[Dict[str, str]] = None, dtype=None) -> None:
     """``output`` (.vrt) and its parts folder, made and marked as the run's (only such a
     folder is ever replaced); ``windows`` yields (window, values, source); ``renamed``:
-    final paths of images read from staged temporaries."""
+    final paths of images read from staged temporaries; the mosaic's bands are of type
+    ``dtype`` (see build.mosaic_type; None: the first input's)."""
+    dtype = grid.views[0].numpy_type if dtype is None else dtype
+    if gdal_type_of(dtype)[1] or any(v.signed_byte for v in grid.views):
+        raise InputError(f"{output}: before GDAL 3.7 a VRT cannot show signed bytes "
+                         "(PIXELTYPE=SIGNEDBYTE) as signed values. Fix: write the mosaic as "
+                         "a GeoTIFF (.tif).")
     final_parts = parts_folder(output)
     folder = outputs.temporary_folder_for(final_parts)
     index_type = gdal.GDT_Int16 if len(grid.placements) < 32767 else gdal.GDT_Int32
@@ -147,7 +153,7 @@ def write_vrt_mosaic(grid: CommonGrid, output: str, outputs: OutputSet, windows,
                  for k, (view, native) in enumerate(zip(grid.views, grid.native))]
         tmp = outputs.temporary_for(output, ".vrt")
         with open(tmp, "w", encoding="utf-8") as out:
-            out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts)))
+            out.write(_mosaic_vrt(grid, parts, os.path.basename(final_parts), dtype))
     except OSError as exc:  # disk full, permission lost
         raise InputError(f"{output}: writing the mosaic failed ({exc.strerror or exc}). Fix: "
                          "check free space and permissions of its folder.") from None

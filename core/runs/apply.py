@@ -15,7 +15,8 @@ from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
-from ..io.rasters import describe
+from ..io.parallel import note_thread_cap
+from ..io.rasters import describe, file_of
 from ..io.writer import write_outputs
 from ..options import Outputs, Streaming
 from .plan import raster_plan, staged
@@ -34,8 +35,8 @@ def _image_of(path: str, name: str, digest: str, images: List[dict], model_path:
         )
     if len(candidates) == 1:
         return candidates[0]
-    for key, value in (("sha256", digest),
-                       ("folder", os.path.basename(os.path.dirname(os.path.abspath(path))))):
+    folder = os.path.basename(os.path.dirname(os.path.abspath(file_of(path))))
+    for key, value in (("sha256", digest), ("folder", folder)):
         found = [k for k in candidates if images[k].get(key) == value]
         if len(found) == 1:
             return found[0]
@@ -54,12 +55,13 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
     names and the data type of the run that saved it; images of the same name in different
     folders are told apart by checksum, else by the name of their folder."""
     feedback = feedback or Feedback()
+    note_thread_cap(streaming.threads, feedback)
     data = load_model(model_path)
     images = data["images"]
     infos, index, digests, taken = [], [], [], {}
     for path in inputs:
         info = describe(path)
-        digest = file_digest(path)
+        digest = file_digest(info.file)
         k = _image_of(path, info.name, digest, images, model_path)
         if k in taken:
             raise InputError(f"{path}: it and {taken[k]} are both the model's image "

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from ..correct.band_groups import combined_correction
-from ..correct.fit_global import fit_global
+from ..correct.fit_global import check_global_fit, fit_global
 from ..correct.fit_local import fit_local
 from ..correct.global_model import GlobalModel, identity_model
 from ..correct.local_model import LocalModel
@@ -25,9 +27,9 @@ from ..feedback import Feedback
 from ..grid.band_plan import BandPlan, group_inputs
 from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
-from ..grid.inputs import prepared_planned_inputs
+from ..grid.inputs import note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
-from ..io.parallel import bounded_block_cache, release_freed_memory
+from ..io.parallel import bounded_block_cache, note_thread_cap, release_freed_memory
 from ..io.rasters import RasterInfo
 from ..io.writer import Correction, write_outputs
 from ..io.atomic import OutputSet
@@ -76,6 +78,7 @@ def run_global(
     ``band_map`` says which bands correspond where the inputs' bands differ (see
     grid/band_plan.py; without it, band metadata or band positions)."""
     outputs = outputs.with_suffix("_global")
+    check_global_fit(fit)
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
         model = fit_global(infos, scan, fit, ref, feedback)
@@ -127,6 +130,7 @@ def run_match(
     ``<stem>_global.tif``, ``mosaic`` the seamless mosaic of the matched rasters;
     ``band_map`` as for :func:`run_global`."""
     outputs = outputs.with_suffix("_matched")
+    check_global_fit(global_fit)
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
         base = fit_global(infos, scan, global_fit, ref, feedback)
@@ -177,6 +181,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                           "grid.")
             if executor.distributed:
                 executor.check_access(inputs)
+            note_scaling(infos, feedback)
+            note_thread_cap(streaming.threads, feedback)
             if not uniform:
                 for line in plan.lines(infos):
                     feedback.info(f"Bands: {line}")
@@ -188,7 +194,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                 blocks = local_block_grid(grid, local.blocks_per_image, local.block_size,
                                           feedback)
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
-                               feedback.stage(0.0, 0.45), executor, robust_cells)
+                               feedback.stage(0.0, 0.45), executor, robust_cells,
+                               outputs.float32)
             fitted = fits[0]
             # The plan was checked for exactly these rasters.
             assert [suffix for suffix, _ in fitted.corrections] == suffixes
@@ -241,9 +248,11 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
 def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
                 blocks: Optional[BlockGrid], statistics: Statistics, streaming: Streaming,
                 fit: Fit, ref: Optional[int], feedback: Feedback,
-                executor=None, robust_cells: Optional[BlockGrid] = None) -> List[Fitted]:
+                executor=None, robust_cells: Optional[BlockGrid] = None,
+                float32: bool = False) -> List[Fitted]:
     """Statistics and fit of every band group, each among the inputs that have its bands
-    (and overlap another that has them: BandPlan.overlapping)."""
+    (and overlap another that has them: BandPlan.overlapping); ``float32``: the outputs are
+    Float32, refused where an input's values are beyond its range."""
     fits: List[Fitted] = []
     share = 1.0 / len(plan.groups)
     for n, group in enumerate(plan.groups):
@@ -254,6 +263,8 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
                           f"{', '.join(m.name for m in members)}.")
         scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage,
                                  executor, robust_cells)
+        if float32:
+            _check_float32_range(members, scan)
         group_ref = group.images.index(ref) if ref in group.images else None
         fitted = fit(members, sub, blocks, scan, group_ref, feedback)
         scan.pair_blocks = None  # the overlaps' cells served the fit; free them for writing
@@ -265,6 +276,18 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
 def _combined(plan: BandPlan, infos: List[RasterInfo], per_group):
     """correction_for(k) of the whole input from those of its band groups."""
     return lambda k: combined_correction(plan, k, infos[k], per_group)
+
+
+def _check_float32_range(infos: List[RasterInfo], scan: ScanResult) -> None:
+    """Refuse Float32 outputs of inputs whose values Float32 cannot hold."""
+    limit = float(np.finfo(np.float32).max)
+    for k, info in enumerate(infos):
+        magnitude = max(np.abs(scan.minimum[k]).max(), np.abs(scan.maximum[k]).max())
+        if magnitude > limit:
+            raise InputError(
+                f"{info.path}: values reach {magnitude:.3g}, beyond the range of Float32 "
+                f"({limit:.3g}); written as Float32 they would all be clipped. Fix: write "
+                "the input's own type (OUTPUT_TYPE: same as input), or rescale the data.")
 
 
 def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[str],

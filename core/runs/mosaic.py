@@ -6,7 +6,7 @@ from typing import List, Optional
 from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.inputs import prepared_inputs
-from ..io.parallel import bounded_block_cache
+from ..io.parallel import bounded_block_cache, note_thread_cap
 from ..io.atomic import OutputSet
 from ..io.output_plan import OutputPlan
 from ..mosaic.build import MosaicResult, check_mosaic_format, mosaic_from_cells, mosaic_window
@@ -37,6 +37,7 @@ def run_mosaic(
     """
     feedback = feedback or Feedback()
     check_mosaic_format(mosaic)
+    note_thread_cap(streaming.threads, feedback)
     if pixel_size is not None and not pixel_size > 0:
         raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
                          "positive size in map units, or none for the inputs' own.")

@@ -137,6 +137,10 @@ def solve_band(
 ) -> BandSolution:
     """Gains and offsets of every image for one band."""
     rows = [r for r in rows if r.count > 0]
+    # Only the ratio of the weights matters; scaled to at most 1, 1e300 and 1e300 cannot
+    # overflow the normal equations.
+    top = max(mean_weight, std_weight)
+    mean_weight, std_weight = mean_weight / top, std_weight / top
     gains, offsets = np.ones(n_images), np.zeros(n_images)
     solution = BandSolution(gains, offsets)
     if not rows:

@@ -35,7 +35,8 @@ def gather_statistics(
     window, threads = streaming.window, streaming.threads
     exclusion = disagree = None
     if statistics.exclude:
-        exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer)
+        exclusion = Exclusion(statistics.exclude, grid, statistics.exclude_layer,
+                              feedback.warning)
     try:
         first = feedback.stage(0.0, 2 / 3 if statistics.robust else 1.0)
         if statistics.robust:
@@ -52,7 +53,7 @@ def gather_statistics(
                                sampling=statistics.robust)
         if disagree is not None:
             disagree.finish()
-        check_statistics(infos, scan, feedback)
+        check_statistics(infos, scan, feedback, exclusion, grid)
         feedback.info(f"{len(scan.overlaps)} overlapping pairs.")
         if statistics.robust:
             kept = {(o.i, o.j) for o in scan.overlaps}
@@ -69,11 +70,21 @@ def gather_statistics(
 
 # Beyond this magnitude, squared deviations overflow float64.
 MAX_MAGNITUDE = 1e150
+# Below this magnitude (and above 0), squared deviations underflow to 0 in float64.
+MIN_MAGNITUDE = 1e-150
 
 
-def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedback) -> None:
+def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedback,
+                     exclusion: Optional[Exclusion] = None,
+                     grid: Optional[CommonGrid] = None) -> None:
     """Stop on inputs that cannot be matched; drop (with a warning) overlaps too small."""
     for k, info in enumerate(infos):
+        if not scan.valid_count[k].any() and exclusion is not None and grid is not None \
+                and exclusion.covers(grid.placements[k]):
+            raise InputError(
+                f"{_name(info)}: the exclusion polygons of {exclusion.source} cover all of "
+                "it, so none of its pixels is left for the statistics. Fix: shrink the "
+                "exclusion polygons, or leave this raster out.")
         if not scan.valid_count[k].any():
             raise InputError(
                 f"{_name(info)}: the raster has no valid pixel (all no-data, NaN or masked). "
@@ -91,6 +102,12 @@ def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedba
                 f"{_name(info)}: values reach {magnitude:.3g}, beyond what float64 statistics "
                 f"can square ({MAX_MAGNITUDE:g}). Fix: rescale the data (Raster Calculator)."
             )
+        if 0 < magnitude < MIN_MAGNITUDE:
+            raise InputError(
+                f"{_name(info)}: its values are all within {magnitude:.3g} of zero, below "
+                f"what float64 statistics can square ({MIN_MAGNITUDE:g}): their spread would "
+                "vanish in rounding. Fix: rescale the data first (Raster Calculator: multiply "
+                "by a power of ten that brings them near 1).")
     kept = []
     for o in scan.overlaps:
         if o.count.min() < MIN_OVERLAP_PIXELS:

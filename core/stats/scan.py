@@ -31,7 +31,7 @@ from ..io.executor import Threads
 from ..io.memory_files import memory_file_bytes, restore_memory_files
 from ..io.parallel import DatasetPool, ThreadDatasets
 from ..io.rasters import RasterInfo, read_window
-from ..io.windows import iter_windows, window_count, window_size
+from ..io.windows import bounded_window, iter_windows, window_count, window_size
 from .cells import overlap_cell_grid
 from .moments import Moments, masked_moments
 
@@ -222,7 +222,7 @@ class _Pass:
 
     def _run(self, fn, feedback, window, threads, executor):
         executor = executor or Threads(threads)
-        size = window or window_size([info.block_size for info in self.infos])
+        size = bounded_window(window or window_size([info.block_size for info in self.infos]))
         total = window_count(self.grid.cols, self.grid.rows, size)
         windows = (Placement(*rect) for rect in iter_windows(self.grid.cols, self.grid.rows, size))
         if not executor.distributed:

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingException,
-                       QgsProcessingFeedback,
-                       QgsProcessingParameterEnum)
+                       QgsProcessingFeedback)
 
 from qgis.PyQt import sip
 

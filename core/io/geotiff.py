@@ -519,4 +519,3 @@ def _gdal_call(call, feedback: Feedback) -> None:
     if isinstance(result, gdal.Dataset):
         result.FlushCache()
     del result
-

@@ -33,6 +33,7 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
             QgsProcessingParameterFile(self.MODEL, self.tr("Saved model"), extension="json"),
             self.tr("A model file written by the Saved model output of a matching run."),
         )
+        self.add_raster_format_parameters(with_type=False)
         self.add_threads_parameter()
         self.add_scheduler_parameter()
         self.add_output_parameters("")
@@ -45,7 +46,7 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
             if not param.checkValueIsAcceptable(parameters.get(param.name()), context):
                 return False, self.tr("Incorrect parameter value for {}").format(param.name())
         self.raster_sources(parameters.get(self.INPUT), context)
-        return True, ""
+        return self.check_raster_format(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs = self.input_paths(parameters, context)

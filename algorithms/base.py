@@ -19,13 +19,14 @@ from qgis.PyQt.QtGui import QIcon
 from ..core import Cancelled, Feedback, SpectralMatchError
 from ..core.io.rasters import raster_opens
 from .dependencies import dependency_message
+from .conventions import ToolboxConventions
 from .loading import MatchedSet, register_outputs
 from .parameters import MatchingParameters
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
 
 
-class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
+class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessingAlgorithm):
     """Base class: one algorithm per file derives from it, declares its parameters
     (``initAlgorithm``) and, in ``processAlgorithm``, reads them into core's options objects
     and makes one call of core."""
@@ -119,7 +120,7 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
                 "{} input raster(s) given: matching needs at least two overlapping rasters. "
                 "Fix: add the rasters to match."
             ).format(len(paths))
-        return True, ""
+        return self.check_raster_format(parameters, context)
 
     def raster_sources(self, value, context, optional: bool = False) -> List[str]:
         """File paths of a layer parameter's value: layers, layer ids or paths."""
@@ -196,6 +197,7 @@ class SpectralMatchAlgorithm(MatchingParameters, QgsProcessingAlgorithm):
             is_canceled=feedback.isCanceled,
             info=feedback.pushInfo,
             warning=feedback.pushWarning,
+            phase=lambda key: feedback.setProgressText(self.phase_text(key)),
         )
 
     def run_core(self, job: Callable[[], object]):

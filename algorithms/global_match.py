@@ -33,7 +33,7 @@ class GlobalMatchAlgorithm(SpectralMatchAlgorithm):
         self.add_statistics_parameters()
         self.add_band_map_parameter()
         self.add_weight_parameters()
-        self.add_output_type_parameter()
+        self.add_raster_format_parameters()
         self.add_threads_parameter()
         self.add_scheduler_parameter()
         self.add_output_parameters("_global")

@@ -46,7 +46,7 @@ class MatchAlgorithm(SpectralMatchAlgorithm):
             self.tr("Also write the globally matched rasters, <input name>_global.tif."),
             advanced=True,
         )
-        self.add_output_type_parameter()
+        self.add_raster_format_parameters()
         self.add_threads_parameter()
         self.add_scheduler_parameter()
         self.add_output_parameters("_matched")

@@ -71,6 +71,7 @@ class MosaicAlgorithm(SpectralMatchAlgorithm):
                     "input's. Inputs on another grid are averaged where finer, taken by "
                     "nearest neighbour where coarser."),
         )
+        self.add_raster_format_parameters()
         self.add_threads_parameter()
         self.add(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Mosaic")),

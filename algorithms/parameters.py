@@ -1,6 +1,8 @@
 """The parameters the algorithms share: declared once, read into core's options objects."""
 from __future__ import annotations
 
+import importlib.util
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -20,10 +22,35 @@ from qgis.core import (
 
 from ..core import defaults
 from ..core.errors import SpectralMatchError
-from ..core.options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics,
-                            Streaming, parse_band_map)
+from ..core.options import (BandMap, GlobalFit, LocalFit, MosaicOptions, Outputs, RasterFormat,
+                            Statistics, Streaming, parse_band_map)
 from .loading import RasterInputs
 from .metadata import producer
+
+# The creation-options widget of QGIS's own GDAL algorithms (gdal:translate): a Python class
+# up to QGIS 3.3x (3.22 has it), a widget type of QGIS's C++ registry since (3.40 has no
+# Python class: naming it there would break the dialog).
+CREATION_OPTIONS_WIDGET = "processing.algs.gdal.ui.RasterOptionsWidget.RasterOptionsWidgetWrapper"
+
+
+def creation_options_widget() -> dict:
+    """The ``widget_wrapper`` metadata of a creation-options parameter for this QGIS."""
+    try:
+        python_class = importlib.util.find_spec(CREATION_OPTIONS_WIDGET.rsplit(".", 1)[0])
+    except ImportError:  # the package above it is gone too
+        python_class = None
+    return {"class": CREATION_OPTIONS_WIDGET} if python_class else {"widget_type": "rasteroptions"}
+
+
+def split_creation_options(text: str):
+    """``KEY=VALUE|KEY=VALUE`` (as QGIS's GDAL algorithms take them) as a tuple of items."""
+    return tuple(item.strip() for item in text.split("|") if item.strip())
+
+
+def check_raster_format(fmt: RasterFormat) -> None:
+    from ..core.io.geotiff import check_raster_format as check  # GDAL only when used
+
+    check(fmt)
 
 
 class MatchingParameters:
@@ -33,6 +60,12 @@ class MatchingParameters:
     INPUT = "INPUT"
     REFERENCE = "REFERENCE"
     OUTPUT_TYPE = "OUTPUT_TYPE"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    CREATION_OPTIONS = "CREATION_OPTIONS"
+    OVERVIEWS = "OVERVIEWS"
+    # OUTPUT_TYPE's options: 0 the input's, 1 Float32 (as before), then the others
+    OUTPUT_TYPE_NAMES = (None, "Float32") + tuple(
+        n for n in defaults.OUTPUT_TYPES if n != "Float32")
     OUTPUT = "OUTPUT"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     MEAN_WEIGHT = "MEAN_WEIGHT"
@@ -88,22 +121,80 @@ class MatchingParameters:
             ),
         )
 
-    def add_output_type_parameter(self) -> None:
+    def add_raster_format_parameters(self, with_type: bool = True) -> None:
+        """OUTPUT_TYPE (where ``with_type``), OUTPUT_FORMAT, CREATION_OPTIONS and OVERVIEWS:
+        how the output rasters are written, as GDAL's own algorithms offer it."""
+        if with_type:
+            self.add(
+                QgsProcessingParameterEnum(
+                    self.OUTPUT_TYPE, self.tr("Output data type"),
+                    # 0 and 1 keep their meaning of earlier versions (models, commands)
+                    options=[self.tr("Same as input")] + list(self.OUTPUT_TYPE_NAMES[1:]),
+                    defaultValue=0,
+                ),
+                self.tr(
+                    "Same as input keeps each input's type. Integer types round the corrected "
+                    "values and clip them to the type's range; Float32 and Float64 keep them "
+                    "unrounded. The no-data value must fit the type. Scale, offset and unit of "
+                    "the bands are copied unchanged: the correction works on the stored values."
+                ),
+                advanced=True,
+            )
+        fmt = QgsProcessingParameterEnum(
+            self.OUTPUT_FORMAT, self.tr("Output format"), options=list(defaults.OUTPUT_FORMATS),
+            defaultValue=defaults.OUTPUT_FORMATS[0], usesStaticStrings=True)
+        self.add(fmt, self.tr(
+            "GTiff: a tiled GeoTIFF. COG: a Cloud Optimized GeoTIFF (GDAL's COG driver, with "
+            "overviews), for web and cloud storage. On the command line by name, e.g. "
+            "OUTPUT_FORMAT=COG."), advanced=True)
+        options = QgsProcessingParameterString(
+            self.CREATION_OPTIONS, self.tr("Creation options"), defaultValue="", optional=True)
+        options.setMetadata({"widget_wrapper": creation_options_widget()})
+        self.add(options, self.tr(
+            "GDAL creation options of the output format, KEY=VALUE items separated by |, e.g. "
+            "COMPRESS=ZSTD|ZSTD_LEVEL=1 or COMPRESS=NONE. They add to, or replace, the "
+            "defaults: tiled, DEFLATE with a predictor, compressed on all threads. An option "
+            "the format does not know is refused before the run starts."), advanced=True)
         self.add(
             QgsProcessingParameterEnum(
-                self.OUTPUT_TYPE,
-                self.tr("Output data type"),
-                options=[self.tr("Same as input"), self.tr("Float32")],
-                defaultValue=0,
-            ),
-            self.tr(
-                "Same as input rounds and clips corrected values to the input's type; Float32 "
-                "keeps them unrounded (Float64 inputs beyond its range are refused). Scale, "
-                "offset and unit of the bands are copied unchanged: the correction works on "
-                "the stored values."
-            ),
+                self.OVERVIEWS, self.tr("Internal overviews"),
+                options=[self.tr("Automatic (rasters larger than {} pixels a side)").format(
+                    defaults.OVERVIEW_MIN_SIDE), self.tr("Always"), self.tr("Never")],
+                defaultValue=0),
+            self.tr("Reduced-resolution copies inside the GeoTIFF (averaged; the mask "
+                    "follows), so that QGIS draws large rasters fast. A COG always has them "
+                    "unless Never."),
             advanced=True,
         )
+
+    def raster_format(self, parameters, context) -> RasterFormat:
+        """The format parameters as core's RasterFormat (the type where declared)."""
+        names = {p.name() for p in self.parameterDefinitions()}
+        data_type = None
+        if self.OUTPUT_TYPE in names:
+            index = self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context)
+            data_type = self.OUTPUT_TYPE_NAMES[index]
+        if self.OUTPUT_FORMAT not in names:
+            return RasterFormat(data_type=data_type)
+        text = self.parameterAsString(parameters, self.CREATION_OPTIONS, context) or ""
+        overviews = self.parameterAsEnum(parameters, self.OVERVIEWS, context)
+        return RasterFormat(
+            driver=self.parameterAsEnumString(parameters, self.OUTPUT_FORMAT, context)
+            or defaults.OUTPUT_FORMATS[0],
+            creation_options=split_creation_options(text),
+            overviews=(None, True, False)[overviews],
+            data_type=data_type,
+        )
+
+    def check_raster_format(self, parameters, context):
+        """(ok, message): the creation options, format and type, before the run starts."""
+        if self.OUTPUT_FORMAT not in {p.name() for p in self.parameterDefinitions()}:
+            return True, ""
+        try:
+            check_raster_format(self.raster_format(parameters, context))
+        except SpectralMatchError as exc:
+            return False, str(exc)
+        return True, ""
 
     def add_weight_parameters(self) -> None:
         for name, label, help_text in (
@@ -290,12 +381,12 @@ class MatchingParameters:
                 return None
             return self.parameterAsFileOutput(parameters, name, context) or None
 
+        raster = self.raster_format(parameters, context)
         return Outputs(
             folder=self.parameterAsString(parameters, self.OUTPUT, context),
-            float32=self.OUTPUT_TYPE in names
-            and self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context) == 1,
+            float32=raster.data_type == "Float32",
             report=file_output(self.REPORT), model_out=file_output(self.MODEL_OUT),
-            producer=producer(),
+            producer=producer(), raster=raster,
         )
 
     def add_threads_parameter(self) -> None:
@@ -381,4 +472,5 @@ class MatchingParameters:
             feather=self.parameterAsDouble(parameters, self.FEATHER, context),
             seamlines_out=self.parameterAsOutputLayer(
                 parameters, self.SEAMLINES_OUT, context) or None,
+            raster=self.raster_format(parameters, context),
         )

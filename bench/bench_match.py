@@ -9,6 +9,10 @@ runs and times, each under /usr/bin/time -v for the peak memory:
 * ours: qgis_process.bin run spectralmatch:match (global and local);
 * optionally (--peer VENV) the open-source library spectralmatch, global_regression then
   local_block_adjustment, in a venv made by ../shared/peer/setup_peer.sh;
+* optionally (--formats) ours with uncompressed output (CREATION_OPTIONS=COMPRESS=NONE,
+  the peer's own output format is uncompressed GeoTIFF too) and ours as a Cloud Optimized
+  GeoTIFF (OUTPUT_FORMAT=COG) against ``gdal_translate -of COG`` of the inputs with the same
+  COG options;
 * optionally (--mosaic) the mosaic of the matched rasters: its floor, gdal_translate of a
   plain VRT of them (same creation options), against spectralmatch:mosaic to a GeoTIFF and
   to a VRT, and spectralmatch:match with MOSAIC (matching and mosaic in one run).
@@ -16,7 +20,7 @@ runs and times, each under /usr/bin/time -v for the peak memory:
 and prints wall times, peak memory and ratios. Not a test: numbers vary with the machine.
 
 usage: .venv/bin/python bench/bench_match.py [--grid 2x2] [--size 4000] [--bands 4]
-           [--overlap 0.3] [--threads N] [--peer VENV] [--mosaic] [--keep DIR]
+           [--overlap 0.3] [--threads N] [--peer VENV] [--formats] [--mosaic] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -119,6 +123,8 @@ def main() -> None:
     ap.add_argument("--compare-robust", action="store_true",
                     help="also run with ROBUST=false and print the ratio")
     ap.add_argument("--peer", help="venv with spectralmatch (../shared/peer/setup_peer.sh)")
+    ap.add_argument("--formats", action="store_true",
+                    help="also time uncompressed and COG outputs (against the COG copy)")
     ap.add_argument("--mosaic", action="store_true", help="also time the seamless mosaic")
     ap.add_argument("--keep", help="folder to write into and keep (default: a temporary one)")
     args = ap.parse_args()
@@ -159,6 +165,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         plain = timed(cmd + ["ROBUST=false"], env)
 
+    formats = bench_formats(work, inputs, cmd, env) if args.formats else {}
     print(f"{'run':<34}{'wall s':>9}{'peak MB':>10}{'wall / copy':>13}")
     print(f"{'gdal_translate copy (I/O floor)':<34}{copy_wall:>9.1f}{copy_peak:>10.0f}{1.0:>13.2f}")
     print(f"{'spectralmatch:match (ours)':<34}{ours_wall:>9.1f}{ours_peak:>10.0f}"
@@ -168,6 +175,12 @@ def main() -> None:
               f"{plain[0] / copy_wall:>13.2f}")
         print(f"robust / not robust: wall {ours_wall / plain[0]:.2f}x, "
               f"peak memory {ours_peak / plain[1]:.2f}x")
+    for label, (wall, peak) in formats.items():
+        print(f"{label:<34}{wall:>9.1f}{peak:>10.0f}{wall / copy_wall:>13.2f}")
+    if "COG copy (gdal_translate -of COG)" in formats:
+        cog = formats["spectralmatch:match, COG"][0]
+        print(f"COG: ours / gdal_translate -of COG: "
+              f"{cog / formats['COG copy (gdal_translate -of COG)'][0]:.2f}")
     if args.peer:
         peer_out = os.path.join(work, "peer")
         shutil.rmtree(peer_out, ignore_errors=True)
@@ -182,10 +195,44 @@ def main() -> None:
         print(f"{'spectralmatch 1.0.4 global+local':<34}{peer_wall:>9.1f}{peer_peak:>10.0f}"
               f"{peer_wall / copy_wall:>13.2f}")
         print(f"ours is {peer_wall / ours_wall:.1f}x faster than the peer")
+        if formats:
+            plain = formats["spectralmatch:match, uncompressed"][0]
+            print(f"ours uncompressed is {peer_wall / plain:.1f}x faster than the peer "
+                  "(both write uncompressed GeoTIFF)")
+    peaks = {"ours": ours_peak, **{k: v[1] for k, v in formats.items()}}
+    print("peak memory <= 500 MB: " + ", ".join(
+        f"{k} {'yes' if v <= 500 else 'NO'}" for k, v in peaks.items()))
     if args.mosaic:
         bench_mosaic(work, out, inputs, env)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+COG_OPTIONS = ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS",
+               "OVERVIEW_RESAMPLING=AVERAGE"]
+
+
+def bench_formats(work: str, inputs, cmd, env) -> dict:
+    """Ours uncompressed and as COG; the COG copy of the inputs (same COG options)."""
+    found = {}
+    for label, extra in (("spectralmatch:match, uncompressed", ["CREATION_OPTIONS=COMPRESS=NONE"]),
+                         ("spectralmatch:match, COG", ["OUTPUT_FORMAT=COG"])):
+        out = os.path.join(work, "ours")
+        shutil.rmtree(out, ignore_errors=True)
+        wall, peak, _ = timed(cmd + extra, env)
+        found[label] = (wall, peak)
+    folder = os.path.join(work, "cog_copy")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    wall, peak = 0.0, 0.0
+    for p in inputs:
+        w, m, _ = timed(["gdal_translate", "-q", "-of", "COG"]
+                        + sum((["-co", o] for o in COG_OPTIONS), [])
+                        + [p, os.path.join(folder, os.path.basename(p))])
+        wall, peak = wall + w, max(peak, m)
+    found["COG copy (gdal_translate -of COG)"] = (wall, peak)
+    shutil.rmtree(folder, ignore_errors=True)
+    return found
 
 
 def bench_mosaic(work: str, matched_dir: str, inputs, env) -> None:

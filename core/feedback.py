@@ -27,6 +27,8 @@ class Feedback:
     is_canceled: Callable[[], bool] = _never
     info: Callable[[str], None] = field(default=_log.info)
     warning: Callable[[str], None] = field(default=_log.warning)
+    # the stage a run enters, by key: statistics, solve, writing, overviews, cog, mosaic
+    phase: Callable[[str], None] = _nothing
 
     def check_cancel(self) -> None:
         if self.is_canceled():
@@ -39,4 +41,4 @@ class Feedback:
         def scaled(fraction: float) -> None:
             outer(start + (end - start) * min(max(fraction, 0.0), 1.0))
 
-        return Feedback(scaled, self.is_canceled, self.info, self.warning)
+        return Feedback(scaled, self.is_canceled, self.info, self.warning, self.phase)

@@ -37,11 +37,28 @@ class Statistics:
 
 
 @dataclass(frozen=True)
+class RasterFormat:
+    """How output rasters are written: ``driver`` ``GTiff`` or ``COG`` (Cloud Optimized
+    GeoTIFF); ``creation_options`` ``KEY=VALUE`` items of that GDAL driver, added to (and
+    overriding) the defaults: tiled, DEFLATE with a predictor suited to the type;
+    ``overviews`` None: internal overviews on outputs larger than
+    ``defaults.OVERVIEW_MIN_SIDE`` pixels a side, True: always, False: never; ``data_type``
+    a GDAL type name (``Byte``, ``Int16``, ``Float32``, ...) or None for the input's."""
+
+    driver: str = "GTiff"
+    creation_options: Tuple[str, ...] = ()
+    overviews: Optional[bool] = None
+    data_type: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Outputs:
     """Where and how a run writes: ``<input stem><suffix>.tif`` in ``folder`` (suffix None:
     the run's own, e.g. ``_matched``), in the input's type or Float32; ``report`` (an HTML
     path, its numbers as JSON beside it) and ``model_out`` (a JSON path) where given;
-    ``producer`` names the software in the saved model (e.g. the plugin and its version)."""
+    ``producer`` names the software in the saved model (e.g. the plugin and its version);
+    ``raster`` the format, creation options, overviews and type of the rasters (a type
+    there wins over ``float32``)."""
 
     folder: str
     suffix: Optional[str] = None
@@ -49,6 +66,12 @@ class Outputs:
     report: Optional[str] = None
     model_out: Optional[str] = None
     producer: Optional[str] = None
+    raster: RasterFormat = RasterFormat()
+
+    @property
+    def data_type(self) -> Optional[str]:
+        """The GDAL type name of the rasters, None: each input's own."""
+        return self.raster.data_type or ("Float32" if self.float32 else None)
 
     def with_suffix(self, default: str) -> "Outputs":
         """These outputs with the run's own suffix where none was chosen."""
@@ -80,12 +103,14 @@ class MosaicOptions:
     """A mosaic: ``output`` (.tif, or .vrt that cuts without blending), how its seamlines are
     chosen (``cost``: around disagreement, through agreement; ``centre``: centre lines), a
     ``feather`` width in map units (0: a hard cut), and ``seamlines_out``, a GeoPackage of the
-    seamline polygons where given."""
+    seamline polygons where given; ``raster``: the GeoTIFF's format, creation options,
+    overviews and type (None: the first input's); a VRT takes none of them."""
 
     output: str
     seamlines: str = defaults.SEAMLINE_MODE
     feather: float = 0.0
     seamlines_out: Optional[str] = None
+    raster: RasterFormat = RasterFormat()
 
 
 # Which band of each input is which common band: input file name (with or without its

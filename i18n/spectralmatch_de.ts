@@ -32,7 +32,7 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
         <translation>Eine Modelldatei, geschrieben von der Ausgabe Gespeichertes Modell eines Abgleichs.</translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="45"/>
+        <location filename="../algorithms/apply_model.py" line="47"/>
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
@@ -134,12 +134,12 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="52"/>
+        <location filename="../algorithms/match.py" line="53"/>
         <source>Mosaic</source>
         <translation>Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/match.py" line="52"/>
+        <location filename="../algorithms/match.py" line="53"/>
         <source>One seamless mosaic of the matched rasters (GeoTIFF, or VRT): seams around clouds and through agreement, as Seamless mosaic makes it.</source>
         <translation>Ein nahtloses Mosaik der angeglichenen Raster (GeoTIFF oder VRT): Schnittlinien um Wolken herum und durch Übereinstimmung, wie es Nahtloses Mosaik erstellt.</translation>
     </message>
@@ -280,37 +280,37 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="125"/>
+        <location filename="../spectralmatch_plugin/task.py" line="120"/>
         <source>Warning: </source>
         <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="91"/>
+        <location filename="../spectralmatch_plugin/task.py" line="90"/>
         <source>Unexpected error: {}</source>
         <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="108"/>
+        <location filename="../spectralmatch_plugin/task.py" line="103"/>
         <source>Spectral match was cancelled; no output was kept.</source>
         <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="127"/>
+        <location filename="../spectralmatch_plugin/task.py" line="122"/>
         <source>{} matched rasters written to {}</source>
         <translation>{} abgeglichene Raster geschrieben nach {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="130"/>
+        <location filename="../spectralmatch_plugin/task.py" line="125"/>
         <source>, with their mosaic</source>
         <translation>, mit ihrem Mosaik</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="119"/>
+        <location filename="../spectralmatch_plugin/task.py" line="114"/>
         <source>Spectral match was cancelled while mosaicking; the {} matched rasters in {} are complete and kept (loaded), no mosaic was written.</source>
         <translation>Spectral match wurde beim Mosaikieren abgebrochen; die {} angeglichenen Raster in {} sind vollständig und bleiben erhalten (geladen), es wurde kein Mosaik geschrieben.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="132"/>
+        <location filename="../spectralmatch_plugin/task.py" line="127"/>
         <source>; {} warning(s), see Details</source>
         <translation>; {} Warnung(en), siehe Details</translation>
     </message>
@@ -318,27 +318,27 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchingParameters</name>
     <message>
-        <location filename="../algorithms/parameters.py" line="66"/>
+        <location filename="../algorithms/parameters.py" line="100"/>
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="69"/>
+        <location filename="../algorithms/parameters.py" line="103"/>
         <source>Two or more overlapping rasters with the same bands in the same order (or bands that Band correspondence or their metadata relate), in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge (oder Bändern, die die Bandzuordnung oder ihre Metadaten einander zuordnen), in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="80"/>
+        <location filename="../algorithms/parameters.py" line="114"/>
         <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="91"/>
+        <location filename="../algorithms/parameters.py" line="128"/>
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="91"/>
+        <location filename="../algorithms/parameters.py" line="128"/>
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
@@ -354,71 +354,72 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
     </message>
     <message>
         <location filename="../algorithms/parameters.py" line="106"/>
+        <location filename="../algorithms/parameters.py" line="199"/>
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="106"/>
+        <location filename="../algorithms/parameters.py" line="199"/>
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="106"/>
+        <location filename="../algorithms/parameters.py" line="199"/>
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="106"/>
+        <location filename="../algorithms/parameters.py" line="199"/>
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="124"/>
+        <location filename="../algorithms/parameters.py" line="217"/>
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="133"/>
+        <location filename="../algorithms/parameters.py" line="226"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="133"/>
+        <location filename="../algorithms/parameters.py" line="226"/>
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="237"/>
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="246"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="246"/>
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="246"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="246"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="246"/>
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="166"/>
+        <location filename="../algorithms/parameters.py" line="259"/>
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
@@ -428,97 +429,102 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Hat ein Bild in einem Block weniger gültige Pixel als diesen Anteil des Blocks, zählt es dort nicht zur zentralen Tendenz.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="191"/>
+        <location filename="../algorithms/parameters.py" line="259"/>
+        <source>A block where an image has fewer valid pixels than this fraction of the block counts as empty and takes the values of its nearest block with data.</source>
+        <translation>Ein Block, in dem ein Bild weniger gültige Pixel als diesen Anteil des Blocks hat, gilt als leer und übernimmt die Werte seines nächsten Blocks mit Daten.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="284"/>
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="201"/>
+        <location filename="../algorithms/parameters.py" line="294"/>
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="201"/>
+        <location filename="../algorithms/parameters.py" line="294"/>
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="299"/>
+        <location filename="../algorithms/parameters.py" line="392"/>
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="299"/>
+        <location filename="../algorithms/parameters.py" line="392"/>
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="312"/>
+        <location filename="../algorithms/parameters.py" line="422"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="312"/>
+        <location filename="../algorithms/parameters.py" line="422"/>
         <source>Folder for the corrected rasters, named &lt;input name&gt;{0}.tif. Inputs of the same name in different folders (d1/img.tif, d2/img.tif) are written as img{0}.tif, img_2{0}.tif, ... in input order; a saved model tells them apart.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{0}.tif. Eingaben gleichen Namens in verschiedenen Ordnern (d1/img.tif, d2/img.tif) werden in der Reihenfolge der Eingaben als img{0}.tif, img_2{0}.tif, ... geschrieben; ein gespeichertes Modell hält sie auseinander.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="319"/>
+        <location filename="../algorithms/parameters.py" line="429"/>
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="269"/>
+        <location filename="../algorithms/parameters.py" line="362"/>
         <source>Quality report</source>
         <translation>Qualitätsbericht</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="258"/>
+        <location filename="../algorithms/parameters.py" line="351"/>
         <source>HTML files (*.html)</source>
         <translation>HTML-Dateien (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="258"/>
+        <location filename="../algorithms/parameters.py" line="351"/>
         <source>An HTML report of gains, offsets and the agreement of every overlap before and after, with plots (opens offline); the numbers also as JSON beside it.</source>
         <translation>Ein HTML-Bericht der Faktoren, Versätze und der Übereinstimmung jeder Überlappung vorher und nachher, mit Diagrammen (öffnet sich offline); die Zahlen auch als JSON daneben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="270"/>
+        <location filename="../algorithms/parameters.py" line="363"/>
         <source>Saved model</source>
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="270"/>
+        <location filename="../algorithms/parameters.py" line="363"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="270"/>
+        <location filename="../algorithms/parameters.py" line="363"/>
         <source>The fitted correction as JSON, to apply again with Apply saved model (to the same files, or files of the same names in another folder).</source>
         <translation>Die angepasste Korrektur als JSON, um sie mit Gespeichertes Modell anwenden erneut anzuwenden (auf dieselben Dateien oder gleichnamige Dateien in einem anderen Ordner).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="325"/>
+        <location filename="../algorithms/parameters.py" line="435"/>
         <source>Avoid disagreement (clouds, change)</source>
         <translation>Abweichungen meiden (Wolken, Veränderung)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="325"/>
+        <location filename="../algorithms/parameters.py" line="435"/>
         <source>Centre lines of the overlaps</source>
         <translation>Mittellinien der Überlappungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="325"/>
+        <location filename="../algorithms/parameters.py" line="435"/>
         <source>How the parts of the mosaic are chosen: seams that go around what only one image shows (a cloud, a shadow, a change) and cross where the images agree best; or centre lines midway through the overlaps.</source>
         <translation>Wie die Teile des Mosaiks gewählt werden: Schnittlinien, die um das herumführen, was nur ein Bild zeigt (eine Wolke, einen Schatten, eine Veränderung), und dort verlaufen, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="335"/>
+        <location filename="../algorithms/parameters.py" line="445"/>
         <source>Feather width (map units)</source>
         <translation>Überblendbreite (Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="335"/>
+        <location filename="../algorithms/parameters.py" line="445"/>
         <source>Width over which images are blended across a seam; 0 cuts hard. A VRT mosaic only cuts.</source>
         <translation>Breite, über die Bilder an einer Schnittlinie überblendet werden; 0 schneidet hart. Ein VRT-Mosaik schneidet nur.</translation>
     </message>
@@ -528,52 +534,113 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone. Geschrieben als GeoPackage (.gpkg).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="74"/>
+        <location filename="../algorithms/parameters.py" line="453"/>
+        <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines.</source>
+        <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="108"/>
         <source>One or more rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Ein oder mehrere Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="216"/>
+        <location filename="../algorithms/parameters.py" line="309"/>
         <source>Band correspondence (BAND_MAP)</source>
         <translation>Bandzuordnung (BAND_MAP)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="216"/>
+        <location filename="../algorithms/parameters.py" line="309"/>
         <source>For inputs whose bands differ (sensors): one line per input, &apos;file name: 2,3,4,5&apos;, giving for each common band, in one common order, that input&apos;s band number (the file name with or without its extension). Empty: taken from the bands&apos; wavelength metadata or names (Blue, Red, NIR...), else from the band order of inputs with equal band counts. Common bands are matched across all inputs; other bands among the inputs that have them; bands no other input has are written unchanged.</source>
         <translation>Für Eingaben mit unterschiedlichen Bändern (Sensoren): eine Zeile je Eingabe, 'Dateiname: 2,3,4,5', die für jedes gemeinsame Band, in einer gemeinsamen Reihenfolge, die Bandnummer dieser Eingabe angibt (der Dateiname mit oder ohne Endung). Leer: aus den Wellenlängen-Metadaten oder Namen der Bänder (Blue, Red, NIR...), sonst aus der Bandreihenfolge von Eingaben mit gleicher Bandzahl. Gemeinsame Bänder werden über alle Eingaben abgeglichen, weitere Bänder unter den Eingaben, die sie haben; Bänder, die keine andere Eingabe hat, werden unverändert geschrieben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="80"/>
+        <location filename="../algorithms/parameters.py" line="114"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="144"/>
+        <location filename="../algorithms/parameters.py" line="237"/>
         <source>Block size (map units)</source>
         <translation>Blockgröße (Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="191"/>
+        <location filename="../algorithms/parameters.py" line="284"/>
         <source>Exclusion mask</source>
         <translation>Ausschlussmaske</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="325"/>
+        <location filename="../algorithms/parameters.py" line="435"/>
         <source>Seam placement</source>
         <translation>Verlauf der Schnittlinien</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="343"/>
+        <location filename="../algorithms/parameters.py" line="453"/>
         <source>Seamline polygons</source>
         <translation>Schnittlinien-Polygone</translation>
     </message>
     <message>
+        <location filename="../algorithms/parameters.py" line="402"/>
         <source>Dask scheduler</source>
         <translation>Dask-Scheduler</translation>
     </message>
     <message>
-        <source>Run the statistics and the writing on a Dask cluster: the scheduler's address (tcp://host:8786), or local:N for N worker processes on this computer; empty runs here. Every worker must see the inputs and the output folder at the same paths (a shared file system), or inputs as GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: python3-distributed; pip: dask[distributed]).</source>
+        <location filename="../algorithms/parameters.py" line="402"/>
+        <source>Run the statistics and the writing on a Dask cluster: the scheduler&apos;s address (tcp://host:8786), or local:N for N worker processes on this computer; empty runs here. Every worker must see the inputs and the output folder at the same paths (a shared file system), or inputs as GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: python3-distributed; pip: dask[distributed]).</source>
         <translation>Statistik und Schreiben auf einem Dask-Cluster ausführen: die Adresse des Schedulers (tcp://host:8786) oder local:N für N Worker-Prozesse auf diesem Rechner; leer läuft hier. Jeder Worker muss die Eingaben und den Ausgabeordner unter denselben Pfaden sehen (ein gemeinsames Dateisystem) oder Eingaben als virtuelle GDAL-Pfade (/vsis3/..., /vsicurl/...). Benötigt Dask (Debian: python3-distributed; pip: dask[distributed]).</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="128"/>
+        <source>Same as input keeps each input&apos;s type. Integer types round the corrected values and clip them to the type&apos;s range; Float32 and Float64 keep them unrounded. The no-data value must fit the type.</source>
+        <translation>Wie Eingabe behält den Datentyp jeder Eingabe. Ganzzahlige Typen runden die korrigierten Werte und begrenzen sie auf den Wertebereich des Typs; Float32 und Float64 behalten sie ungerundet. Der NoData-Wert muss in den Typ passen.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="142"/>
+        <source>Output format</source>
+        <translation>Ausgabeformat</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="145"/>
+        <source>GTiff: a tiled GeoTIFF. COG: a Cloud Optimized GeoTIFF (GDAL&apos;s COG driver, with overviews), for web and cloud storage. On the command line by name, e.g. OUTPUT_FORMAT=COG.</source>
+        <translation>GTiff: ein gekacheltes GeoTIFF. COG: ein Cloud Optimized GeoTIFF (GDALs COG-Treiber, mit Übersichten), für Web- und Cloud-Speicher. Auf der Kommandozeile mit Namen, z. B. OUTPUT_FORMAT=COG.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="149"/>
+        <source>Creation options</source>
+        <translation>Erstellungsoptionen</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="152"/>
+        <source>GDAL creation options of the output format, KEY=VALUE items separated by |, e.g. COMPRESS=ZSTD|ZSTD_LEVEL=1 or COMPRESS=NONE. They add to, or replace, the defaults: tiled, DEFLATE with a predictor, compressed on all threads. An option the format does not know is refused before the run starts.</source>
+        <translation>GDAL-Erstellungsoptionen des Ausgabeformats, Einträge KEY=VALUE getrennt durch |, z. B. COMPRESS=ZSTD|ZSTD_LEVEL=1 oder COMPRESS=NONE. Sie ergänzen oder ersetzen die Vorgaben: gekachelt, DEFLATE mit Prädiktor, komprimiert auf allen Threads. Eine Option, die das Format nicht kennt, wird vor dem Start des Laufs abgelehnt.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="157"/>
+        <source>Internal overviews</source>
+        <translation>Interne Übersichten</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="157"/>
+        <source>Automatic (rasters larger than {} pixels a side)</source>
+        <translation>Automatisch (Raster mit mehr als {} Pixeln Seitenlänge)</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="157"/>
+        <source>Always</source>
+        <translation>Immer</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="157"/>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/parameters.py" line="157"/>
+        <source>Reduced-resolution copies inside the GeoTIFF (averaged; the mask follows), so that QGIS draws large rasters fast. A COG always has them unless Never.</source>
+        <translation>Kopien in verringerter Auflösung im GeoTIFF (gemittelt; die Maske folgt), damit QGIS große Raster schnell zeichnet. Ein COG hat sie immer, außer bei Nie.</translation>
+    </message>
+    <message>
+        <source>Same as input keeps each input's type. Integer types round the corrected values and clip them to the type's range; Float32 and Float64 keep them unrounded. The no-data value must fit the type. Scale, offset and unit of the bands are copied unchanged: the correction works on the stored values.</source>
+        <translation>Wie Eingabe behält den Datentyp jeder Eingabe. Ganzzahlige Typen runden die korrigierten Werte und begrenzen sie auf den Wertebereich des Typs; Float32 und Float64 behalten sie ungerundet. Der NoData-Wert muss in den Typ passen. Skalierung, Versatz und Einheit der Bänder werden unverändert übernommen: die Korrektur wirkt auf die gespeicherten Werte.</translation>
     </message>
 </context>
 <context>
@@ -584,7 +651,7 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Nahtloses Mosaik</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="74"/>
+        <location filename="../algorithms/mosaic.py" line="75"/>
         <source>Mosaic</source>
         <translation>Mosaik</translation>
     </message>
@@ -622,7 +689,7 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <translation>Die Pixelgröße des Mosaiks im KBS der ersten Eingabe; 0 nimmt die der gröbsten Eingabe. Eingaben auf einem anderen Raster werden gemittelt, wo sie feiner sind, und per nächstem Nachbarn übernommen, wo sie gröber sind.</translation>
     </message>
     <message>
-        <location filename="../algorithms/mosaic.py" line="74"/>
+        <location filename="../algorithms/mosaic.py" line="75"/>
         <source>The mosaic: a GeoTIFF (.tif), or a VRT (.vrt) that cuts without blending.</source>
         <translation>Das Mosaik: ein GeoTIFF (.tif) oder ein VRT (.vrt), das ohne Überblenden schneidet.</translation>
     </message>
@@ -635,52 +702,52 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 <context>
     <name>SpectralMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/base.py" line="100"/>
+        <location filename="../algorithms/base.py" line="101"/>
         <source>The parameters cannot be checked ({}). Fix: check the inputs and outputs given.</source>
         <translation>Die Parameter können nicht geprüft werden ({}). Abhilfe: Eingaben und Ausgaben prüfen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="46"/>
+        <location filename="../algorithms/base.py" line="47"/>
         <source>Radiometric matching</source>
         <translation>Radiometrischer Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="66"/>
+        <location filename="../algorithms/base.py" line="67"/>
         <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
         <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="142"/>
+        <location filename="../algorithms/base.py" line="143"/>
         <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
         <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="114"/>
+        <location filename="../algorithms/base.py" line="115"/>
         <source>Incorrect parameter value for {}</source>
         <translation>Ungültiger Parameterwert für {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="117"/>
+        <location filename="../algorithms/base.py" line="118"/>
         <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
         <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="128"/>
+        <location filename="../algorithms/base.py" line="129"/>
         <source>No input rasters given.</source>
         <translation>Keine Eingaberaster angegeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="162"/>
+        <location filename="../algorithms/base.py" line="163"/>
         <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="206"/>
+        <location filename="../algorithms/base.py" line="205"/>
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="74"/>
+        <location filename="../algorithms/base.py" line="75"/>
         <source>Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band blue, green, red, NIR image) are matched band by corresponding band. Which bands correspond is given by Band correspondence (BAND_MAP), else by the bands&apos; wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, SWIR1...); the log and the report list it. Bands that some inputs share but not all are matched among those inputs where they overlap; bands that no overlapping input shares are written unchanged. Every output keeps its input&apos;s bands, order, type and band descriptions.
 
 </source>
@@ -718,6 +785,184 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <location filename="../spectralmatch_plugin/provider.py" line="21"/>
         <source>Spectral match</source>
         <translation>Spectral match</translation>
+    </message>
+</context>
+<context>
+    <name>ToolboxConventions</name>
+    <message>
+        <location filename="../algorithms/conventions.py" line="26"/>
+        <source>radiometric normalisation</source>
+        <translation>radiometrische Normalisierung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="27"/>
+        <source>radiometric normalization</source>
+        <translation>radiometrische Normierung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="28"/>
+        <source>relative radiometric correction</source>
+        <translation>relative radiometrische Korrektur</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="29"/>
+        <source>colour balancing</source>
+        <translation>Farbausgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="30"/>
+        <source>color balancing</source>
+        <translation>Farbabgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="31"/>
+        <source>histogram matching</source>
+        <translation>Histogrammangleichung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="32"/>
+        <source>mosaic</source>
+        <translation>Mosaik</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="33"/>
+        <source>seamline</source>
+        <translation>Schnittlinie</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="34"/>
+        <source>dodging</source>
+        <translation>Helligkeitsausgleich</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="35"/>
+        <source>image matching</source>
+        <translation>Bildangleichung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="36"/>
+        <source>orthomosaic</source>
+        <translation>Orthomosaik</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="37"/>
+        <source>time series</source>
+        <translation>Zeitreihe</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="39"/>
+        <source>gain</source>
+        <translation>Faktor</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="40"/>
+        <source>offset</source>
+        <translation>Versatz</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="41"/>
+        <source>haze</source>
+        <translation>Dunst</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="42"/>
+        <source>vignetting</source>
+        <translation>Vignettierung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="44"/>
+        <source>least squares</source>
+        <translation>kleinste Quadrate</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="45"/>
+        <source>blocks</source>
+        <translation>Blöcke</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="47"/>
+        <source>saved model</source>
+        <translation>gespeichertes Modell</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="48"/>
+        <source>reprocessing</source>
+        <translation>Neuprozessierung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="49"/>
+        <source>cutline</source>
+        <translation>Schnittpolygon</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="50"/>
+        <source>feathering</source>
+        <translation>Überblendung</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="51"/>
+        <source>blending</source>
+        <translation>Mischen</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="52"/>
+        <source>clouds</source>
+        <translation>Wolken</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="65"/>
+        <source>One gain and offset per raster and band so that overlapping rasters agree (radiometric normalisation).</source>
+        <translation>Ein Faktor und ein Versatz je Raster und Band, damit überlappende Raster übereinstimmen (radiometrische Normalisierung).</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="67"/>
+        <source>Removes smooth differences between overlapping rasters (haze, vignetting) with a block grid.</source>
+        <translation>Entfernt glatte Unterschiede zwischen überlappenden Rastern (Dunst, Vignettierung) mit einem Blockgitter.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="69"/>
+        <source>Global then local radiometric matching of overlapping rasters, optionally with a seamless mosaic.</source>
+        <translation>Globaler, dann lokaler radiometrischer Abgleich überlappender Raster, wahlweise mit nahtlosem Mosaik.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="71"/>
+        <source>Applies a saved radiometric correction again, without fitting.</source>
+        <translation>Wendet eine gespeicherte radiometrische Korrektur erneut an, ohne Anpassung.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="73"/>
+        <source>One raster from overlapping ones, with seamlines around clouds and through agreement.</source>
+        <translation>Ein Raster aus überlappenden Rastern, mit Schnittlinien um Wolken herum und durch Übereinstimmung.</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="88"/>
+        <source>Computing statistics…</source>
+        <translation>Statistiken werden berechnet…</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="89"/>
+        <source>Solving the correction…</source>
+        <translation>Korrektur wird gelöst…</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="90"/>
+        <source>Writing rasters…</source>
+        <translation>Raster werden geschrieben…</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="91"/>
+        <source>Building overviews…</source>
+        <translation>Übersichten werden erstellt…</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="92"/>
+        <source>Writing Cloud Optimized GeoTIFF…</source>
+        <translation>Cloud Optimized GeoTIFF wird geschrieben…</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/conventions.py" line="93"/>
+        <source>Mosaicking…</source>
+        <translation>Mosaik wird erstellt…</translation>
     </message>
 </context>
 </TS>

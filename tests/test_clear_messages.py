@@ -11,8 +11,7 @@ from qgis.core import (QgsProcessingException, QgsProcessingFeedback, QgsProject
                        QgsRasterLayer)
 
 import small_rasters as R
-from spectralmatch.core import (Feedback, InputError, Outputs, Statistics, run_global,
-                                run_match)
+from spectralmatch.core import Feedback, InputError, Outputs, Statistics, run_global
 
 
 def polygon_file(path, wkt, driver="ESRI Shapefile", srs=None):

@@ -39,17 +39,19 @@ def test_every_algorithm_is_documented(provider):
 
 
 def test_tuning_knobs_are_advanced(provider):
-    advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "MIN_VALID_FRACTION", "KEEP_GLOBAL",
-                "THREADS", "SCHEDULER", "ROBUST", "BAND_MAP"}
+    formats = ["OUTPUT_TYPE", "OUTPUT_FORMAT", "CREATION_OPTIONS", "OVERVIEWS"]
+    advanced = {"MEAN_WEIGHT", "STD_WEIGHT", "MIN_VALID_FRACTION", "KEEP_GLOBAL",
+                "THREADS", "SCHEDULER", "ROBUST", "BAND_MAP"} | set(formats)
     first = ["INPUT", "REFERENCE", "EXCLUDE", "ROBUST", "BAND_MAP"]
     expected = {
-        "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT", "OUTPUT_TYPE", "THREADS", "SCHEDULER",
-                                "OUTPUT"],
-        "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION",
-                               "OUTPUT_TYPE", "THREADS", "SCHEDULER", "OUTPUT"],
+        "globalmatch": first + ["MEAN_WEIGHT", "STD_WEIGHT"] + formats + ["THREADS", "SCHEDULER",
+                                                                           "OUTPUT"],
+        "localmatch": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION"]
+        + formats + ["THREADS", "SCHEDULER", "OUTPUT"],
         "match": first + ["BLOCKS", "BLOCK_SIZE", "METHOD", "MIN_VALID_FRACTION", "MEAN_WEIGHT",
-                          "STD_WEIGHT", "KEEP_GLOBAL", "OUTPUT_TYPE", "THREADS", "SCHEDULER",
-                          "OUTPUT", "MOSAIC", "SEAMLINES", "FEATHER", "SEAMLINES_OUT"],
+                          "STD_WEIGHT", "KEEP_GLOBAL"] + formats + [
+                              "THREADS", "SCHEDULER", "OUTPUT", "MOSAIC", "SEAMLINES",
+                              "FEATHER", "SEAMLINES_OUT"],
     }
     for name, params in expected.items():
         params = params + ["REPORT", "MODEL_OUT"]
@@ -62,10 +64,10 @@ def test_tuning_knobs_are_advanced(provider):
             assert is_advanced == (p.name() in knobs), (name, p.name())
     mosaic = QgsApplication.processingRegistry().algorithmById("spectralmatch:mosaic")
     assert [p.name() for p in mosaic.parameterDefinitions()] == [
-        "INPUT", "SEAMLINES", "FEATHER", "SEAMLINES_OUT", "CUTLINES", "PIXEL_SIZE", "THREADS",
-        "OUTPUT"]
+        "INPUT", "SEAMLINES", "FEATHER", "SEAMLINES_OUT", "CUTLINES", "PIXEL_SIZE"] + formats + [
+        "THREADS", "OUTPUT"]
     assert [p.name() for p in mosaic.parameterDefinitions()
-            if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced] == ["THREADS"]
+            if p.flags() & QgsProcessingParameterDefinition.FlagAdvanced] == formats + ["THREADS"]
 
 
 def test_plugin_class_registers_and_removes_provider(qgis_processing):

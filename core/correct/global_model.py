@@ -20,7 +20,9 @@ class GlobalModel:
         b = self.offsets[k][:, None, None]
 
         def apply(values, valid, row, col):
-            return values * a + b
+            out = values * a  # one temporary per window, not two
+            out += b
+            return out
 
         return apply
 

@@ -20,13 +20,16 @@ GAMMA, LINEAR, OFFSET = METHODS
 _TINY = 1e-12
 
 
-def apply_local(values: np.ndarray, field: np.ndarray, method: str, scale: np.ndarray
-                ) -> np.ndarray:
-    """Corrected values; ``scale`` is per band, (bands, 1, 1), used by gamma only."""
+def apply_local(values: np.ndarray, field: np.ndarray, method: str, scale: np.ndarray,
+                in_place: bool = False) -> np.ndarray:
+    """Corrected values; ``scale`` is per band, (bands, 1, 1), used by gamma only.
+    ``in_place``: ``values`` is not needed afterwards and holds the result (linear, offset;
+    the same operations, so the same values, one array less)."""
+    own = in_place and values.dtype == np.result_type(values, field)
     if method == OFFSET:
-        return values + field
+        return np.add(values, field, out=values) if own else values + field
     if method == LINEAR:
-        return values * np.exp(field)
+        return np.multiply(values, np.exp(field), out=values) if own else values * np.exp(field)
     if method == GAMMA:
         t = np.maximum(values / scale, _TINY)
         return scale * np.power(t, np.exp(field))

@@ -47,7 +47,8 @@ class LocalModel:
 
         def apply(values, valid, row, col):
             corrected = base(values, valid, row, col)
+            own = not np.may_share_memory(corrected, values)  # base made a new array
             return apply_local(corrected, field(row, col, values.shape[1], values.shape[2]),
-                               method, scale)
+                               method, scale, in_place=own)
 
         return apply

@@ -41,11 +41,13 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
                global_model: GlobalModel, local_model: Optional[LocalModel] = None,
                producer: Optional[str] = None, plan: Optional[BandPlan] = None,
                groups: Sequence[GroupModels] = (), staged: Optional[OutputSet] = None,
-               stems: Optional[List[str]] = None) -> str:
+               stems: Optional[List[str]] = None, data_type: Optional[str] = None) -> str:
     """Write the model of a run as JSON at ``path``; ``producer`` names the software that
     fitted it (e.g. the plugin and its version). ``plan`` (where the inputs' bands differ)
-    and ``groups``, the models of its band groups after the first, are saved with it. ``staged``: the run's output set, committed with the rest; ``stems``: the stems
-    of the run's output names.
+    and ``groups``, the models of its band groups after the first, are saved with it.
+    ``staged``: the run's output set, committed with the rest; ``stems``: the stems of the
+    run's output names; ``data_type`` the outputs' type name where one was chosen
+    (``float32`` stays for readers of older models).
 
     Each image is kept with its file name, the name of its folder, its checksum and its
     output stem, so that images of the same name in different folders stay apart."""
@@ -55,7 +57,8 @@ def save_model(path: str, infos: List[RasterInfo], suffix: str, float32: bool,
         "format": FORMAT,
         "plugin_version": producer or "unknown",
         "suffix": suffix,
-        "float32": float32,
+        "float32": float32 or data_type == "Float32",
+        "data_type": data_type,
         "images": [
             {"name": info.name, "sha256": file_digest(info.file), "output_stem": stem,
              "folder": os.path.basename(os.path.dirname(os.path.abspath(info.file))),

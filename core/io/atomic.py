@@ -54,6 +54,7 @@ class OutputSet:
     def __init__(self) -> None:
         self._pending: List[Tuple[str, str, bool]] = []  # (temporary, final, is a folder)
         self._made_folders: List[str] = []
+        self._scratch: List[str] = []  # temporaries never committed (a COG's source)
 
     def make_folders(self, folder: str) -> None:
         """Create ``folder`` and its missing parents; the ones made go again on discard
@@ -98,6 +99,26 @@ class OutputSet:
                              "Fix: check free space and permissions of its folder.") from None
         return tmp
 
+    def scratch_for(self, final_path: str, extension: str = ".tif") -> str:
+        """A temporary beside ``final_path`` that is never committed (e.g. the GeoTIFF a COG
+        is made from); removed by ``remove_scratch``, ``commit`` and ``discard``, and named
+        like every temporary, so that a run killed outright leaves it to the next run's
+        clean-up."""
+        self.make_folders(os.path.dirname(os.path.abspath(final_path)))
+        tmp = temporary_name(final_path, ".scratch" + extension)
+        self._scratch.append(tmp)
+        return tmp
+
+    def remove_scratch(self) -> None:
+        for tmp in self._scratch:
+            for path in [tmp, tmp + ".ovr"] + [tmp + ext for ext in SIDECARS]:
+                try:
+                    if os.path.lexists(path):
+                        os.remove(path)
+                except OSError:
+                    pass
+        self._scratch = []
+
     def temporary_of(self, final_path: str) -> Optional[str]:
         """The temporary that becomes ``final_path``, if one is pending."""
         for tmp, final, _ in self._pending:
@@ -108,7 +129,8 @@ class OutputSet:
     def adopt(self, other: "OutputSet") -> None:
         """Take over the temporaries of ``other``, to commit them with these."""
         self._pending.extend(other._pending)
-        other._pending = []
+        self._scratch.extend(other._scratch)
+        other._pending, other._scratch = [], []
 
     @property
     def finals(self) -> List[str]:
@@ -125,6 +147,7 @@ class OutputSet:
 
     def commit(self) -> List[str]:
         """Rename every temporary into place; on any failure put the older files back."""
+        self.remove_scratch()
         backups: List[Tuple[str, str]] = []  # (final, its backup)
         placed: List[str] = []
         try:
@@ -158,6 +181,7 @@ class OutputSet:
 
     def discard(self) -> None:
         """Remove every temporary (and the folders made for them, where empty)."""
+        self.remove_scratch()
         for tmp, _, folder in self._pending:
             for path in [tmp] + ([] if folder else [tmp + ext for ext in SIDECARS]):
                 try:

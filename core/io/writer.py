@@ -11,10 +11,12 @@ from osgeo import gdal
 
 from ..errors import InputError
 from ..feedback import Feedback
-from ..options import Streaming
+from ..options import RasterFormat, Streaming
 from .atomic import OutputSet
 from .executor import default_executor
-from .geotiff import TILE, create_geotiff, create_internal_mask, to_output_type
+from .geotiff import (TILE, OutputRaster, PixelType, check_nodata_fits, check_raster_format,
+                      create_internal_mask, pixel_type, probe_raster_format, set_nodata,
+                      to_output_type)
 from .output_plan import unique_stems
 from .parallel import DatasetPool, ThreadDatasets
 from .rasters import RasterInfo, open_readonly, read_window
@@ -25,17 +27,15 @@ from .windows import (bounded_window, iter_windows, stream_windows, window_count
 Correction = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 
 
-def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) -> gdal.Dataset:
-    """A new tiled GeoTIFF with the input's grid, CRS, bands, no-data and band metadata."""
-    gdal_type = gdal.GDT_Float32 if float32 else info.gdal_type
+def _create_like(info: RasterInfo, src: gdal.Dataset, target: OutputRaster) -> gdal.Dataset:
+    """A new raster with the input's grid, CRS, bands, no-data and band metadata."""
     # Scale, offset and unit are copied as they are: the correction works on stored values.
-    dst = create_geotiff(path, info.width, info.height, info.total_bands, gdal_type,
-                         info.geotransform, info.crs_wkt,
-                         signed_byte=info.signed_byte and not float32, scaling=info.scaling)
+    dst = target.create(info.width, info.height, info.total_bands, info.geotransform,
+                        info.crs_wkt, scaling=info.scaling)
     for k, number in enumerate(info.data_bands):
         sband, dband = src.GetRasterBand(number), dst.GetRasterBand(number)
         if info.nodata[k] is not None:
-            dband.SetNoDataValue(info.nodata[k])
+            set_nodata(dband, info.nodata[k])
         dband.SetDescription(sband.GetDescription())
         dband.SetColorInterpretation(sband.GetColorInterpretation())
     if info.alpha_band is not None:
@@ -45,6 +45,28 @@ def _create_like(info: RasterInfo, src: gdal.Dataset, path: str, float32: bool) 
     return dst
 
 
+def check_output_format(infos: List[RasterInfo], raster: RasterFormat,
+                        types: Optional[List[PixelType]] = None) -> None:
+    """Refuse a format, creation option, type or no-data value that would fail or lose data,
+    before any pixel is read: each option by name, then a tiny raster made with them
+    (``types``: the outputs' types where not each input's, e.g. a mosaic's)."""
+    check_raster_format(raster)
+    if types is None:
+        types = output_pixel_types(infos, raster)
+    for ptype, bands in {(t, i.total_bands) for t, i in zip(types, infos)}:
+        probe_raster_format(raster, ptype, bands)
+
+
+def output_pixel_types(infos: List[RasterInfo], raster: RasterFormat) -> List[PixelType]:
+    """Each input's output type; refuses a no-data value the type cannot hold (before any
+    pixel is read)."""
+    types = [pixel_type(raster.data_type or ("Int8" if info.signed_byte else None),
+                        info.gdal_type) for info in infos]
+    for info, ptype in zip(infos, types):
+        check_nodata_fits(info.nodata, ptype, info.path)
+    return types
+
+
 def _uses_mask(info: RasterInfo) -> bool:
     """A mask band of its own, where validity is neither a no-data value nor an alpha band."""
     return info.needs_mask_band and info.nodata[0] is None and info.alpha_band is None
@@ -52,14 +74,18 @@ def _uses_mask(info: RasterInfo) -> bool:
 
 class _ImageWriter:
     """The windows of one input: read and corrected on the streaming threads (``compute``),
-    written in order on the calling thread (``write``) into the outputs of ``targets``."""
+    written in order on the calling thread (``write``) into the rasters of ``targets``;
+    overviews or the COG conversion follow its last window (``finish``)."""
 
-    def __init__(self, info: RasterInfo, targets: Sequence[Tuple[str, Correction]],
-                 float32: bool, window: Optional[int], datasets: DatasetPool, observer=None):
-        self.info, self.targets, self.float32 = info, targets, float32
-        self.dtype = np.dtype(np.float32) if float32 else info.numpy_type
+    def __init__(self, info: RasterInfo, targets: Sequence[Tuple[OutputRaster, Correction]],
+                 window: Optional[int], datasets, observer=None):
+        self.info, self.targets = info, targets
+        self.rasters = [raster for raster, _ in targets]
+        self.ptype = self.rasters[0].ptype
+        self.dtype = self.ptype.numpy_type
         # Float64 written as Float32: values beyond its range are clipped, and counted.
-        self.narrowing = float32 and info.numpy_type == np.float64
+        self.narrowing = self.dtype == np.float32 and info.numpy_type == np.float64
+        self.keep_infinite = info.is_float and not self.ptype.is_integer
         self.infinite = self.clipped = 0
         self.datasets, self.observer = datasets, observer
         self.size = bounded_window(window or window_size([info.block_size, (TILE, TILE)]))
@@ -83,9 +109,10 @@ class _ImageWriter:
                 seen = self.observer.measure(corrected, valid, row, col)
             if self.narrowing:
                 clipped += int(np.count_nonzero(valid & (np.abs(corrected) > limit)))
-            bands = [to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b])
+            own = not np.may_share_memory(corrected, values)  # else the next one needs it
+            bands = [to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b], own)
                      for b in range(info.band_count)]
-            if infinite is not None and infinite.any():  # +-inf: no data, kept as it was
+            if self.keep_infinite and infinite.any():  # +-inf: no data, kept as it was
                 for b in range(info.band_count):
                     bands[b][infinite[b]] = values[b][infinite[b]]
             outs.append(bands)
@@ -97,7 +124,7 @@ class _ImageWriter:
         info = self.info
         if self.dsts is None:
             src = open_readonly(info.path)
-            self.dsts = [_create_like(info, src, path, self.float32) for path, _ in self.targets]
+            self.dsts = [_create_like(info, src, raster) for raster in self.rasters]
             src = None
         col, row, outs, mask, alpha, seen, (infinite, clipped) = result
         self.infinite += infinite
@@ -106,23 +133,38 @@ class _ImageWriter:
             self.observer.add(seen)
         for dst, bands in zip(self.dsts, outs):
             for number, out in zip(info.data_bands, bands):
-                dst.GetRasterBand(number).WriteArray(out, col, row)
+                dst.GetRasterBand(number).WriteArray(self.ptype.for_writing(out), col, row)
             if mask is not None:
                 dst.GetRasterBand(1).GetMaskBand().WriteArray(mask, col, row)
             if alpha is not None:
                 dst.GetRasterBand(info.alpha_band).WriteArray(
-                    alpha.astype(np.float32) if self.dtype == np.float32 else alpha, col, row)
+                    self.ptype.for_writing(_alpha_as(alpha, self.dtype)), col, row)
 
     def finish(self, feedback: Feedback) -> None:
+        """Close the rasters, then their overviews or COG conversion (``feedback``: that
+        part's own progress)."""
         for dst in self.dsts or []:
             dst.FlushCache()
         self.dsts = None  # closes the files
         _report_counts(self.info, self.infinite, self.clipped, len(self.targets), feedback)
         if self.observer is not None:
             self.observer.result()  # its means now, so that only one image's sums are alive
+        for k, raster in enumerate(self.rasters):
+            share = 1.0 / len(self.rasters)
+            raster.finish(feedback.stage(k * share, (k + 1) * share))
 
     def close(self) -> None:
         self.dsts = None
+        for raster in self.rasters:
+            raster.close()
+
+
+def _alpha_as(alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """An alpha band copied into the output type (0..255 clipped where the type is smaller)."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(alpha, max(info.min, 0), info.max).astype(dtype)
+    return alpha.astype(dtype)
 
 
 def _report_counts(info: RasterInfo, infinite: int, clipped: int, outputs: int,
@@ -145,7 +187,7 @@ def write_outputs(
     infos: List[RasterInfo],
     folder: str,
     corrections: Sequence[Tuple[str, Callable[[int], Correction]]],
-    float32: bool,
+    raster: RasterFormat,
     streaming: Streaming,
     feedback: Feedback,
     observers: Optional[List] = None,
@@ -155,7 +197,9 @@ def write_outputs(
 ) -> List[List[str]]:
     """Write ``<stem><suffix>.tif`` per input and (suffix, correction_for); all or none.
 
-    Each input is read once for all its corrections. Returns the final paths per suffix.
+    Each input is read once for all its corrections; the windows of every image go through
+    one stream, so that many small images keep the threads busy. Returns the final paths per
+    suffix. ``raster``: the format, creation options, overviews and type of every output.
     ``observers`` (one per input) see the first correction's values as they are written.
     ``staged``: the run's output set, which the run commits (else they are committed here);
     ``stems``: the output names' stems (default: the inputs', see
@@ -164,6 +208,7 @@ def write_outputs(
     replaced by the workers' copies.
     """
     executor = default_executor(streaming, executor)
+    types = output_pixel_types(infos, raster)
     stems = list(stems) if stems is not None else unique_stems([i.path for i in infos])
     paths = [[os.path.join(folder, f"{stem}{suffix}.tif") for stem in stems]
              for suffix, _ in corrections]
@@ -172,13 +217,14 @@ def write_outputs(
     writers: Dict[int, _ImageWriter] = {}
 
     def targets_of(k):
-        return [(outputs.temporary_for(group[k]), correction_for(k))
+        return [(OutputRaster(outputs, group[k], raster, types[k], streaming.threads),
+                 correction_for(k))
                 for group, (_, correction_for) in zip(paths, corrections)]
 
     def writer(k: int) -> _ImageWriter:
         if k not in writers:  # a few images ahead of the one being written, at most
-            writers[k] = _ImageWriter(infos[k], targets_of(k), float32, streaming.window,
-                                      datasets, observers[k] if observers else None)
+            writers[k] = _ImageWriter(infos[k], targets_of(k), streaming.window, datasets,
+                                      observers[k] if observers else None)
         return writers[k]
 
     def tasks():
@@ -199,7 +245,7 @@ def write_outputs(
                 executor.check_access(folder=folder)
                 jobs = [(info, targets_of(k), observers[k] if observers else None)
                         for k, info in enumerate(infos)]
-                task = partial(_write_task, float32=float32,
+                task = partial(_write_task,
                                streaming=replace(streaming, threads=1, scheduler=None))
                 results = executor.map(task, jobs, feedback, "writing")
                 try:
@@ -214,11 +260,16 @@ def write_outputs(
                                        or window_size([i.block_size, (TILE, TILE)]))
                         for i in infos]
                 total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
+                feedback.phase("writing")
+                # Overviews and COG conversions report no progress of their own here: the
+                # windows of all images are the run's measure.
+                quiet = Feedback(is_canceled=feedback.is_canceled, info=feedback.info,
+                                 warning=feedback.warning, phase=feedback.phase)
                 for k, last, result in stream_windows(compute, tasks(), total, feedback,
                                                       streaming.threads):
                     writers[k].write(result)
                     if last:
-                        writers.pop(k).finish(feedback)
+                        writers.pop(k).finish(quiet)
         except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
             raise InputError(
                 f"{paths[0][k]}: writing failed ({exc}). "
@@ -236,24 +287,27 @@ def write_outputs(
         datasets.close()
 
 
-def write_image(info: RasterInfo, targets: Sequence[Tuple[str, Correction]], float32: bool,
+def write_image(info: RasterInfo, targets: Sequence[Tuple[OutputRaster, Correction]],
                 streaming: Streaming, feedback: Feedback, observer=None) -> None:
-    """Write each correction of ``targets`` (path, correction) of one input, reading it once;
-    its windows on the streaming threads (a task of a cluster's writing pass)."""
+    """Write each correction of ``targets`` (raster, correction) of one input, reading it
+    once; its windows on the streaming threads (a task of a cluster's writing pass)."""
+    feedback.phase("writing")
     datasets = ThreadDatasets()
-    w = _ImageWriter(info, targets, float32, streaming.window, datasets, observer)
+    w = _ImageWriter(info, targets, streaming.window, datasets, observer)
+    finishing = any(r.has_finishing_for(info.width, info.height) for r in w.rasters)
     try:
-        for result in stream_windows(w.compute, w.windows, len(w.windows), feedback,
+        for result in stream_windows(w.compute, w.windows, len(w.windows),
+                                     feedback.stage(0.0, 0.75 if finishing else 1.0),
                                      streaming.threads):
             w.write(result)
-        w.finish(feedback)
+        w.finish(feedback.stage(0.75 if finishing else 1.0, 1.0))
     finally:
         w.close()
         datasets.close()
 
 
-def _write_task(job, feedback: Feedback, float32: bool, streaming: Streaming):
+def _write_task(job, feedback: Feedback, streaming: Streaming):
     """A task of the writing pass on a worker: one image, all its outputs; its observer back."""
     info, targets, observer = job
-    write_image(info, targets, float32, streaming, feedback, observer)
+    write_image(info, targets, streaming, feedback, observer)
     return observer

@@ -18,7 +18,8 @@ from ..feedback import Feedback
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, Placement
 from ..io.atomic import OutputSet
-from ..io.geotiff import TILE, create_geotiff, gdal_type_of, to_output_type
+from ..io.geotiff import (TILE, OutputRaster, PixelType, check_nodata_fits, pixel_type,
+                          to_output_type, type_name_of)
 from ..io.parallel import release_freed_memory
 from ..io.rasters import RasterInfo
 from ..io.windows import bounded_window, iter_windows, stream_windows, window_count
@@ -94,8 +95,12 @@ def mosaic_from_cells(infos: List[RasterInfo], grid: CommonGrid, cells: BlockGri
                              _blended(blender, grid, feedback, window, threads),
                              dict(zip((i.path for i in infos), sources)), dtype)
         else:
-            _write_geotiff(infos[0], dtype, grid, output, outputs,
-                           _blended(blender, grid, feedback, window, threads, infos[0], dtype))
+            ptype = mosaic_pixel_type(infos, mosaic)
+            raster = OutputRaster(outputs, output, mosaic.raster, ptype, threads)
+            finishing = feedback.stage(0.8, 1.0)
+            _write_geotiff(infos[0], grid, output, raster,
+                           _blended(blender, grid, feedback.stage(0.0, 0.8), window, threads,
+                                    infos[0], ptype), finishing)
         lines = None
         if seamlines_out:
             try:
@@ -130,11 +135,21 @@ def mosaic_type(infos: List[RasterInfo]) -> np.dtype:
     return np.result_type(*[info.numpy_type for info in infos])
 
 
+def mosaic_pixel_type(infos: List[RasterInfo], mosaic: MosaicOptions) -> PixelType:
+    """The mosaic's type: the one asked (OUTPUT_TYPE), else :func:`mosaic_type`; refuses a
+    no-data value it cannot hold."""
+    name = mosaic.raster.data_type or type_name_of(mosaic_type(infos))
+    ptype = pixel_type(name, infos[0].gdal_type)
+    check_nodata_fits(infos[0].nodata, ptype, infos[0].path)
+    return ptype
+
+
 def _blended(blender: Blender, grid: CommonGrid, feedback: Feedback, window: int,
              threads: Optional[int], first: Optional[RasterInfo] = None,
-             dtype: Optional[np.dtype] = None):
+             ptype: Optional[PixelType] = None):
     """(window, bands, source) over the mosaic in order, blended on ``threads`` threads;
-    ``bands``: the values in ``dtype`` with ``first``'s no-data (None without ``first``)."""
+    ``bands``: the values in type ``ptype`` with ``first``'s no-data (None without
+    ``first``)."""
     size = max(TILE, (window // TILE) * TILE)
     total = window_count(grid.cols, grid.rows, size)
 
@@ -143,23 +158,22 @@ def _blended(blender: Blender, grid: CommonGrid, feedback: Feedback, window: int
         if first is None:
             return win, None, source
         valid = source >= 0
-        return win, [to_output_type(band, valid, dtype, first.nodata[0])
+        return win, [ptype.for_writing(to_output_type(band, valid, ptype.numpy_type,
+                                                      first.nodata[0], in_place=True))
                      for band in values], source
 
     windows = (Placement(*rect) for rect in iter_windows(grid.cols, grid.rows, size))
     return stream_windows(blend, windows, total, feedback, threads)
 
 
-def _write_geotiff(first: RasterInfo, dtype: np.dtype, grid: CommonGrid, output: str,
-                   outputs: OutputSet, windows) -> None:
-    """The mosaic as a tiled GeoTIFF of type ``dtype`` with the first input's no-data value
-    (or an internal mask where it has none), scale, offset and unit."""
-    (gdal_type, signed), nodata = gdal_type_of(dtype), first.nodata[0]
-    tmp = outputs.temporary_for(output)
-    dst = create_geotiff(tmp, grid.cols, grid.rows, first.band_count, gdal_type,
-                         grid.geotransform, grid.crs_wkt, [nodata] * first.band_count,
-                         internal_mask=nodata is None, signed_byte=signed,
-                         scaling=first.scaling)
+def _write_geotiff(first: RasterInfo, grid: CommonGrid, output: str, raster: OutputRaster,
+                   windows, finishing: Feedback) -> None:
+    """The mosaic as a tiled GeoTIFF (or COG) with the first input's no-data value (or an
+    internal mask where it has none), in the raster's type."""
+    nodata = first.nodata[0]
+    dst = raster.create(grid.cols, grid.rows, first.band_count, grid.geotransform,
+                        grid.crs_wkt, [nodata] * first.band_count, internal_mask=nodata is None,
+                        scaling=first.scaling)
     try:
         for win, bands, source in windows:
             for b, band in enumerate(bands):
@@ -167,9 +181,11 @@ def _write_geotiff(first: RasterInfo, dtype: np.dtype, grid: CommonGrid, output:
             if nodata is None:
                 dst.GetRasterBand(1).GetMaskBand().WriteArray(
                     (source >= 0).astype(np.uint8) * 255, win.col, win.row)
-        dst.FlushCache()
+        dst = None
+        raster.finish(finishing)
     except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
         raise InputError(f"{output}: writing the mosaic failed ({exc}). Fix: check free space "
                          "and permissions of its folder.") from None
     finally:
         dst = None
+        raster.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import List, Optional
 
 import numpy as np
@@ -15,9 +16,10 @@ from ..grid.band_plan import select_bands
 from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
+from ..io.geotiff import check_raster_format
 from ..io.parallel import note_thread_cap
 from ..io.rasters import describe, file_of
-from ..io.writer import write_outputs
+from ..io.writer import check_output_format, write_outputs
 from ..options import Outputs, Streaming
 from .plan import raster_plan, staged
 from .result import RunResult
@@ -56,6 +58,7 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
     folders are told apart by checksum, else by the name of their folder."""
     feedback = feedback or Feedback()
     note_thread_cap(streaming.threads, feedback)
+    check_raster_format(outputs.raster)
     data = load_model(model_path)
     images = data["images"]
     infos, index, digests, taken = [], [], [], {}
@@ -84,6 +87,10 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
     stems = [images[k].get("output_stem") or os.path.splitext(images[k]["name"])[0]
              for k in index]
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, [data["suffix"]]))
+    # the type of the run that saved the model
+    raster = replace(outputs.raster, data_type=data.get("data_type")
+                     or ("Float32" if data["float32"] else None))
+    check_output_format(infos, raster)
     base = global_model_of(data)
     local = local_model_of(data)
     plan = band_plan_of(data)
@@ -120,9 +127,10 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
             if digest != images[k]["sha256"]:
                 feedback.info(f"{info.name}: differs from the file the model was fitted on; "
                               "the saved correction is applied to it as it is.")
+        feedback.phase("writing")
         (written,) = write_outputs(infos, outputs.folder, [(data["suffix"], correction_for)],
-                                   data["float32"], streaming, feedback, staged=staging,
-                                   stems=stems, executor=executor)
+                                   raster, streaming, feedback, staged=staging, stems=stems,
+                                   executor=executor)
         staging.commit()
     return RunResult(written, global_model=base, local_model=local)
 

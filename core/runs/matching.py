@@ -10,7 +10,7 @@ blend it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -31,7 +31,8 @@ from ..grid.inputs import note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
 from ..io.parallel import bounded_block_cache, note_thread_cap, release_freed_memory
 from ..io.rasters import RasterInfo
-from ..io.writer import Correction, write_outputs
+from ..io.geotiff import check_raster_format
+from ..io.writer import Correction, check_output_format, write_outputs
 from ..io.atomic import OutputSet
 from ..io.output_plan import OutputPlan, unique_stems
 from ..mosaic.build import check_mosaic_format
@@ -160,8 +161,11 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     Each band group of the inputs' band plan (grid/band_plan.py) is gathered and fitted on
     its own, among the inputs that have its bands; a single-sensor set has one group."""
     feedback = feedback or Feedback()
+    raster = replace(outputs.raster, data_type=outputs.data_type)
+    check_raster_format(raster)
     if mosaic is not None:
         check_mosaic_format(mosaic)
+        check_raster_format(mosaic.raster)
     stems = unique_stems(inputs)
     suffixes = list(suffixes) or [outputs.suffix]
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
@@ -169,6 +173,9 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     with staged(output_plan) as staging:
         with bounded_block_cache(), prepared_planned_inputs(inputs, reference, band_map) as (
                 infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
+            check_output_format(infos, raster)
+            if mosaic is not None:
+                check_output_format(infos[:1], mosaic.raster)
             plan = plan.overlapping(grid.placements)
             uniform = plan.is_uniform(infos)
             if mosaic is not None and not uniform:
@@ -195,7 +202,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                                           feedback)
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
                                feedback.stage(0.0, 0.45), executor, robust_cells,
-                               outputs.float32)
+                               outputs.data_type == "Float32")
             fitted = fits[0]
             # The plan was checked for exactly these rasters.
             assert [suffix for suffix, _ in fitted.corrections] == suffixes
@@ -210,7 +217,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                 observers = [CellSums(cells, place, info.band_count)
                              for info, place in zip(infos, grid.placements)]
             end = 1.0 if mosaic is None else 0.8
-            written = write_outputs(infos, outputs.folder, corrections, outputs.float32,
+            feedback.phase("writing")
+            written = write_outputs(infos, outputs.folder, corrections, raster,
                                     streaming, feedback.stage(0.45, end), observers, staging,
                                     stems, executor)
             _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback,
@@ -222,6 +230,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
         if mosaic is not None:
             seen = [o.result() for o in observers] if observers else None
             release_freed_memory()
+            feedback.phase("mosaic")
             mosaic_staging = OutputSet()
             try:
                 result.mosaic = mosaic_written(
@@ -261,11 +270,13 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
         if n > 0:
             feedback.info(f"Band group {n + 1} ({', '.join(group.labels)}): matched among "
                           f"{', '.join(m.name for m in members)}.")
+        feedback.phase("statistics")
         scan = gather_statistics(list(sub.views), sub, blocks, statistics, streaming, stage,
                                  executor, robust_cells)
         if float32:
             _check_float32_range(members, scan)
         group_ref = group.images.index(ref) if ref in group.images else None
+        feedback.phase("solve")
         fitted = fit(members, sub, blocks, scan, group_ref, feedback)
         scan.pair_blocks = None  # the overlaps' cells served the fit; free them for writing
         fitted.scan = scan
@@ -300,7 +311,8 @@ def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[s
     groups = [(f.global_model, f.local_model) for f in fits[1:]]
     if outputs.model_out:
         save_model(outputs.model_out, infos, outputs.suffix, outputs.float32, model,
-                   fitted.local_model, outputs.producer, plan, groups, staging, stems)
+                   fitted.local_model, outputs.producer, plan, groups, staging, stems,
+                   outputs.data_type)
     if outputs.report:
         gains = (model.gains, model.offsets) if fitted.fitted_gains else (None, None)
         mixed = None

@@ -6,10 +6,13 @@ from typing import List, Optional
 from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.inputs import prepared_inputs
+from ..io.geotiff import check_raster_format
 from ..io.parallel import bounded_block_cache, note_thread_cap
 from ..io.atomic import OutputSet
 from ..io.output_plan import OutputPlan
-from ..mosaic.build import MosaicResult, check_mosaic_format, mosaic_from_cells, mosaic_window
+from ..io.writer import check_output_format
+from ..mosaic.build import (MosaicResult, check_mosaic_format, mosaic_from_cells,
+                            mosaic_pixel_type, mosaic_window)
 from ..mosaic.cells import CellImage, cell_statistics, seam_cells
 from ..mosaic.layer import cutline_labels
 from ..options import MosaicOptions, Streaming
@@ -38,18 +41,22 @@ def run_mosaic(
     feedback = feedback or Feedback()
     check_mosaic_format(mosaic)
     note_thread_cap(streaming.threads, feedback)
+    check_raster_format(mosaic.raster)
     if pixel_size is not None and not pixel_size > 0:
         raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
                          "positive size in map units, or none for the inputs' own.")
     plan = OutputPlan(inputs, mosaic_plan(mosaic))
     with staged(plan) as outputs, bounded_block_cache(), prepared_inputs(
             inputs, None, pixel_size, 1) as (infos, grid, _):
+        check_output_format(infos[:1], mosaic.raster, [mosaic_pixel_type(infos, mosaic)])
         cells = seam_cells(grid)
         cut = None
         if cutlines:  # read first: a wrong layer fails before the long part
             cut = cutline_labels(cutlines, cutlines_layer, [i.name for i in infos], grid, cells)
+        feedback.phase("statistics")
         images = cell_statistics(list(grid.views), grid, cells, mosaic_window(streaming),
                                  streaming.threads, feedback.stage(0.0, 0.3))
+        feedback.phase("mosaic")
         result = mosaic_from_cells(infos, grid, cells, images, mosaic, streaming,
                                    feedback.stage(0.3, 1.0), cut, outputs)
         outputs.commit()

@@ -161,11 +161,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     Each band group of the inputs' band plan (grid/band_plan.py) is gathered and fitted on
     its own, among the inputs that have its bands; a single-sensor set has one group."""
     feedback = feedback or Feedback()
-    raster = replace(outputs.raster, data_type=outputs.data_type)
-    check_raster_format(raster)
-    if mosaic is not None:
-        check_mosaic_format(mosaic)
-        check_raster_format(mosaic.raster)
+    raster = _checked_formats(outputs, mosaic)
     stems = unique_stems(inputs)
     suffixes = list(suffixes) or [outputs.suffix]
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
@@ -173,44 +169,15 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     with staged(output_plan) as staging:
         with bounded_block_cache(), prepared_planned_inputs(inputs, reference, band_map) as (
                 infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
-            check_output_format(infos, raster)
-            if mosaic is not None:
-                check_output_format(infos[:1], mosaic.raster)
-            plan = plan.overlapping(grid.placements)
-            uniform = plan.is_uniform(infos)
-            if mosaic is not None and not uniform:
-                raise InputError(
-                    f"{mosaic.output}: a mosaic needs the same bands in every input, but these "
-                    "inputs' bands differ. Fix: leave Mosaic empty, and mosaic the outputs of "
-                    "each sensor (or the common bands, gdal_translate -b) with Seamless "
-                    "mosaic.")
-            feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common "
-                          "grid.")
-            if executor.distributed:
-                executor.check_access(inputs)
-            note_scaling(infos, feedback)
-            note_thread_cap(streaming.threads, feedback)
-            if not uniform:
-                for line in plan.lines(infos):
-                    feedback.info(f"Bands: {line}")
-            blocks = robust_cells = None
-            if local is not None:
-                # The robust test keeps the cells of the block size asked for; only the
-                # surface nodes come closer where overlaps are narrow.
-                robust_cells = make_block_grid(grid, local.blocks_per_image, local.block_size)
-                blocks = local_block_grid(grid, local.blocks_per_image, local.block_size,
-                                          feedback)
+            plan = _checked_inputs(inputs, infos, grid, plan, raster, mosaic, streaming,
+                                   executor, feedback)
+            blocks, robust_cells = _block_grids(grid, local, feedback)
             fits = _fit_groups(plan, infos, grid, blocks, statistics, streaming, fit, ref,
                                feedback.stage(0.0, 0.45), executor, robust_cells,
                                outputs.data_type == "Float32")
             fitted = fits[0]
             # The plan was checked for exactly these rasters.
             assert [suffix for suffix, _ in fitted.corrections] == suffixes
-            corrections = fitted.corrections
-            if not uniform:
-                corrections = [
-                    (suffix, _combined(plan, infos, [f.corrections[s][1] for f in fits]))
-                    for s, (suffix, _) in enumerate(fitted.corrections)]
             observers = None
             if mosaic is not None and all(grid.native):
                 cells = seam_cells(grid)
@@ -218,9 +185,9 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                              for info, place in zip(infos, grid.placements)]
             end = 1.0 if mosaic is None else 0.8
             feedback.phase("writing")
-            written = write_outputs(infos, outputs.folder, corrections, raster,
-                                    streaming, feedback.stage(0.45, end), observers, staging,
-                                    stems, executor)
+            written = write_outputs(infos, outputs.folder, _corrections(plan, infos, fits),
+                                    raster, streaming, feedback.stage(0.45, end), observers,
+                                    staging, stems, executor)
             _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback,
                                     staging, stems)
         result = RunResult(written[0], written[1] if len(written) > 1 else [],
@@ -229,28 +196,94 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                            group_models=[(f.global_model, f.local_model) for f in fits])
         if mosaic is not None:
             seen = [o.result() for o in observers] if observers else None
-            release_freed_memory()
-            feedback.phase("mosaic")
-            mosaic_staging = OutputSet()
-            try:
-                result.mosaic = mosaic_written(
-                    [staging.temporary_of(p) for p in written[0]], seen, mosaic, streaming,
-                    feedback.stage(end, 1.0), mosaic_staging, written[0])
-            except Interrupted:  # a signal: stop now, leave nothing new
-                mosaic_staging.discard()
-                raise
-            except Cancelled:
-                # The matched rasters, report and model are complete: they are kept.
-                mosaic_staging.discard()
-                staging.commit()
-                raise Cancelled(f"while mosaicking; the {len(written[0])} matched rasters "
-                                f"are complete and kept in {outputs.folder}, no mosaic was "
-                                "written", kept=written[0]) from None
-            except BaseException:
-                mosaic_staging.discard()
-                raise
-            staging.adopt(mosaic_staging)
+            result.mosaic = _mosaic_of_written(written[0], seen, mosaic, streaming,
+                                               feedback.stage(end, 1.0), staging,
+                                               outputs.folder)
         staging.commit()
+    return result
+
+
+def _checked_formats(outputs: Outputs, mosaic: Optional[MosaicOptions]):
+    """The rasters' format with the type asked for; refused before anything is opened where
+    a format or creation option cannot be written."""
+    raster = replace(outputs.raster, data_type=outputs.data_type)
+    check_raster_format(raster)
+    if mosaic is not None:
+        check_mosaic_format(mosaic)
+        check_raster_format(mosaic.raster)
+    return raster
+
+
+def _checked_inputs(inputs, infos, grid, plan: BandPlan, raster, mosaic, streaming,
+                    executor, feedback: Feedback) -> BandPlan:
+    """The output types against the inputs, the band plan against a mosaic, a cluster's
+    access to the inputs; what the log says of the inputs. Returns the band plan of the
+    inputs that overlap."""
+    check_output_format(infos, raster)
+    if mosaic is not None:
+        check_output_format(infos[:1], mosaic.raster)
+    plan = plan.overlapping(grid.placements)
+    uniform = plan.is_uniform(infos)
+    if mosaic is not None and not uniform:
+        raise InputError(
+            f"{mosaic.output}: a mosaic needs the same bands in every input, but these "
+            "inputs' bands differ. Fix: leave Mosaic empty, and mosaic the outputs of "
+            "each sensor (or the common bands, gdal_translate -b) with Seamless mosaic.")
+    feedback.info(f"{len(infos)} inputs on a {grid.cols} x {grid.rows} pixel common grid.")
+    if executor.distributed:
+        executor.check_access(inputs)
+    note_scaling(infos, feedback)
+    note_thread_cap(streaming.threads, feedback)
+    if not uniform:
+        for line in plan.lines(infos):
+            feedback.info(f"Bands: {line}")
+    return plan
+
+
+def _block_grids(grid: CommonGrid, local: Optional[LocalFit], feedback: Feedback):
+    """(surface nodes, cells of the robust test) of a run with a local step; (None, None)
+    without one. The robust test keeps the cells of the block size asked for; only the
+    surface nodes come closer where overlaps are narrow."""
+    if local is None:
+        return None, None
+    robust_cells = make_block_grid(grid, local.blocks_per_image, local.block_size)
+    blocks = local_block_grid(grid, local.blocks_per_image, local.block_size, feedback)
+    return blocks, robust_cells
+
+
+def _corrections(plan: BandPlan, infos: List[RasterInfo], fits: List[Fitted]):
+    """(suffix, correction_for) of each kind of output: the first band group's, or, where
+    the inputs' bands differ, every group's on its own bands."""
+    fitted = fits[0]
+    if plan.is_uniform(infos):
+        return fitted.corrections
+    return [(suffix, _combined(plan, infos, [f.corrections[s][1] for f in fits]))
+            for s, (suffix, _) in enumerate(fitted.corrections)]
+
+
+def _mosaic_of_written(written: List[str], seen, mosaic: MosaicOptions, streaming: Streaming,
+                       feedback: Feedback, staging: OutputSet, folder: str):
+    """The mosaic of the staged rasters, staged with them. A cancel keeps the complete
+    rasters (committed) and writes no mosaic; a signal or failure keeps nothing new."""
+    release_freed_memory()
+    feedback.phase("mosaic")
+    mosaic_staging = OutputSet()
+    try:
+        result = mosaic_written([staging.temporary_of(p) for p in written], seen, mosaic,
+                                streaming, feedback, mosaic_staging, written)
+    except Interrupted:  # a signal: stop now, leave nothing new
+        mosaic_staging.discard()
+        raise
+    except Cancelled:
+        # The matched rasters, report and model are complete: they are kept.
+        mosaic_staging.discard()
+        staging.commit()
+        raise Cancelled(f"while mosaicking; the {len(written)} matched rasters are complete "
+                        f"and kept in {folder}, no mosaic was written", kept=written) from None
+    except BaseException:
+        mosaic_staging.discard()
+        raise
+    staging.adopt(mosaic_staging)
     return result
 
 

@@ -350,3 +350,16 @@ def ring_error(tile: Tile, path: str, cloudy: np.ndarray, clear: np.ndarray, rin
         err = np.abs(out[b] - (slope * tile.truth[b] + icpt))
         result.append(err[ok & (dist >= ring[0]) & (dist <= ring[1])].mean())
     return np.array(result)
+
+
+def combined_cut(paths, bands, cut=(0.02, 0.98)):
+    """The 2-98% cut of all valid values of ``paths`` together, per band (1-based), from the
+    files: what a shared stretch of a matched set should be."""
+    out = []
+    for b in bands:
+        values = []
+        for p in paths:
+            v, m = read(p)
+            values.append(v[b - 1][m[b - 1]])
+        out.append(tuple(np.quantile(np.concatenate(values), cut)))
+    return out

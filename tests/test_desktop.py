@@ -86,18 +86,6 @@ def stretch_of(layer):
             [(ce.minimumValue(), ce.maximumValue()) for ce in ces])
 
 
-def combined_cut(paths, bands, cut=(0.02, 0.98)):
-    """The 2-98% cut of all valid values of ``paths`` together, per band, from the files."""
-    out = []
-    for b in bands:
-        values = []
-        for p in paths:
-            v, m = S.read(p)
-            values.append(v[b - 1][m[b - 1]])
-        out.append(tuple(np.quantile(np.concatenate(values), cut)))
-    return out
-
-
 def answer_next_question(button):
     """Click ``button`` of the next modal message box, from the event loop."""
     seen = []
@@ -195,7 +183,7 @@ def test_task_loads_the_set_in_one_group_with_one_shared_stretch(project, tmp_pa
     looks = [stretch_of(layer) for layer in outs]
     assert all(look == looks[0] for look in looks), looks
     bands, minmax = looks[0]
-    expected = combined_cut([str(tmp_path / "out" / n) for n in names], bands)
+    expected = S.combined_cut([str(tmp_path / "out" / n) for n in names], bands)
     np.testing.assert_allclose(minmax, expected, rtol=0, atol=1e-6)
     # The raw inputs, stretched each on its own, differ: the shared stretch is not theirs.
     assert len({tuple(stretch_of(layer)[1]) for layer in layers}) == 4

@@ -77,17 +77,6 @@ def looks(layers):
     return out
 
 
-def combined_cut(paths, bands, cut=(0.02, 0.98)):
-    out = []
-    for b in bands:
-        values = []
-        for p in paths:
-            v, m = S.read(p)
-            values.append(v[b - 1][m[b - 1]])
-        out.append(tuple(np.quantile(np.concatenate(values), cut)))
-    return out
-
-
 def added_groups(project, before):
     return [n for n in project.layerTreeRoot().children()
             if isinstance(n, QgsLayerTreeGroup) and n.name() not in before]
@@ -130,7 +119,7 @@ def test_toolbox_match_loads_one_set_in_one_group_with_one_stretch(provider, cle
     assert all(look == seen[0] for look in seen), seen
     bands, minmax = seen[0]
     assert bands == (3, 2, 1)
-    np.testing.assert_allclose(minmax, combined_cut(result["OUTPUT_LAYERS"], bands),
+    np.testing.assert_allclose(minmax, S.combined_cut(result["OUTPUT_LAYERS"], bands),
                                rtol=0, atol=1e-6)
     # The inputs stay as they were; nothing was written beside them.
     assert inputs[0].renderer().redContrastEnhancement().maximumValue() == 13000

@@ -13,6 +13,7 @@ tasks check between windows, waits for them to stop, then cancels what is left.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ import socket
 import sys
 import time
 import uuid
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from functools import partial
 from typing import Callable, Iterator, List, Optional, Sequence
@@ -201,6 +203,8 @@ class DaskCluster:
                         distributed.wait([future], timeout=0.25)
                     except (TimeoutError, distributed.TimeoutError):
                         pass
+                    except (CancelledError, asyncio.CancelledError):
+                        break  # a lost cluster cancels its futures: _result says so
                     if self.client.status not in ("running", "connecting", "newly-created"):
                         break
                     done = k + sum(f.done() for f in futures[k:])

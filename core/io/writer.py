@@ -260,7 +260,6 @@ def write_outputs(
                                        or window_size([i.block_size, (TILE, TILE)]))
                         for i in infos]
                 total = sum(window_count(i.width, i.height, z) for i, z in zip(infos, size))
-                feedback.phase("writing")
                 # Overviews and COG conversions report no progress of their own here: the
                 # windows of all images are the run's measure.
                 quiet = Feedback(is_canceled=feedback.is_canceled, info=feedback.info,

@@ -49,6 +49,8 @@ def interpolate_window(
     by0, wy = linear_weights(row, rows, size, first_block[0], block_map.shape[1])
     bx0, wx = linear_weights(col, cols, size, first_block[1], block_map.shape[2])
     sub = block_map[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]]
+    # In the map's own float type: a float32 map gives a float32 field (half the memory).
+    wy, wx = wy.astype(sub.dtype, copy=False), wx.astype(sub.dtype, copy=False)
     return np.matmul(np.matmul(wy, sub), wx.T)
 
 

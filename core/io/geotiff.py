@@ -123,11 +123,14 @@ def to_output_type(
     out = values if reuse else values.astype(np.float64)
     integer = np.issubdtype(dtype, np.integer)
     if integer:
-        np.nan_to_num(out, copy=False, nan=lo)
         np.rint(out, out=out)
+        # fmax/fmin take the number where the other is NaN: NaN becomes the lowest value,
+        # +-inf and everything beyond the range its ends (two passes, not nan_to_num's six)
+        np.fmax(out, lo, out=out)
+        np.fmin(out, hi, out=out)
     else:
         np.nan_to_num(out, copy=False, nan=0.0, posinf=hi, neginf=lo)
-    np.clip(out, lo, hi, out=out)
+        np.clip(out, lo, hi, out=out)
     if nodata is not None and not np.isnan(nodata):
         clash = valid & (out == nodata)
         if clash.any():

@@ -64,6 +64,16 @@ class RasterInfo:
         return np.dtype(gdal_array_type(self.gdal_type))
 
     @property
+    def exact_float_type(self) -> np.dtype:
+        """The narrowest float type that holds every value of the input exactly: float32 for
+        integers of up to 16 bits and for Float32, else float64. Statistics passes read in
+        it (half the memory traffic of float64) and accumulate in float64."""
+        t = self.numpy_type
+        if t == np.float32 or (np.issubdtype(t, np.integer) and t.itemsize <= 2):
+            return np.dtype(np.float32)
+        return np.dtype(np.float64)
+
+    @property
     def is_float(self) -> bool:
         return np.issubdtype(self.numpy_type, np.floating)
 

@@ -37,14 +37,18 @@ class Moments:
 
 
 def masked_moments(values: np.ndarray, valid: np.ndarray):
-    """Count, mean and squared deviations over all but the first axis, valid values only."""
+    """Count, mean and squared deviations over all but the first axis, valid values only.
+
+    The same arithmetic as the two-pass textbook form (mean first, then the squared
+    deviations from it), with one work array instead of four temporaries."""
     axes = tuple(range(1, values.ndim))
-    count = valid.sum(axis=axes, dtype=np.float64)
+    count = np.count_nonzero(valid, axis=axes).astype(np.float64)
     safe = np.where(count > 0, count, 1.0)
-    zeroed = np.where(valid, values, 0.0)
-    mean = zeroed.sum(axis=axes) / safe
-    shape = (-1,) + (1,) * (values.ndim - 1)
-    dev = np.where(valid, values - mean.reshape(shape), 0.0)
-    flat = dev.reshape(dev.shape[0], -1)
+    # float64 whatever the input: no-data values (NaN, inf) never enter
+    work = np.where(valid, values, 0.0).astype(np.float64, copy=False)
+    mean = work.sum(axis=axes) / safe
+    work -= mean.reshape((-1,) + (1,) * (values.ndim - 1))
+    work *= valid  # deviations of the valid values, 0 elsewhere
+    flat = work.reshape(work.shape[0], -1)
     m2 = np.einsum("ij,ij->i", flat, flat)
     return count, mean, m2

@@ -369,7 +369,10 @@ class Disagreement:
                                      slice(band, band + 1), win=win)
             return dj[0], di[0]
         # The four fields of the band share the interpolation weights: one call for all.
-        f = interpolate_window(np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]]),
+        # In the values' float type (float32 where the inputs fit it): departures are
+        # compared with limits of several standard deviations, far above its precision.
+        fields = np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]])
+        f = interpolate_window(fields.astype(np.result_type(xi.dtype, np.float32)),
                                span[:2], self.cells.size, win.row, win.col, win.rows, win.cols)
         return xj[band] - (f[0] + f[1] * xi[band]), xi[band] - (f[2] + f[3] * xj[band])
 
@@ -387,8 +390,10 @@ def pair_filter(disagree: Disagreement) -> PairFilter:
         bad = np.zeros(vi.shape[1:], dtype=bool)
         for b in range(n):  # band by band: a few window-sized arrays at a time
             dj, di = disagree.on_window((i, j), rect, vi, vj, b)
-            bad |= both[b] & ((np.abs(dj - median[b]) > width[b])
-                              | (np.abs(di - median[n + b]) > width[n + b]))
+            # Python floats: float32 departures stay float32 (numpy 2 promotes for numpy
+            # scalars)
+            bad |= both[b] & ((np.abs(dj - float(median[b])) > float(width[b]))
+                              | (np.abs(di - float(median[n + b])) > float(width[n + b])))
         return both & ~bad[None]
 
     return keep

@@ -178,9 +178,11 @@ class _Pass:
         for k in touching:
             place = self.grid.placements[k]
             rect = place.intersect(win)
-            with self.datasets.reading(self.infos[k].path) as ds:
-                values, valid = read_window(ds, self.infos[k], rect.col - place.col,
-                                            rect.row - place.row, rect.cols, rect.rows)
+            info = self.infos[k]
+            with self.datasets.reading(info.path) as ds:  # exact in float32 where it can be
+                values, valid = read_window(ds, info, rect.col - place.col,
+                                            rect.row - place.row, rect.cols, rect.rows,
+                                            info.exact_float_type)
             if excluded is not None:  # left out of every statistic, still corrected later
                 sl = _local(rect, win)
                 valid &= ~excluded[sl][None]
@@ -357,8 +359,8 @@ def scan_statistics(
         out = _Window(win.row)
         parts = ctx.read(win, overlaps_only=False)
         for k, (rect, values, valid) in parts.items():
-            lo = np.where(valid, values, np.inf).min(axis=(1, 2))
-            hi = np.where(valid, values, -np.inf).max(axis=(1, 2))
+            lo = np.min(values, axis=(1, 2), where=valid, initial=np.inf)
+            hi = np.max(values, axis=(1, 2), where=valid, initial=-np.inf)
             sums = block_sums(blocks, values, valid, rect.row, rect.col) if blocks else None
             out.images.append((k, valid.sum(axis=(1, 2)), lo, hi, sums))
         for key, rect, vi, vj, both in ctx.pair_views(win, parts):

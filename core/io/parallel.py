@@ -200,6 +200,52 @@ def bounded_block_cache(limit: int = RUN_CACHE_BYTES):
             gdal.SetCacheMax(previous)
 
 
+# glibc's mallopt parameters and its defaults (malloc(3)).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_DEFAULT_THRESHOLD = 128 * 1024
+# During a run, window-sized arrays (a few MB each) come from the heap and freed ones are
+# reused: by default glibc maps each of them fresh and unmaps it when freed, so that every
+# temporary array costs its pages' faults and zeroing by the kernel (measured on the 2x2
+# 4000² bench: 3.8-4.5 s of system time, 0.6-0.7 s with these; process CPU -17%).
+_RUN_MMAP_THRESHOLD = 64 * 1024 * 1024
+_RUN_TRIM_THRESHOLD = 128 * 1024 * 1024
+
+
+def _libc():
+    try:
+        lib = ctypes.CDLL("libc.so.6")
+        return lib if hasattr(lib, "mallopt") else None
+    except OSError:
+        return None
+
+
+@contextmanager
+def steady_heap():
+    """Window-sized temporaries reuse the heap during a run (glibc only; elsewhere a no-op).
+
+    Afterwards glibc's default thresholds are set again and the freed memory is handed back
+    (:func:`release_freed_memory`), so that the process (e.g. the QGIS desktop) keeps no
+    more than it did."""
+    lib = _libc()
+    if lib is not None:
+        lib.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
+        lib.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
+    try:
+        yield
+    finally:
+        if lib is not None:
+            lib.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+            lib.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+            release_freed_memory()
+
+
+@contextmanager
+def run_memory():
+    """The memory settings of a run: one bounded GDAL block cache, a steady heap."""
+    with bounded_block_cache(), steady_heap():
+        yield
+
+
 def release_freed_memory() -> None:
     """Hand the memory numpy has freed back to the system between the phases of a run.
 

@@ -17,7 +17,7 @@ from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
 from ..io.geotiff import check_raster_format
-from ..io.parallel import note_thread_cap
+from ..io.parallel import note_thread_cap, run_memory
 from ..io.rasters import describe, file_of
 from ..io.writer import check_output_format, write_outputs
 from ..options import Outputs, Streaming
@@ -120,7 +120,8 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
                                                    in zip(plan.groups, models)])
 
-    with staged(output_plan) as staging, open_executor(streaming, feedback) as executor:
+    with staged(output_plan) as staging, run_memory(), open_executor(streaming,
+                                                                    feedback) as executor:
         if executor.distributed:
             executor.check_access(inputs)
         for info, k, digest in zip(infos, index, digests):

@@ -29,7 +29,7 @@ from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
 from ..grid.inputs import note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
-from ..io.parallel import bounded_block_cache, note_thread_cap, release_freed_memory
+from ..io.parallel import note_thread_cap, release_freed_memory, run_memory
 from ..io.rasters import RasterInfo
 from ..io.geotiff import check_raster_format
 from ..io.writer import Correction, check_output_format, write_outputs
@@ -167,7 +167,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
                              + extra_plan(outputs) + mosaic_plan(mosaic))
     with staged(output_plan) as staging:
-        with bounded_block_cache(), prepared_planned_inputs(inputs, reference, band_map) as (
+        with run_memory(), prepared_planned_inputs(inputs, reference, band_map) as (
                 infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
             plan = _checked_inputs(inputs, infos, grid, plan, raster, mosaic, streaming,
                                    executor, feedback)

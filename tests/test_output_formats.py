@@ -117,6 +117,66 @@ def test_creation_options_and_overviews_reach_the_files(provider, tiles, tmp_pat
     assert sorted(os.listdir(out)) == [f"tile_{k}_global.tif" for k in range(4)]
 
 
+def _with_alpha(tiles, tmp_path):
+    """The tiles with an alpha band that is a checkerboard of single pixels, shifted by one
+    pixel in the right half: every 2x2 cell is half opaque."""
+    paths = []
+    for k, tile in enumerate(tiles):
+        src = gdal.Open(tile.path)
+        data = src.ReadAsArray()
+        yy, xx = np.mgrid[0:data.shape[1], 0:data.shape[2]]
+        shift = (xx >= data.shape[2] // 2).astype(int)
+        alpha = np.where((yy + xx + shift) % 2 == 0, 255, 0).astype(np.uint16)
+        path = str(tmp_path / f"rgba_{k}.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, data.shape[2], data.shape[1],
+                                                  data.shape[0] + 1, gdal.GDT_UInt16)
+        ds.SetGeoTransform(src.GetGeoTransform())
+        ds.SetProjection(src.GetProjection())
+        for b in range(data.shape[0]):
+            ds.GetRasterBand(b + 1).WriteArray(data[b])
+        ds.GetRasterBand(data.shape[0] + 1).WriteArray(alpha)
+        ds.GetRasterBand(data.shape[0] + 1).SetColorInterpretation(gdal.GCI_AlphaBand)
+        ds = None
+        paths.append(path)
+    return paths
+
+
+def test_alpha_band_overviews_are_nearest_not_blended(provider, tiles, tmp_path):
+    import processing
+
+    inputs = _with_alpha(tiles, tmp_path)
+    for fmt in ("GTiff", "COG"):
+        result = processing.run("spectralmatch:globalmatch", {
+            "INPUT": inputs, "OUTPUT": str(tmp_path / fmt), "OVERVIEWS": 1,
+            "OUTPUT_FORMAT": fmt, "CREATION_OPTIONS": "BLOCKSIZE=128" if fmt == "COG" else ""})
+        kind, count, half, data = _alpha_overview(result["OUTPUT_LAYERS"][0])
+        assert kind == gdal.GCI_AlphaBand and count >= 1, fmt
+        # An average of the checkerboard would be 127 or 128 everywhere: nearest keeps the
+        # two categories, and the data bands' overviews stay averages of opaque pixels.
+        assert set(np.unique(half)) == {0, 255}, fmt
+        assert data[half == 255].std() > 0, fmt
+
+
+def _alpha_overview(path):
+    """The last band's colour interpretation and overview count, its first overview and
+    band 1's (the dataset stays open while its bands are used: GDAL 3.6's bindings)."""
+    ds = gdal.Open(path)
+    alpha = ds.GetRasterBand(ds.RasterCount)
+    found = (alpha.GetColorInterpretation(), alpha.GetOverviewCount(),
+             alpha.GetOverview(0).ReadAsArray(),
+             ds.GetRasterBand(1).GetOverview(0).ReadAsArray())
+    del alpha
+    return found
+
+
+def _band_and_overview(path):
+    ds = gdal.Open(path)
+    band = ds.GetRasterBand(1)
+    found = band.ReadAsArray().astype(float), band.GetOverview(0).ReadAsArray().astype(float)
+    del band
+    return found
+
+
 def _is_cog(path):
     meta, _, overviews = structure(path)
     assert meta.get("LAYOUT") == "COG", meta
@@ -141,6 +201,11 @@ def test_cog_output_validates_and_leaves_no_scratch(provider, tiles, tmp_path):
         assert _is_cog(path)
         meta, block, overviews = structure(path)
         assert meta["COMPRESSION"] == "ZSTD" and block == [128, 128] and overviews >= 1
+        # What QGIS draws zoomed out: the overviews hold the averaged pixels (they were all
+        # zero while the scratch GeoTIFF was still open when it was converted).
+        full, half = _band_and_overview(path)
+        assert abs(half[half > 0].mean() / full[full > 0].mean() - 1) < 0.02, path
+        assert (half > 0).mean() > 0.5, path
     assert sorted(os.listdir(out)) == [f"tile_{k}_matched.tif" for k in range(4)]
     plain = processing.run("spectralmatch:match", {
         "INPUT": [t.path for t in tiles], "OUTPUT": str(tmp_path / "plain")})

@@ -362,6 +362,26 @@ def create_internal_mask(dst: gdal.Dataset) -> None:
         gdal.SetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
 
 
+def nearest_mask_overviews(dst: gdal.Dataset) -> None:
+    """Overviews of an internal mask or an alpha band by nearest neighbour: they are
+    categories (valid or not, opacity steps), which an average would blend into values no
+    pixel has. Data bands keep their averaged overviews (GDAL averages valid pixels only)."""
+    first = dst.GetRasterBand(1)
+    pairs = []
+    if first.GetMaskFlags() == gdal.GMF_PER_DATASET:  # an internal mask, not no-data/alpha
+        pairs.append((first.GetMaskBand(), [first.GetOverview(k).GetMaskBand()
+                                            for k in range(first.GetOverviewCount())]))
+    for number in range(1, dst.RasterCount + 1):
+        band = dst.GetRasterBand(number)
+        if band.GetColorInterpretation() == gdal.GCI_AlphaBand:
+            pairs.append((band, [band.GetOverview(k) for k in range(band.GetOverviewCount())]))
+    for source, overviews in pairs:
+        if overviews:
+            gdal.RegenerateOverviews(source, overviews, "NEAREST")
+            for band in overviews:
+                band.FlushCache()
+
+
 def overview_factors(cols: int, rows: int, tile: int = TILE) -> List[int]:
     """2, 4, 8, ... until the smallest overview fits in one tile (at least 2, as asked)."""
     factors, side, f = [2], max(cols, rows), 4
@@ -430,6 +450,7 @@ class OutputRaster:
                 feedback.phase("overviews")
                 _gdal_call(lambda cb: dst.BuildOverviews(
                     "AVERAGE", overview_factors(cols, rows), callback=cb), feedback)
+                nearest_mask_overviews(dst)
             if self.fmt.driver == "COG":
                 feedback.phase("cog")
                 options = self._cog_overviews(dst, cols, rows, feedback.stage(0.0, 0.25))
@@ -454,6 +475,7 @@ class OutputRaster:
             if factors:
                 _gdal_call(lambda cb: dst.BuildOverviews(resampling, factors, callback=cb),
                            feedback)
+                nearest_mask_overviews(dst)
             options["OVERVIEWS"] = "FORCE_USE_EXISTING" if factors else "NONE"
         dst.FlushCache()
         return [f"{k}={v}" for k, v in options.items()]

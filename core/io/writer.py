@@ -143,9 +143,11 @@ class _ImageWriter:
     def finish(self, feedback: Feedback) -> None:
         """Close the rasters, then their overviews or COG conversion (``feedback``: that
         part's own progress)."""
-        for dst in self.dsts or []:
-            dst.FlushCache()
-        self.dsts = None  # closes the files
+        _flush_all(self.dsts or [])
+        # Closes the files: no other reference may remain (a loop variable here kept the last
+        # one open, and a COG was then translated from a scratch file whose overviews were
+        # still in GDAL's cache: all zero).
+        self.dsts = None
         _report_counts(self.info, self.infinite, self.clipped, len(self.targets), feedback)
         if self.observer is not None:
             self.observer.result()  # its means now, so that only one image's sums are alive
@@ -157,6 +159,11 @@ class _ImageWriter:
         self.dsts = None
         for raster in self.rasters:
             raster.close()
+
+
+def _flush_all(datasets) -> None:
+    for ds in datasets:
+        ds.FlushCache()
 
 
 def _alpha_as(alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:

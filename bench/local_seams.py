@@ -21,7 +21,8 @@ checkout), optionally ours as of another checkout (--old) and the peer (--peer, 
 default smoothness was chosen. Not a test; the peer is never imported here.
 
 usage: .venv/bin/python bench/local_seams.py [--peer VENV] [--old CHECKOUT]
-           [--scenes DIR] [--smoothness 0.03,0.1,0.3] [--keep DIR]
+           [--scenes DIR] [--smoothness 0.03,0.1,0.3] [--keep DIR [--reuse-peer]]
+           [--oracle] [--mosaic] [--agree]
 """
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, se
         truth = scene[:, r:r + h, c:c + w]
         gain = rng.uniform(0.8, 1.25, (scene.shape[0], 1, 1))
         offset = rng.uniform(-500, 500, (scene.shape[0], 1, 1))
-        data = gain * truth * smooth_field((h, w), amplitude, rng)[None] + offset
+        field = smooth_field((h, w), amplitude, rng)
+        data = gain * truth * field[None] + offset
         valid = np.ones((h, w), dtype=bool)
         if k == corner:  # a triangle of no-data in the corner that the others overlap
             yy, xx = np.mgrid[0:h, 0:w]
@@ -121,7 +123,8 @@ def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, se
             out.GetRasterBand(b + 1).SetNoDataValue(0)
             out.GetRasterBand(b + 1).WriteArray(data[b].astype(np.uint16))
         out = None
-        tiles.append(dict(path=path, row=r, col=c, truth=truth, valid=valid, clouds=clouds))
+        tiles.append(dict(path=path, row=r, col=c, truth=truth, valid=valid, clouds=clouds,
+                          gain=gain, offset=offset, field=field))
     return tiles
 
 
@@ -172,10 +175,13 @@ def run_checkout(checkout, paths, folder):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_peer(venv, paths, folder):
-    """spectralmatch 1.0.4: global_regression, then local_block_adjustment, defaults."""
+def run_peer(venv, paths, folder, reuse=False):
+    """spectralmatch 1.0.4: global_regression, then local_block_adjustment, defaults.
+    ``reuse``: outputs already in ``folder`` (a --keep folder of an earlier run) are kept."""
     glob = [os.path.join(folder, "global", os.path.basename(p)) for p in paths]
     local = [os.path.join(folder, "local", os.path.basename(p)) for p in paths]
+    if reuse and all(os.path.exists(p) for p in local):
+        return local
     for d in ("global", "local"):
         os.makedirs(os.path.join(folder, d), exist_ok=True)
     code = ("import sys, json, spectralmatch as s; a = json.loads(sys.argv[1]);"
@@ -183,6 +189,36 @@ def run_peer(venv, paths, folder):
     subprocess.run([os.path.join(venv, "bin", "python"), "-c", code,
                     json.dumps([paths, glob, local])], capture_output=True, check=True)
     return local
+
+
+def run_oracle(tiles, folder, float32=False):
+    """The floor: each stored tile through its exact known inverse (its gain, offset and
+    field), mapped to one common target per band (the tiles' mean gain and offset, no field),
+    written as UInt16 (rounded, as ours writes UInt16 inputs) or Float32. What remains is the
+    rounding of the stored tiles and, in UInt16, of the output."""
+    os.makedirs(folder, exist_ok=True)
+    gain = np.mean([t["gain"] for t in tiles], axis=0)
+    offset = np.mean([t["offset"] for t in tiles], axis=0)
+    outputs = []
+    for t in tiles:
+        src = gdal.Open(t["path"])
+        stored = src.ReadAsArray().astype(np.float64)
+        out = gain * (stored - t["offset"]) / (t["gain"] * t["field"][None]) + offset
+        gdal_type = gdal.GDT_Float32 if float32 else gdal.GDT_UInt16
+        if not float32:
+            out = np.clip(np.rint(out), 1, 65535)
+        out[:, stored[0] == 0] = 0
+        path = os.path.join(folder, os.path.basename(t["path"]))
+        dst = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize,
+                                                   src.RasterCount, gdal_type)
+        dst.SetGeoTransform(src.GetGeoTransform())
+        dst.SetProjection(src.GetProjection())
+        for b in range(src.RasterCount):
+            dst.GetRasterBand(b + 1).SetNoDataValue(0)
+            dst.GetRasterBand(b + 1).WriteArray(out[b])
+        dst = None
+        outputs.append(path)
+    return outputs
 
 
 # ---------------------------------------------------------------- scoring
@@ -213,7 +249,8 @@ def score(tiles, outputs):
             if 0 <= rr < m.shape[0] and 0 <= cc < m.shape[1]:
                 m[rr, cc] = False
         clear.append(m)
-    result = {k: np.zeros(n_bands) for k in ("dis", "ratio", "err", "ring")}
+    result = {k: np.zeros(n_bands)
+              for k in ("dis", "ratio", "err", "ring", "dn", "std", "edge", "inner")}
     for b in range(n_bands):
         t_all = np.concatenate([t["truth"][b][m] for t, m in zip(tiles, clear)])
         y_all = np.concatenate([o[0][b][m] for o, m in zip(outs, clear)])
@@ -241,9 +278,12 @@ def score(tiles, outputs):
                 edge[1] += near.sum()
                 inner[0] += diff[far].sum()
                 inner[1] += far.sum()
-        result["dis"][b] = total / max(count, 1) / std
-        result["ratio"][b] = (edge[0] / max(edge[1], 1)) / max(inner[0] / max(inner[1], 1),
-                                                              1e-12)
+        result["dn"][b] = total / max(count, 1)
+        result["std"][b] = std
+        result["dis"][b] = result["dn"][b] / std
+        result["edge"][b] = edge[0] / max(edge[1], 1)
+        result["inner"][b] = inner[0] / max(inner[1], 1)
+        result["ratio"][b] = result["edge"][b] / max(result["inner"][b], 1e-12)
         ring, rest = [0.0, 0.0], [0.0, 0.0]
         for t, (data, _), m in zip(tiles, outs, clear):
             if not t["clouds"].any():
@@ -272,6 +312,126 @@ def _shared(tiles, outs, clear, a, c, b):
     return np.abs(outs[a][0][b][sa] - outs[c][0][b][sc]), mask
 
 
+# ---------------------------------------------------------------- mosaic and agreement
+
+
+def _scene_under(path, scene, gt):
+    """The part of the scene under a raster on its grid."""
+    g = gdal.Open(path).GetGeoTransform()
+    r0, c0 = int(round((g[3] - gt[3]) / gt[5])), int(round((g[0] - gt[0]) / gt[1]))
+    ds = gdal.Open(path)
+    return scene[:, r0:r0 + ds.RasterYSize, c0:c0 + ds.RasterXSize], r0, c0
+
+
+def score_mosaic(path, tiles, scene, gt):
+    """Excess gradient (own slope per band, as bench/mosaic_seams.py) over pixels not cloudy
+    in every tile that covers them; and the mean |error| after one affine map per band on
+    pixels cloudy in some tile but clear in another, over pixels clear in all."""
+    data, valid = read(path)
+    truth, r0, c0 = _scene_under(path, scene, gt)
+    h, w = valid.shape
+    cover = np.zeros((h, w), int)
+    cloudy = np.zeros((h, w), int)
+    for t in tiles:
+        r, c = t["row"] - r0, t["col"] - c0
+        th, tw = t["valid"].shape
+        cover[r:r + th, c:c + tw] += t["valid"]
+        cloudy[r:r + th, c:c + tw] += t["valid"] & t["clouds"]
+    some = (cloudy > 0) & (cloudy < cover)
+    clear = (cloudy == 0) & (cover > 0)
+    inner = ndimage.binary_erosion(valid & (cover > 0), iterations=2) & (cloudy < cover)
+    excess, error = [], []
+    for b in range(data.shape[0]):
+        grad = np.hypot(*np.gradient(data[b]))
+        gt_ = np.hypot(*np.gradient(truth[b]))
+        slope = grad[inner].mean() / gt_[inner].mean()
+        excess.append(np.clip(grad[inner] / slope - gt_[inner], 0, None).mean()
+                      / gt_[inner].mean())
+        fit = clear & valid
+        g, i = np.polyfit(truth[b][fit], data[b][fit], 1)
+        err = np.abs(data[b] - (g * truth[b] + i))
+        error.append(err[some & valid].mean() / err[fit].mean() if (some & valid).any()
+                     else np.nan)
+    return np.array(excess), np.array(error)
+
+
+def run_mosaics(work, scenes):
+    """MOSAIC on match over the cloudy sets against a plain VRT of the same matched files."""
+    sys.path.insert(0, _plugin_dir(ROOT))
+    import spectralmatch.core as core
+    print("\nMosaic of match over the cloudy sets (per band 1..11; all bands at the end)")
+    for n, (name, date, grid, overlap, amp, corner) in enumerate(SETS):
+        folder = os.path.join(work, f"mosaic{n}")
+        os.makedirs(folder, exist_ok=True)
+        tiles = write_set(folder, scenes, date, grid, overlap, amp, corner, True, n)
+        ds = gdal.Open(os.path.join(scenes, f"Landsat_{date}.tif"))
+        scene, gt = ds.ReadAsArray().astype(np.float64), ds.GetGeoTransform()
+        mosaic = os.path.join(folder, "mosaic.tif")
+        result = core.run_match([t["path"] for t in tiles],
+                                core.Outputs(os.path.join(folder, "m")),
+                                mosaic=core.MosaicOptions(mosaic))
+        plain = os.path.join(folder, "plain.tif")
+        gdal.Translate(plain, gdal.BuildVRT("", result.outputs))
+        print(f"  {name}, clouds in every other tile")
+        for label, path in (("MOSAIC", mosaic), ("plain VRT", plain)):
+            excess, error = score_mosaic(path, tiles, scene, gt)
+            print(f"    {label:<10} excess gradient " + " ".join(f"{v:.3f}" for v in excess)
+                  + f"  mean {excess.mean():.3f}")
+            print(f"    {'':<10} error cloudy-in-one / clear " + " ".join(
+                f"{v:.2f}" for v in error) + f"  max {np.nanmax(error):.2f}")
+
+
+def run_agree(work, scenes):
+    """Images that already agree: tiles cut from one scene, all with the same gain, offset
+    and field (so every overlap holds equal values), matched; overlap MAD before and after
+    and the change of the values, in DN and band std."""
+    sys.path.insert(0, _plugin_dir(ROOT))
+    import spectralmatch.core as core
+    print("\nImages that already agree (per set: overlap MAD in DN before -> after, all "
+          "bands; mean |out - in| / band std)")
+    for n, (name, date, grid, overlap, _, corner) in enumerate(SETS):
+        folder = os.path.join(work, f"agree{n}")
+        os.makedirs(folder, exist_ok=True)
+        tiles = write_set(folder, scenes, date, grid, overlap, 0.0, corner, False, n)
+        paths = []
+        for k, t in enumerate(tiles):  # the same distortion for all: tile 0's gain, offset
+            src = gdal.Open(t["path"])
+            data = 1.1 * t["truth"] + 200.0
+            data = np.clip(np.rint(data), 1, 65535)
+            data[:, ~t["valid"]] = 0
+            path = os.path.join(folder, f"same_{k}.tif")
+            dst = gdal.GetDriverByName("GTiff").CreateCopy(path, src)
+            for b in range(data.shape[0]):
+                dst.GetRasterBand(b + 1).WriteArray(data[b].astype(np.uint16))
+            dst = None
+            paths.append(path)
+        out = core.run_match(paths, core.Outputs(os.path.join(folder, "m"))).outputs
+        before, after = _overlap_mad(tiles, paths), _overlap_mad(tiles, out)
+        change = []
+        for p_in, p_out in zip(paths, out):
+            a, va = read(p_in)
+            o, _ = read(p_out)
+            change.append(np.abs(o - a)[:, va].mean(axis=1) / a[:, va].std(axis=1))
+        print(f"  {name}: {before.mean():.3f} -> {after.mean():.3f} DN; change "
+              f"{np.mean(change):.4f} std (max band {np.max(np.mean(change, axis=0)):.4f})")
+
+
+def _overlap_mad(tiles, paths):
+    outs = [read(p) for p in paths]
+    clear = [o[1] & t["valid"] for t, o in zip(tiles, outs)]
+    mad = []
+    for b in range(outs[0][0].shape[0]):
+        total = count = 0.0
+        for a in range(len(tiles)):
+            for c in range(a + 1, len(tiles)):
+                shared = _shared(tiles, outs, clear, a, c, b)
+                if shared is not None:
+                    total += shared[0][shared[1]].sum()
+                    count += shared[1].sum()
+        mad.append(total / max(count, 1))
+    return np.array(mad)
+
+
 # ---------------------------------------------------------------- printing
 
 
@@ -298,8 +458,22 @@ def main() -> None:
     ap.add_argument("--smoothness", help="comma-separated values to compare (held-out scene), "
                     "each smoothness[:rest[:bending]]")
     ap.add_argument("--keep", help="folder to keep the sets and outputs in")
+    ap.add_argument("--mosaic", action="store_true",
+                    help="only: MOSAIC on match over the cloudy sets against a plain VRT")
+    ap.add_argument("--agree", action="store_true",
+                    help="only: sets whose images already agree (overlap MAD, change)")
+    ap.add_argument("--reuse-peer", action="store_true",
+                    help="keep the peer's outputs found in the --keep folder (same sets)")
+    ap.add_argument("--oracle", action="store_true",
+                    help="also score the floor: each tile's exact inverse, UInt16 and Float32")
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="local-seams-")
+    if args.mosaic or args.agree:
+        if args.mosaic:
+            run_mosaics(work, args.scenes)
+        if args.agree:
+            run_agree(work, args.scenes)
+        return
     if args.smoothness:
         values = args.smoothness.split(",")
         print("smoothness   dis    b/i    err   ring   (means over the held-out sets and bands)")
@@ -320,6 +494,7 @@ def main() -> None:
                   f"{np.mean([r['err'].mean() for r in s]):6.3f} "
                   f"{np.nanmean([np.nanmean(r['ring']) for r in s if np.isfinite(r['ring']).any()]):6.2f}")
         return
+    results = []
     for n, (name, date, grid, overlap, amp, corner) in enumerate(SETS):
         for cloudy in (False, True):
             folder = os.path.join(work, f"set{n}{'c' if cloudy else ''}")
@@ -331,11 +506,60 @@ def main() -> None:
                 scores["ours (old)"] = score(tiles, run_checkout(args.old, paths,
                                                                  os.path.join(folder, "old")))
             if args.peer:
-                scores["peer 1.0.4"] = score(tiles, run_peer(args.peer, paths,
-                                                             os.path.join(folder, "peer")))
+                scores["peer 1.0.4"] = score(tiles, run_peer(
+                    args.peer, paths, os.path.join(folder, "peer"), args.reuse_peer))
+            if args.oracle:
+                for float32 in (False, True):
+                    kind = "Float32" if float32 else "UInt16"
+                    scores[f"oracle {kind}"] = score(tiles, run_oracle(
+                        tiles, os.path.join(folder, f"oracle{kind}"), float32))
+            label = f"{name}{' clouds' if cloudy else ''}"
             print_set(f"{name} (Landsat {date}){', clouds in every other tile' if cloudy else ''}",
                       scores)
+            results.append((label, scores))
+    print_summary(results)
 
+
+def print_summary(results):
+    """The criteria of issue 16, counted over set-bands."""
+    print("\nSummary per set (ratios per band 1..11; * fails)")
+    counts = {}
+
+    def tally(key, ok):
+        done, total = counts.get(key, (0, 0))
+        counts[key] = (done + int(np.sum(ok)), total + np.size(ok))
+
+    for label, sc in results:
+        new = sc["ours (new)"]
+        print(f"  {label}")
+        rows = []
+        if "peer 1.0.4" in sc:
+            peer = sc["peer 1.0.4"]
+            rows.append(("dis/peer (own std) <= 0.5", new["dis"] / peer["dis"], 0.5))
+            rows.append(("dis/peer (DN)      <= 0.5", new["dn"] / peer["dn"], 0.5))
+            for kind in ("UInt16", "Float32"):
+                if f"oracle {kind}" in sc:
+                    o = sc[f"oracle {kind}"]
+                    rows.append((f"floor {kind:<7}/peer (DN)", o["dn"] / peer["dn"], 0.5))
+            rows.append(("err - peer err      <= 0", new["err"] - peer["err"], 0.0))
+        rows.append(("b/i                 <= 1.5", new["ratio"], 1.5))
+        if "peer 1.0.4" in sc:
+            rows.append(("boundary/peer's boundary (DN)", new["edge"] / peer["edge"], 1.0))
+        if "oracle UInt16" in sc:
+            rows.append(("interior/floor UInt16 (DN)  ", new["inner"] / sc["oracle UInt16"]["inner"],
+                         np.inf))
+        if "ours (old)" in sc:
+            rows.append(("boundary/old boundary (DN)", new["edge"] / sc["ours (old)"]["edge"],
+                         1.0))
+            rows.append(("err - old err       <= 0", new["err"] - sc["ours (old)"]["err"], 0.0))
+        for text, values, bound in rows:
+            ok = values <= bound + 1e-9
+            tally(text, ok)
+            print(f"    {text} " + " ".join(f"{v:6.2f}{' ' if o else '*'}"
+                                            for v, o in zip(values, ok)))
+    print("\nSet-bands within each bound:")
+    for text, (done, total) in counts.items():
+        print(f"  {text}: {done} of {total}")
 
 if __name__ == "__main__":
     main()

@@ -312,10 +312,11 @@ def _overlap_views(tiles: List[Tile], data, a: int, b: int):
     return va, vb, ma & mb
 
 
-def boundary_ratio(tiles: List[Tile], paths: List[str], width: int = 4, where=None
-                   ) -> np.ndarray:
+def boundary_ratio(tiles: List[Tile], paths: List[str], width: int = 4, where=None,
+                   parts: bool = False):
     """Per band: mean |A - B| within ``width`` pixels of each overlap's boundary (the edge
-    of the pixels both images hold) over its mean deeper inside, over all pairs."""
+    of the pixels both images hold) over its mean deeper inside, over all pairs; with
+    ``parts``, the two means instead of their ratio."""
     data = [read(p) for p in paths]
     if where is not None:
         data = [(v, m & w[None]) for (v, m), w in zip(data, where)]
@@ -334,6 +335,8 @@ def boundary_ratio(tiles: List[Tile], paths: List[str], width: int = 4, where=No
                                  (far, both[k] & (dist > width))):
                     acc[0, k] += diff[sel].sum()
                     acc[1, k] += sel.sum()
+    if parts:
+        return near[0] / near[1], far[0] / far[1]
     return (near[0] / near[1]) / (far[0] / far[1])
 
 

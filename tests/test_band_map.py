@@ -165,7 +165,7 @@ def test_match_report_model_and_apply(tmp_path):
         band_map_text(tiles)), local_fit=LocalFit(blocks_per_image=16),
         outputs={"model_out": str(model), "report": str(report)})
     saved = json.loads(model.read_text())
-    assert saved["format"] == "spectralmatch-model/3"
+    assert saved["format"] == "spectralmatch-model/4"
     assert saved["band_plan"]["groups"][0]["bands"][1] == [4, 3, 2, 1]
     assert len(saved["groups"]) == 1 and saved["band_plan"]["groups"][1]["images"] == [2, 3]
     numbers = json.loads((tmp_path / "report.json").read_text())

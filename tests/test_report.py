@@ -147,7 +147,7 @@ def test_apply_model_refuses_a_block_map_model_of_an_older_version(matched, tmp_
 
     folder, tiles, _ = matched
     data = json.load(open(folder / "model.json", encoding="utf-8"))
-    assert data["format"] == "spectralmatch-model/3" and "nodes" in data["local"]
+    assert data["format"] == "spectralmatch-model/4" and "nodes" in data["local"]
     data["format"] = "spectralmatch-model/1"
     old = tmp_path / "old.json"
     old.write_text(json.dumps(data), encoding="utf-8")

@@ -45,9 +45,14 @@ def test_clouds_do_not_damage_the_clear_pixels(pair_of_sets, tmp_path):
         clear,
     )
     # Outside the clouds: the error at most 5% above a cloud-free set's, the overlap
-    # disagreement within 20% of it.
+    # disagreement within 20% of it, or, where the cloud-free set agrees to within a few DN
+    # (tilted: 6-14 DN since the local step starts from the texture's gains, issue 16), what
+    # the clouds add at most 0.2% of the inputs' disagreement (tilted: +0.4-3.2 DN of
+    # 1600-2500; before issue 16 the same set was at 29-108 DN, the clouds adding up to 2.7).
     assert np.all(err <= 1.05 * base_err), err / base_err
-    assert np.all(mad <= 1.2 * base_mad), mad / base_mad
+    inputs = S.overlap_mad(cloudy, [t.path for t in cloudy], clear)
+    assert np.all(mad <= np.maximum(1.2 * base_mad, base_mad + 0.002 * inputs)), (
+        mad / base_mad, (mad - base_mad) / inputs)
     # The published method (ROBUST off) lets the clouds in: the test can tell.
     off_err, _ = judge(
         cloudy,

@@ -12,7 +12,7 @@ from ..grid.common_grid import CommonGrid
 from ..io.rasters import RasterInfo
 from ..options import LocalFit
 from ..stats.scan import ScanResult
-from . import local_surface
+from . import local_surface, local_texture
 from .global_model import GlobalModel
 from .local_forms import GAMMA, LINEAR, METHODS, OFFSET, gamma_scale
 from .local_model import LocalModel
@@ -28,6 +28,27 @@ def _corrected_range(scan: ScanResult, model: GlobalModel) -> Tuple[np.ndarray, 
             np.where(has_data, hi, -np.inf).max(axis=0))
 
 
+def _texture_base(scan: ScanResult, base: GlobalModel, reference: Optional[int],
+                  feedback: Feedback) -> Tuple[np.ndarray, np.ndarray]:
+    """The gains and offsets the linear surfaces start from: the texture's, per band where
+    every image is related through texture and the set's values stay positive; the global
+    step's elsewhere."""
+    counts = np.array([c.sum(axis=(1, 2)) for c in scan.block_count], dtype=np.float64)
+    sums = np.array([s.sum(axis=(1, 2)) for s in scan.block_sum], dtype=np.float64)
+    means = np.where(counts > 0, sums / np.maximum(counts, 1.0), 0.0)
+    gains, offsets, used = local_texture.texture_gains(
+        scan.overlaps, scan.pair_blocks, base.gains, base.offsets, means, reference)
+    lo, _ = _corrected_range(scan, GlobalModel(gains, offsets, []))
+    used &= lo > 0
+    if not used.any():
+        return base.gains, base.offsets
+    feedback.info(
+        "Local matching: the surfaces start from the gains of the overlaps' texture (bands "
+        f"{', '.join(str(b + 1) for b in np.flatnonzero(used))}): " + "; ".join(
+            " ".join(f"{v:.4g}" for v in row) for row in np.where(used, gains, base.gains)))
+    return np.where(used, gains, base.gains), np.where(used, offsets, base.offsets)
+
+
 def fit_local(
     infos: List[RasterInfo],
     grid: CommonGrid,
@@ -37,13 +58,20 @@ def fit_local(
     fit: LocalFit,
     reference: Optional[int] = None,
     feedback: Optional[Feedback] = None,
+    refine_gains: bool = False,
 ) -> LocalModel:
-    """The surfaces of every image after ``base``, fitted jointly to the overlaps' cells."""
+    """The surfaces of every image after ``base``, fitted jointly to the overlaps' cells.
+
+    ``refine_gains`` (after a fitted global step, linear form): the surfaces start from the
+    gains of the cells' texture (local_texture.py), carried as a factor and a shift."""
     feedback = feedback or Feedback()
     method = fit.method
     if method not in METHODS:
         raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
-    lo, hi = _corrected_range(scan, base)
+    gains, offsets = base.gains, base.offsets
+    if refine_gains and method == LINEAR and scan.pair_blocks:
+        gains, offsets = _texture_base(scan, base, reference, feedback)
+    lo, hi = _corrected_range(scan, GlobalModel(gains, offsets, []))
     if method in (GAMMA, LINEAR) and np.any(lo <= 0):
         bands = ", ".join(str(b + 1) for b in np.flatnonzero(lo <= 0))
         feedback.warning(
@@ -51,12 +79,23 @@ def fit_local(
             "zero or negative values: the offset form (in + field) is used instead."
         )
         method = OFFSET
+        gains, offsets = base.gains, base.offsets
+        lo, hi = _corrected_range(scan, base)
     spans = [footprint(blocks, p) for p in grid.placements]
     scale = gamma_scale(hi)
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
     nodes = local_surface.fit_surfaces(
-        blocks, spans, scan.pair_blocks or [], scan.cells, scan.block_count, base.gains,
-        base.offsets, method, scale, reference, min_count)
+        blocks, spans, scan.pair_blocks or [], scan.cells, scan.block_count, gains,
+        offsets, method, scale, reference, min_count)
+    shifts = None
+    changed = (gains != base.gains) | (offsets != base.offsets)
+    if changed.any():
+        # a' y + b' = c (a y + b + d): the factor c joins the surface (a constant added to
+        # every node interpolates to itself), d is the shift.
+        factor = np.where(changed, gains / np.where(changed, base.gains, 1.0), 1.0)
+        shifts = np.where(changed, offsets / factor - base.offsets, 0.0)
+        for k in range(len(nodes)):
+            nodes[k] = nodes[k] + np.log(factor[k])[:, None, None]
     cells = scan.cells.size if scan.cells is not None else 0
     feedback.info(
         f"Local matching: blocks of {blocks.size} x {blocks.size} pixels "
@@ -65,4 +104,5 @@ def fit_local(
         f"of {cells} x {cells} pixels (membrane {local_surface.SMOOTHNESS:g}, bending "
         f"{local_surface.BENDING:g})."
     )
-    return LocalModel(blocks, spans, nodes, method, scale, grid)
+    return LocalModel(blocks, spans, nodes, method, scale, grid,
+                      None if shifts is None else list(shifts))

@@ -24,6 +24,8 @@ class LocalModel:
     method: str
     scale: np.ndarray  # per band, for gamma
     grid: CommonGrid
+    # per image: (bands,) shifts added before the linear form, ``(in + d) * exp(x)``
+    shifts: Optional[List[np.ndarray]] = None
 
     def correction(self, k: int, base: Correction, info: Optional[RasterInfo] = None
                    ) -> Correction:
@@ -45,9 +47,18 @@ class LocalModel:
             mrow, mcol = grid_coords(info, self.grid, row, col, rows, cols)
             return surface_at(nodes, (by, bx), size, mrow, mcol)
 
+        shift = None
+        if self.shifts is not None and np.any(self.shifts[k]):
+            shift = np.asarray(self.shifts[k], dtype=np.float64)[:, None, None]
+
         def apply(values, valid, row, col):
             corrected = base(values, valid, row, col)
             own = not np.may_share_memory(corrected, values)  # base made a new array
+            if shift is not None:
+                if own and corrected.dtype == np.result_type(corrected, shift):
+                    corrected += shift
+                else:
+                    corrected, own = corrected + shift, True
             return apply_local(corrected, field(row, col, values.shape[1], values.shape[2]),
                                method, scale, in_place=own)
 

@@ -6,9 +6,10 @@ surfaces. Floats are written with Python's shortest exact representation, so tha
 saved model reproduces the run that saved it bit for bit.
 
 A run on inputs whose bands differ (grid/band_plan.py) adds the band plan and the models of
-the further band groups. The format is 3 since the local step fits surfaces (issue 16);
-files of formats 1 and 2 (block maps) are still read where they hold no local model, and
-refused with a message where they do.
+the further band groups. The format is 3 since the local step fits surfaces (issue 16), 4
+since its linear form also shifts each image before the factor (format 3 files, without
+shifts, are read as they were written); files of formats 1 and 2 (block maps) are still
+read where they hold no local model, and refused with a message where they do.
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ from ..io.rasters import RasterInfo
 from .global_model import GlobalModel
 from .local_model import LocalModel
 
-FORMAT = "spectralmatch-model/3"  # local surfaces; a band plan where inputs' bands differ
-# Earlier files: 1 single-sensor, 2 with a band plan; their local models are block maps.
+FORMAT = "spectralmatch-model/4"  # local surfaces with shifts; a band plan where bands differ
+# Earlier files: 1 single-sensor, 2 with a band plan; their local models are block maps;
+# 3 local surfaces without shifts.
 BLOCK_MAP_FORMATS = ("spectralmatch-model/1", "spectralmatch-model/2")
-FORMATS = (FORMAT,) + BLOCK_MAP_FORMATS
+FORMATS = (FORMAT, "spectralmatch-model/3") + BLOCK_MAP_FORMATS
 
 # The models of a band group: global, and local where the run had a local step.
 GroupModels = Tuple[GlobalModel, Optional[LocalModel]]
@@ -94,6 +96,8 @@ def _local_dict(local_model: Optional[LocalModel], n_images: int) -> Optional[di
                  "native": list(g.native) if g.native else [True] * n_images},
         "spans": [list(s) for s in local_model.spans],
         "nodes": [m.tolist() for m in local_model.nodes],
+        "shifts": (None if local_model.shifts is None
+                   else [np.asarray(d, dtype=np.float64).tolist() for d in local_model.shifts]),
     }
 
 
@@ -148,5 +152,8 @@ def local_model_of(data: dict) -> Optional[LocalModel]:
                       tuple(Placement(*p) for p in g["placements"]), g["crs_wkt"],
                       (), tuple(g["native"]))
     nodes = [np.array(m, dtype=np.float64) for m in loc["nodes"]]
+    shifts = loc.get("shifts")
     return LocalModel(BlockGrid(*loc["blocks"]), [tuple(s) for s in loc["spans"]], nodes,
-                      loc["method"], np.array(loc["scale"]), grid)
+                      loc["method"], np.array(loc["scale"]), grid,
+                      None if shifts is None else [np.array(d, dtype=np.float64)
+                                                   for d in shifts])

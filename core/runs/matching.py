@@ -135,7 +135,8 @@ def run_match(
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
         base = fit_global(infos, scan, global_fit, ref, feedback)
-        model = fit_local(infos, grid, blocks, scan, base, local_fit, ref, feedback)
+        model = fit_local(infos, grid, blocks, scan, base, local_fit, ref, feedback,
+                          refine_gains=True)
         corrections = [
             (outputs.suffix, lambda k: model.correction(k, base.correction(k), infos[k]))]
         if keep_global:

@@ -1,0 +1,150 @@
+"""The global gains again, from the contrast of texture, before the local surfaces.
+
+The global step equalises each overlap's means and standard deviations (Yu et al. 2017).
+Where images carry smooth fields of their own (vignetting, haze, a sun-angle tilt), an
+overlap's standard deviation is mostly the field's, not the scene's: across a 40-pixel
+strip a +-15% tilt moves a band by more than its texture does, and the gains come out wrong
+by factors of two and more (bench/local_seams.py: 0.24-2.0 of the true ratios on the 15%
+sets). A smooth local factor cannot repair a wrong gain once the global offset has been set
+to match the means with it: the remaining relation between two images is then
+``B = s * A + c`` with a large ``c``, which a factor of the cell means turns into a
+disagreement that follows every detail of the scene.
+
+Texture is what the fields do not reach: the deviation of each cell of the overlaps
+(stats/cells.py) from the mean of its 3 x 3 neighbouring cells. Its standard deviation per
+image and overlap replaces the overlap's in the same least-squares system; the means stay.
+The local fit then starts from these gains and offsets, and its surfaces take out the fields.
+The refinement is applied as the local model's factor and shift (``(in + d) * exp(x)``), so
+the global step's own outputs and numbers stay as they are.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import ndimage
+
+
+# A cell's texture is read only where at least this many of its 3 x 3 neighbourhood of
+# cells are fully observed, and the overlap needs this many such cells per band.
+MIN_NEIGHBOURS = 7
+MIN_CELLS = 50
+
+
+def texture_std(pb, band: int) -> Tuple[float, float, int]:
+    """Standard deviations of the two images' cell texture in one overlap and band, and the
+    number of cells they come from."""
+    count = pb.count[band].astype(np.float64)
+    if count.size == 0:
+        return 0.0, 0.0, 0
+    full = count >= max(float(count.max()), 1.0)
+    kernel = np.ones((3, 3))
+    around = ndimage.convolve(full.astype(np.float64), kernel, mode="constant")
+    use = full & (around >= MIN_NEIGHBOURS)
+    if use.sum() < MIN_CELLS:
+        return 0.0, 0.0, int(use.sum())
+    safe = np.where(full, count, 1.0)
+    stds = []
+    for sums in (pb.sum_i[band], pb.sum_j[band]):
+        mean = np.where(full, sums / safe, 0.0)
+        local = ndimage.convolve(mean, kernel, mode="constant") / np.maximum(around, 1.0)
+        # A median absolute deviation, not a standard deviation: a cloud's soft edge that
+        # the robust pass let through is texture of a hundred times the scene's.
+        texture = (mean - local)[use]
+        stds.append(float(np.median(np.abs(texture - np.median(texture)))))
+    return stds[0], stds[1], int(use.sum())
+
+
+def texture_gains(overlaps: Sequence, pair_cells: Sequence, gains: np.ndarray,
+                  offsets: np.ndarray, image_means: np.ndarray, reference: Optional[int]
+                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gains from the texture, offsets from the overlaps' means, per band; and the bands
+    (a boolean per band) where every image is related to the others through texture.
+
+    Gains: least squares on ``log a_i - log a_j = log(t_j / t_i)`` (t the texture's standard
+    deviations; weights its cell counts), at the global step's mean log gain (or the
+    reference's 1). Offsets: least squares on ``a_i m_i + b_i = a_j m_j + b_j`` (the
+    overlap means m, weights their counts), at the global step's mean level
+    ``mean_k(a_k M_k + b_k)`` over the images' means M (or the reference's 0). ``gains``,
+    ``offsets`` (images, bands) are the global step's; bands without texture keep them.
+    """
+    n_images, n_bands = gains.shape
+    cells = {(pb.i, pb.j): pb for pb in pair_cells}
+    new_gains, new_offsets = gains.copy(), offsets.copy()
+    used = np.zeros(n_bands, dtype=bool)
+    for b in range(n_bands):
+        ratio_rows, mean_rows = [], []
+        for o in overlaps:
+            pb, swapped = cells.get((o.i, o.j)), False
+            if pb is None:
+                pb, swapped = cells.get((o.j, o.i)), True
+            count = float(o.count[b])
+            if count > 0:
+                mean_rows.append((o.i, o.j, float(o.mean_i[b]), float(o.mean_j[b]), count))
+            if pb is None:
+                continue
+            ti, tj, n = texture_std(pb, b)
+            if swapped:
+                ti, tj = tj, ti
+            if n >= MIN_CELLS and ti > 0 and tj > 0:
+                ratio_rows.append((o.i, o.j, np.log(tj / ti), float(n)))
+        solved = _solve_band(n_images, ratio_rows, mean_rows, gains[:, b], offsets[:, b],
+                             image_means[:, b], reference)
+        if solved is not None:
+            new_gains[:, b], new_offsets[:, b] = solved
+            used[b] = True
+    return new_gains, new_offsets, used
+
+
+def _solve_band(n_images, ratio_rows, mean_rows, gains, offsets, image_means, reference):
+    if not ratio_rows or not _connected(n_images, ratio_rows) or np.any(gains <= 0):
+        return None
+    weight = np.array([r[3] for r in ratio_rows])
+    a = np.zeros((len(ratio_rows) + 1, n_images))
+    for row, (i, j, _, _) in enumerate(ratio_rows):
+        a[row, i], a[row, j] = 1.0, -1.0
+    rhs = np.array([r[2] for r in ratio_rows] + [0.0])
+    w = np.sqrt(np.append(weight, weight.sum() * 1e3))
+    if reference is None:
+        a[-1] = 1.0 / n_images
+        rhs[-1] = float(np.mean(np.log(gains)))
+    else:
+        a[-1, reference] = 1.0
+    log_gain = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)[0]
+    new_gains = np.exp(log_gain)
+    if reference is not None:
+        new_gains[reference] = 1.0
+    # Offsets: the overlaps' means agree, at the global step's level.
+    a = np.zeros((len(mean_rows) + 1, n_images))
+    rhs = np.zeros(len(mean_rows) + 1)
+    for row, (i, j, m_i, m_j, _) in enumerate(mean_rows):
+        a[row, i], a[row, j] = 1.0, -1.0
+        rhs[row] = new_gains[j] * m_j - new_gains[i] * m_i
+    weight = np.array([r[4] for r in mean_rows])
+    w = np.sqrt(np.append(weight, weight.sum() * 1e3))
+    if reference is None:
+        a[-1] = 1.0 / n_images
+        rhs[-1] = float(np.mean(gains * image_means + offsets - new_gains * image_means))
+    else:
+        a[-1, reference] = 1.0
+    new_offsets = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)[0]
+    if reference is not None:
+        new_offsets[reference] = 0.0
+    if not (np.all(np.isfinite(new_gains)) and np.all(np.isfinite(new_offsets))):
+        return None
+    return new_gains, new_offsets
+
+
+def _connected(n_images: int, rows) -> bool:
+    """Whether the texture rows relate every image to every other."""
+    parent = list(range(n_images))
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for i, j, _, _ in rows:
+        parent[find(i)] = find(j)
+    return len({find(k) for k in range(n_images)}) == 1

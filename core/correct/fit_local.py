@@ -69,7 +69,11 @@ def fit_local(
     if method not in METHODS:
         raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
     gains, offsets = base.gains, base.offsets
-    if refine_gains and method == LINEAR and scan.pair_blocks:
+    # Texture compares like with like only where every image sits on the common grid: one
+    # resampled to it (another CRS or pixel size) has its texture smoothed, and would read
+    # as a lower gain (tests/test_mixed_grids.py: 1.6% error to the truth instead of 0.2%).
+    same_grid = not grid.native or all(grid.native)
+    if refine_gains and method == LINEAR and scan.pair_blocks and same_grid:
         gains, offsets = _texture_base(scan, base, reference, feedback)
     lo, hi = _corrected_range(scan, GlobalModel(gains, offsets, []))
     if method in (GAMMA, LINEAR) and np.any(lo <= 0):

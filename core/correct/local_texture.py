@@ -16,6 +16,11 @@ image and overlap replaces the overlap's in the same least-squares system; the m
 The local fit then starts from these gains and offsets, and its surfaces take out the fields.
 The refinement is applied as the local model's factor and shift (``(in + d) * exp(x)``), so
 the global step's own outputs and numbers stay as they are.
+
+Texture compares like with like: images that are resampled to the common grid (another CRS
+or pixel size) are smoothed by it, and fit_local then keeps the global step's gains. Images
+of one grid but of different sharpness (sensors of different resolution resampled to one
+grid before matching) would read the blurrier as the lower gain; that is not guarded.
 """
 from __future__ import annotations
 

@@ -55,10 +55,13 @@ class LocalModel:
             corrected = base(values, valid, row, col)
             own = not np.may_share_memory(corrected, values)  # base made a new array
             if shift is not None:
-                if own and corrected.dtype == np.result_type(corrected, shift):
-                    corrected += shift
+                # In the values' own float type: no wider copy of the window.
+                floating = corrected.dtype.kind == "f"
+                d = shift.astype(corrected.dtype) if floating else shift
+                if own and floating:
+                    corrected += d
                 else:
-                    corrected, own = corrected + shift, True
+                    corrected, own = corrected + d, True
             return apply_local(corrected, field(row, col, values.shape[1], values.shape[2]),
                                method, scale, in_place=own)
 

@@ -48,9 +48,9 @@ from .local_forms import GAMMA, OFFSET
 # - Since the surfaces start from the texture's gains (local_texture.py), the interior of the
 #   overlaps agrees 3-20x better than before (1.4-50x the rounding floor of UInt16 outputs),
 #   and the weights above left the boundaries 2.7x the interior on the held-out sets. Measured again (membrane:rest:bending;
-#   held-out dis, b/i, err; ghosts): 0.001:0.01:0.03 .005 2.70 .374, 0.148;
-#   0.0003:0.01:0.01 .004 2.29 .375; 0.0001:0.01:0.003 .004 2.14 .376, 0.130;
-#   0.0001:0.001:0.0003 .004 1.86 .376, 0.217 (ghosts beyond 0.15). Chosen: the weakest
+#   held-out dis, b/i, err; ghosts): 0.001:0.01:0.03 .005 2.59 .374, 0.121;
+#   0.0003:0.01:0.01 .004 2.29 .375; 0.0001:0.01:0.003 .004 2.03 .376, 0.100;
+#   0.0001:0.001:0.0003 .004 1.74 .375, 0.182 (ghosts beyond 0.15). Chosen: the weakest
 #   weights whose ghosts stay within the bound.
 SMOOTHNESS = 0.0001
 BENDING = 0.003

@@ -85,12 +85,14 @@ def fit_local(
         method = OFFSET
         gains, offsets = base.gains, base.offsets
         lo, hi = _corrected_range(scan, base)
-    spans = [footprint(blocks, p) for p in grid.placements]
+    spans = [local_surface.node_span(blocks, p) for p in grid.placements]
+    node_counts = [local_surface.on_span(c, footprint(blocks, p), s)
+                   for c, p, s in zip(scan.block_count, grid.placements, spans)]
     scale = gamma_scale(hi)
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
     nodes = local_surface.fit_surfaces(
-        blocks, spans, scan.pair_blocks or [], scan.cells, scan.block_count, gains,
-        offsets, method, scale, reference, min_count)
+        blocks, spans, scan.pair_blocks or [], scan.cells, node_counts, gains,
+        offsets, method, scale, reference, min_count, grid.placements)
     shifts = None
     changed = (gains != base.gains) | (offsets != base.offsets)
     if changed.any():

@@ -95,6 +95,65 @@ def node_spacing(grid: CommonGrid, size: int, fixed: bool) -> Tuple[int, str]:
     return fitting, note + "."
 
 
+def node_span(blocks: BlockGrid, place) -> Tuple[int, int, int, int]:
+    """(first node row, first node col, node rows, node cols) of an image's surface: every
+    node between which one of its pixel centres is interpolated, up to the block grid's
+    border. Unlike the blocks it touches (blocks.footprint), it reaches one node beyond an
+    edge of the image that falls short of its outermost block centre.
+
+    Why: where an image ends within an overlap, the other image goes on. With the nodes of
+    its footprint only, the image's outermost half block would be extrapolated from its last
+    two nodes while the other image there is interpolated between other nodes; the two
+    surfaces then differ in how they reach that band, a constant added to both at every
+    location would change their difference, and the gauge (one central tendency per
+    location) bent the difference there: a ramp of |A - B| over the outer half block of
+    every overlap (bench/local_seams.py, boundary/interior 1.2-6.6). With this span, the
+    surfaces of all images interpolate between the same nodes wherever they are evaluated
+    (only at the grid's border do all extrapolate alike), and the gauge is a gauge.
+    """
+    def axis(start, end, n):
+        first = max(0, int(math.floor((start + 0.5) / blocks.size - 0.5)))
+        last = min(n - 1, int(math.ceil((end - 0.5) / blocks.size - 0.5)))
+        return first, max(last - first + 1, 1)
+
+    r0, rows = axis(place.row, place.row_end, blocks.rows)
+    c0, cols = axis(place.col, place.col_end, blocks.cols)
+    return r0, c0, rows, cols
+
+
+def outer_nodes(blocks: BlockGrid, span: Tuple[int, int, int, int], place) -> np.ndarray:
+    """(node rows, node cols): the nodes of a surface whose centre lies outside the image.
+
+    Such a node is no value of the image's field anywhere; it only carries the image's
+    outermost half block, which, where the image ends within an overlap, must follow the
+    other images there. The per-location gauge changes the central tendency where the set
+    of images changes (at that very boundary), so the images that go on bend there; a
+    curvature term on the ending image's outer node held it to the slope of its interior
+    and left a ramp of |A - B| across the band (bench/local_seams.py). No curvature term
+    takes part in these nodes: the cells of the band fit them, and the membrane keeps them
+    level with the image where no cell reaches.
+    """
+    def axis(first, n, start, end):
+        centre = (first + np.arange(n) + 0.5) * blocks.size
+        return (centre < start) | (centre > end)
+
+    rows = axis(span[0], span[2], place.row, place.row_end)
+    cols = axis(span[1], span[3], place.col, place.col_end)
+    return rows[:, None] | cols[None, :]
+
+
+def on_span(values: np.ndarray, source: Tuple[int, int, int, int],
+            target: Tuple[int, int, int, int]) -> np.ndarray:
+    """(bands, rows, cols) values on the blocks of ``source`` placed on those of
+    ``target`` (zeros where ``source`` has none)."""
+    out = np.zeros(values.shape[:1] + tuple(target[2:]), dtype=values.dtype)
+    r0, c0 = source[0] - target[0], source[1] - target[1]
+    rs = slice(max(r0, 0), min(r0 + source[2], target[2]))
+    cs = slice(max(c0, 0), min(c0 + source[3], target[3]))
+    out[:, rs, cs] = values[:, rs.start - r0:rs.stop - r0, cs.start - c0:cs.stop - c0]
+    return out
+
+
 def cell_targets(pb, band: int, gains: np.ndarray, offsets: np.ndarray, method: str,
                  scale: float) -> Tuple[np.ndarray, np.ndarray]:
     """(weight, target) per cell of one pair and band: shared pixels, and ``x_i - x_j``."""
@@ -127,6 +186,7 @@ def fit_surfaces(
     scale: np.ndarray,
     reference: Optional[int] = None,
     min_count: float = 0.0,
+    places: Optional[Sequence] = None,
 ) -> List[np.ndarray]:
     """Per image, the (bands, node rows, node cols) node values of its surface.
 
@@ -143,6 +203,8 @@ def fit_surfaces(
         wx = [node_weights(xs, blocks.size, spans[k][1], spans[k][3]) for k in (pb.i, pb.j)]
         geometry.append((wy, wx))
     result = [np.zeros((n_bands, s[2], s[3])) for s in spans]
+    outer = None if places is None else np.concatenate(
+        [outer_nodes(blocks, s, p).ravel() for s, p in zip(spans, places)])
     for b in range(n_bands):
         system = SurfaceSystem(spans)
         for pb, (wy, wx) in zip(pair_cells, geometry):
@@ -150,7 +212,7 @@ def fit_surfaces(
             if weight.any():
                 system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
         system.add_membrane(SMOOTHNESS)
-        system.add_bending(BENDING)
+        system.add_bending(BENDING, outer)
         counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
         x = system.solve(system.gauge(counts, blocks.cols, reference, REST))
         for k, s in enumerate(spans):

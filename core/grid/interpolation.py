@@ -61,7 +61,9 @@ def node_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):
     ``coords`` are continuous mosaic coordinates (the centre of pixel r is at r + 0.5).
     Unlike :func:`linear_weights`, the outermost half block continues the slope of the last
     two nodes instead of staying flat: a fitted surface then follows a field up to the edge
-    of an image, where the boundary of an overlap is. Returns ``lo`` and the
+    of an image, where the boundary of an overlap is. (The local step's surfaces reach one
+    node beyond each image edge, correct/local_surface.node_span, so this happens only at
+    the border of the block grid, and in models saved before.) Returns ``lo`` and the
     (len(coords), k) weights on nodes ``lo .. lo+k-1``.
     """
     pos = np.clip(np.asarray(coords, dtype=float) / size - 0.5 - first_block, -0.5,

@@ -98,14 +98,18 @@ class SurfaceSystem:
                 self._add(np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]),
                           np.concatenate([ones, ones, -ones, -ones]))
 
-    def add_bending(self, weight: float) -> None:
+    def add_bending(self, weight: float, outer: Optional[np.ndarray] = None) -> None:
         """``weight * (x_a - 2 x_b + x_c)^2`` for every three nodes in a row or column of an
-        image: penalises curvature, not slope, so tilts pass unbent up to an image's edge."""
+        image: penalises curvature, not slope, so tilts pass unbent up to an image's edge.
+        ``outer`` (a boolean per unknown) marks nodes that no three take part in."""
         for k, (_, _, rows, cols) in enumerate(self.spans):
             ids = self.offset[k] + np.arange(rows * cols).reshape(rows, cols)
             for a, b, c in ((ids[:, :-2], ids[:, 1:-1], ids[:, 2:]),
                             (ids[:-2, :], ids[1:-1, :], ids[2:, :])):
                 a, b, c = a.ravel(), b.ravel(), c.ravel()
+                if outer is not None:
+                    keep = ~(outer[a] | outer[b] | outer[c])
+                    a, b, c = a[keep], b[keep], c[keep]
                 coef = np.array([1.0, -2.0, 1.0])
                 nodes = (a, b, c)
                 for p in range(3):

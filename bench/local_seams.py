@@ -16,13 +16,19 @@ checkout), optionally ours as of another checkout (--old) and the peer (--peer, 
 * cloudy sets: ring/else, the cloudy tiles' mean |error| 1-10 px around the clouds over
   their mean |error| farther than 20 px from them.
 
+``--profile N [--bands 4,9]`` (a diagnostic): on set N without clouds, per band, mean |A - B|
+and mean A - B against the distance (0..30 px) to the overlap's boundary, separately where
+that boundary is image A's edge and where it is B's, for ours, the oracle and the global
+step's outputs; the difference of the two images' fitted fields alone (no data); and the
+share of clear pixels that the robust pass left out of the overlaps' cells, by distance.
+
 ``--smoothness a,b,c`` runs ours once per value on sets cut from a held-out scene
 (Landsat_20250422, used by no reported set) and prints the summary of each: the way the
 default smoothness was chosen. Not a test; the peer is never imported here.
 
 usage: .venv/bin/python bench/local_seams.py [--peer VENV] [--old CHECKOUT]
            [--scenes DIR] [--smoothness 0.03,0.1,0.3] [--keep DIR [--reuse-peer]]
-           [--oracle] [--mosaic] [--agree]
+           [--oracle] [--mosaic] [--agree] [--profile N [--bands 4,9]]
 """
 from __future__ import annotations
 
@@ -432,6 +438,112 @@ def _overlap_mad(tiles, paths):
     return np.array(mad)
 
 
+# ---------------------------------------------------------------- boundary profile
+
+PROFILE_AT = (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)
+
+
+def run_profile(work, scenes, n, bands):
+    """Where the disagreement at an overlap's boundary comes from (see the docstring)."""
+    sys.path.insert(0, _plugin_dir(ROOT))
+    import spectralmatch.core as core
+    from spectralmatch.core.grid.interpolation import surface_window
+    surface = _surface_module()
+    name, date, grid, overlap, amp, corner = SETS[n]
+    folder = os.path.join(work, f"profile{n}")
+    os.makedirs(folder, exist_ok=True)
+    tiles = write_set(folder, scenes, date, grid, overlap, amp, corner, False, n)
+    paths = [t["path"] for t in tiles]
+    seen = {}
+    fit = surface.fit_surfaces
+
+    def keep_cells(blocks, spans, pair_cells, cells, *args, **kwargs):
+        seen["pairs"], seen["cells"] = list(pair_cells), cells
+        return fit(blocks, spans, pair_cells, cells, *args, **kwargs)
+
+    surface.fit_surfaces = keep_cells
+    try:
+        result = core.run_match(paths, core.Outputs(os.path.join(folder, "new")),
+                                keep_global=True)
+    finally:
+        surface.fit_surfaces = fit
+    model = result.local_model
+    outs = {"ours": [read(p) for p in result.outputs],
+            "oracle": [read(p) for p in run_oracle(tiles, os.path.join(folder, "oracle"))],
+            "global": [read(p) for p in result.global_outputs]}
+    fields = []
+    for k, place in enumerate(model.grid.placements):
+        fields.append(surface_window(model.nodes[k], model.spans[k][:2], model.blocks.size,
+                                     place.row, place.col, place.rows, place.cols))
+    print(f"{name} (Landsat {date}): node spacing {model.blocks.size} px, cells "
+          f"{seen['cells'].size} px; distances {PROFILE_AT}")
+    for b in bands:
+        acc = {}
+        for a in range(len(tiles)):
+            for c in range(a + 1, len(tiles)):
+                ta, tc = tiles[a], tiles[c]
+                r0, c0 = max(ta["row"], tc["row"]), max(ta["col"], tc["col"])
+                r1 = min(ta["row"] + ta["valid"].shape[0], tc["row"] + tc["valid"].shape[0])
+                c1 = min(ta["col"] + ta["valid"].shape[1], tc["col"] + tc["valid"].shape[1])
+                if r1 <= r0 or c1 <= c0:
+                    continue
+                yy, xx = np.mgrid[r0:r1, c0:c1]
+                sa = (yy - ta["row"], xx - ta["col"])
+                sc = (yy - tc["row"], xx - tc["col"])
+                # Distance to each image's own edge; where both are equally near (the edge
+                # of the mosaic), the pixel belongs to neither side.
+                dist = [np.minimum.reduce([y, x, t["valid"].shape[0] - 1 - y,
+                                           t["valid"].shape[1] - 1 - x])
+                        for t, (y, x) in ((ta, sa), (tc, sc))]
+                mask = ta["valid"][sa] & tc["valid"][sc]
+                series = {}
+                for key, o in outs.items():
+                    series[key] = o[a][0][b - 1][sa] - o[c][0][b - 1][sc]
+                    mask &= o[a][1][sa] & o[c][1][sc]
+                level = outs["ours"][a][0][b - 1][sa]
+                # The fields alone, in DN at the output's level, less their overlap mean.
+                dx = fields[a][b - 1][sa] - fields[c][b - 1][sc]
+                series["fields"] = level * (dx - dx[mask].mean())
+                d = np.minimum(*dist)
+                for side, sel in (("A's edge", dist[0] < dist[1]), ("B's edge", dist[1] < dist[0])):
+                    m = mask & sel & (d <= PROFILE_AT[-1])
+                    for key, v in series.items():
+                        sums = acc.setdefault((side, key), np.zeros((3, PROFILE_AT[-1] + 1)))
+                        np.add.at(sums[0], d[m], np.abs(v[m]))
+                        np.add.at(sums[1], d[m], v[m])
+                        np.add.at(sums[2], d[m], 1)
+        print(f"\n  band {b}: mean |A - B| / mean A - B (DN) by distance to the boundary")
+        for (side, key), (absolute, signed, count) in acc.items():
+            count = np.maximum(count, 1)
+            print(f"  {side} {key:<7} |.|" + "".join(f"{absolute[k] / count[k]:7.2f}"
+                                                    for k in PROFILE_AT))
+            print(f"  {side} {key:<7} +- " + "".join(f"{signed[k] / count[k]:7.2f}"
+                                                    for k in PROFILE_AT))
+        _print_exclusion(tiles, seen, b)
+
+
+def _print_exclusion(tiles, seen, b):
+    """Share of the shared clear pixels that no cell holds (the robust pass left them
+    out), by distance in cells to the overlap's boundary."""
+    size = seen["cells"].size
+    total, left = np.zeros(12), np.zeros(12)
+    for pb in seen["pairs"]:
+        r = pb.rect
+        ti, tj = tiles[pb.i], tiles[pb.j]
+        yy, xx = np.mgrid[r.row:r.row + r.rows, r.col:r.col + r.cols]
+        both = (ti["valid"][yy - ti["row"], xx - ti["col"]]
+                & tj["valid"][yy - tj["row"], xx - tj["col"]])
+        count = np.zeros(pb.count.shape[1:])
+        np.add.at(count, (yy // size - pb.span[0], xx // size - pb.span[1]), both)
+        dist = ndimage.distance_transform_cdt(np.pad(count > 0, 1), metric="taxicab")[1:-1, 1:-1]
+        for k in range(1, 12):
+            sel = (dist == k) & (count > 0)
+            total[k] += count[sel].sum()
+            left[k] += (count - pb.count[b - 1])[sel].sum()
+    print("  left out of the cells, by cells from the boundary 1..11: " + " ".join(
+        f"{left[k] / max(total[k], 1):.3f}" for k in range(1, 12)))
+
+
 # ---------------------------------------------------------------- printing
 
 
@@ -464,10 +576,17 @@ def main() -> None:
                     help="only: sets whose images already agree (overlap MAD, change)")
     ap.add_argument("--reuse-peer", action="store_true",
                     help="keep the peer's outputs found in the --keep folder (same sets)")
+    ap.add_argument("--profile", type=int, metavar="N",
+                    help="only: the boundary profile of set N (0-based; a diagnostic)")
+    ap.add_argument("--bands", default="4,9", help="bands of --profile (1-based)")
     ap.add_argument("--oracle", action="store_true",
                     help="also score the floor: each tile's exact inverse, UInt16 and Float32")
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="local-seams-")
+    if args.profile is not None:
+        run_profile(work, args.scenes, args.profile,
+                    [int(b) for b in args.bands.split(",")])
+        return
     if args.mosaic or args.agree:
         if args.mosaic:
             run_mosaics(work, args.scenes)

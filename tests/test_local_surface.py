@@ -20,14 +20,16 @@ def test_overlap_boundaries_agree_as_well_as_their_interior(provider, tmp_path):
     out = processing.run("spectralmatch:match",
                          {"INPUT": paths, "OUTPUT": str(tmp_path / "m")})["OUTPUT_LAYERS"]
     before = S.overlap_mad(tiles, paths)
-    # Within 4 px of an overlap's boundary: at most 1% of the inputs' disagreement, every
-    # band (measured 0.4-0.5%; the surfaces fitted from the global step's gains reached
-    # 1.4-4.6% there). Issue 16 asks for at most 1.5x the interior: not met since the
-    # surfaces start from the texture's gains, which took the interior down 13-23x (to
-    # 1.8-5.4 DN) and the boundary 3-11x; the ratio is 2.1-4.6, kept from growing here.
+    # Within 4 px of an overlap's boundary: at most 0.5% of the inputs' disagreement, every
+    # band (measured 0.28-0.42%; 0.40-0.55% while an image's outer half block was
+    # extrapolated from its own nodes, local_surface.node_span; the surfaces fitted from the
+    # global step's gains reached 1.4-4.6%). Issue 16 asks for at most 1.5x the interior:
+    # measured 1.6-3.1 (before node_span 1.9-3.8), 1.3-2.1 without the robust pass, which
+    # leaves out 8-21% of the clear pixels in the outermost cells of overlaps whose fields
+    # differ by a slope, and ~0 inside (bench/local_seams.py --profile).
     near, far = S.boundary_ratio(tiles, out, parts=True)
-    assert np.all(near <= 0.01 * before), (near, before)
-    assert np.all(near / far <= 6.0), near / far
+    assert np.all(near <= 0.005 * before), (near, before)
+    assert np.all(near / far <= 3.5), near / far
     assert S.overlap_mad(tiles, out).mean() <= 0.005 * before.mean()
 
 

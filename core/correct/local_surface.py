@@ -208,16 +208,26 @@ def fit_surfaces(
     result = [np.zeros((n_bands, s[2], s[3])) for s in spans]
     outer = None if places is None else np.concatenate(
         [outer_nodes(blocks, s, p).ravel() for s, p in zip(spans, places)])
+    # A band whose weights (cells and gauge) equal the previous band's has the same matrix:
+    # it gathers its right-hand side only and reuses the factors.
+    factors: dict = {}
+    previous = None
     for b in range(n_bands):
-        system = SurfaceSystem(spans)
-        for pb, (wy, wx) in zip(pair_cells, geometry):
-            weight, target = cell_targets(pb, b, gains, offsets, method, scale[b])
+        cells_b = [cell_targets(pb, b, gains, offsets, method, scale[b]) for pb in pair_cells]
+        counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
+        weights = [w for w, _ in cells_b] + counts
+        same = previous is not None and all(map(np.array_equal, weights, previous))
+        if not same:
+            factors.clear()  # before the next matrix is built
+        previous = weights
+        system = SurfaceSystem(spans, matrix=not same)
+        for pb, (wy, wx), (weight, target) in zip(pair_cells, geometry, cells_b):
             if weight.any():
                 system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
+        del cells_b
         system.add_membrane(SMOOTHNESS)
         system.add_bending(BENDING, outer)
-        counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
-        x = system.solve(system.gauge(counts, blocks.cols, reference, REST))
+        x = system.solve(system.gauge(counts, blocks.cols, reference, REST), factors)
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:

@@ -24,7 +24,7 @@ from scipy import ndimage
 
 from ..grid.block_maps import fill_empty_blocks
 from ..grid.blocks import BlockGrid, footprint
-from ..grid.interpolation import interpolate_window
+from ..grid.interpolation import interpolate_window, linear_weights
 from ..grid.pairs import overlapping_pairs
 from ..io.rasters import RasterInfo
 from .scan import MIN_OVERLAP_PIXELS, PairFilter, ScanResult, rescan_overlaps
@@ -295,13 +295,19 @@ class Disagreement:
             order = np.argsort(cell, kind="stable")
             picks.append(order[counts[cell[order]] > 0])
             cell_counts.append(counts)
-        sizes = np.array([x.shape[1] for x in xs])
-        whole = _Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
-        x_all, y_all = np.concatenate(xs, axis=1), np.concatenate(ys, axis=1)
-        mx, my, sx, sy = _start_lines(x_all, y_all, whole)
-        whole_ji = _robust_lines(x_all, y_all, whole, (mx, my, sx, sy))
-        whole_ij = _robust_lines(y_all, x_all, whole, (my, mx, sy, sx))
         per_cell = [c[c > 0] for c in cell_counts]
+        # An overlap's own line only stands in where none of its cells has a line of its
+        # own (or there are no cells): fitting it for every overlap doubled the work.
+        alone = [k for k in range(len(keys)) if not per_cell[k].size]
+        whole_ji = whole_ij = None
+        if alone:
+            sizes = np.array([xs[k].shape[1] for k in alone])
+            whole = _Groups(np.repeat(np.arange(len(alone)), sizes), sizes)
+            x_all = np.concatenate([xs[k] for k in alone], axis=1)
+            y_all = np.concatenate([ys[k] for k in alone], axis=1)
+            mx, my, sx, sy = _start_lines(x_all, y_all, whole)
+            whole_ji = _robust_lines(x_all, y_all, whole, (mx, my, sx, sy))
+            whole_ij = _robust_lines(y_all, x_all, whole, (my, mx, sy, sx))
         fitted = np.concatenate(per_cell)
         if fitted.size:
             groups = _Groups(np.repeat(np.arange(fitted.size), fitted), fitted)
@@ -315,7 +321,10 @@ class Disagreement:
             lines = []
             for whole_lines, cell_lines in ((whole_ji, fitted.size and cells_ji),
                                             (whole_ij, fitted.size and cells_ij)):
-                line = (whole_lines[0][:, k], whole_lines[1][:, k])
+                line = None
+                if k in alone:
+                    at = alone.index(k)
+                    line = (whole_lines[0][:, at], whole_lines[1][:, at])
                 n = per_cell[k].size
                 cut = None if not n else tuple(f[:, used:used + n] for f in cell_lines)
                 lines.append(self._cell_maps(line, cut, cell_counts[k], spans[k]))
@@ -325,17 +334,18 @@ class Disagreement:
 
     def _cell_maps(self, whole, fitted, counts, span):
         """Cell maps (bands, rows, cols) of alpha and beta: each cell's own line where it has
-        enough samples, else its nearest cell's (the overlap's line where none has)."""
+        enough samples, else its nearest cell's (the overlap's line ``whole`` where none
+        has)."""
         if span is None:
             return whole[0][:, None, None], whole[1][:, None, None]
-        bands = whole[0].shape[0]
+        bands = fitted[0].shape[0] if fitted is not None else whole[0].shape[0]
         alpha = np.full((bands, span[2] * span[3]), np.nan)
         beta = np.full_like(alpha, np.nan)
         if fitted is not None:
             alpha[:, counts > 0], beta[:, counts > 0] = fitted
         shape = (bands, span[2], span[3])
         alpha, beta = alpha.reshape(shape), beta.reshape(shape)
-        if np.isnan(alpha).all():
+        if whole is not None and np.isnan(alpha).all():
             alpha[:] = whole[0][:, None, None]
             beta[:] = whole[1][:, None, None]
         return fill_empty_blocks(alpha, beta)
@@ -361,20 +371,35 @@ class Disagreement:
         """(2 bands, n): departures of j from i's prediction, then of i from j's."""
         return np.concatenate(self._residuals(key, xi, xj, where=where))
 
-    def on_window(self, key, win, xi, xj, band: int):
-        """Departures of j and of i, (rows, cols) each, for one band of a window."""
+    def on_window(self, key, win, xi, xj, band: int, weights=None):
+        """Departures of j and of i, (rows, cols) each, for one band of a window;
+        ``weights`` (of :meth:`window_weights`) may be shared by the bands of a window."""
         (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
         if span is None:
             dj, di = self._residuals(key, xi[band:band + 1], xj[band:band + 1],
                                      slice(band, band + 1), win=win)
             return dj[0], di[0]
-        # The four fields of the band share the interpolation weights: one call for all.
-        # In the values' float type (float32 where the inputs fit it): departures are
+        # The four fields of the band share the interpolation weights: one product for all
+        # (grid/interpolation.interpolate_window, with the weights computed once a window),
+        # in the values' float type (float32 where the inputs fit it): departures are
         # compared with limits of several standard deviations, far above its precision.
+        dtype = np.result_type(xi.dtype, np.float32)
+        by0, wy, bx0, wx = weights or self.window_weights(key, win, dtype)
         fields = np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]])
-        f = interpolate_window(fields.astype(np.result_type(xi.dtype, np.float32)),
-                               span[:2], self.cells.size, win.row, win.col, win.rows, win.cols)
+        sub = fields[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]].astype(dtype)
+        f = np.matmul(np.matmul(wy, sub), wx.T)
         return xj[band] - (f[0] + f[1] * xi[band]), xi[band] - (f[2] + f[3] * xj[band])
+
+    def window_weights(self, key, win, dtype=np.float64):
+        """The bilinear weights of a pair's cell maps over a window, in ``dtype`` (None
+        without cells)."""
+        span = self.lines[key][2]
+        if span is None:
+            return None
+        a_ji = self.lines[key][0][0]
+        by0, wy = linear_weights(win.row, win.rows, self.cells.size, span[0], a_ji.shape[1])
+        bx0, wx = linear_weights(win.col, win.cols, self.cells.size, span[1], a_ji.shape[2])
+        return by0, wy.astype(dtype, copy=False), bx0, wx.astype(dtype, copy=False)
 
 
 def pair_filter(disagree: Disagreement) -> PairFilter:
@@ -388,8 +413,9 @@ def pair_filter(disagree: Disagreement) -> PairFilter:
         median, width = limit
         n = vi.shape[0]
         bad = np.zeros(vi.shape[1:], dtype=bool)
+        weights = disagree.window_weights((i, j), rect, np.result_type(vi.dtype, np.float32))
         for b in range(n):  # band by band: a few window-sized arrays at a time
-            dj, di = disagree.on_window((i, j), rect, vi, vj, b)
+            dj, di = disagree.on_window((i, j), rect, vi, vj, b, weights)
             # Python floats: float32 departures stay float32 (numpy 2 promotes for numpy
             # scalars)
             bad |= both[b] & ((np.abs(dj - float(median[b])) > float(width[b]))

@@ -354,15 +354,23 @@ class Disagreement:
         if span is None:
             return field if where is None else field[:, :, 0]
         if where is not None:
+            # All layers in one call: a whole-number coordinate along the layers picks each.
             coords = (where + 0.5) / self.cells.size - 0.5 - np.array(span[:2])[:, None]
-            return np.stack([ndimage.map_coordinates(band, coords, order=1, mode="nearest")
-                             for band in field])
+            n, layers = coords.shape[1], field.shape[0]
+            stacked = np.concatenate([np.repeat(np.arange(layers, dtype=np.float64), n)[None],
+                                      np.tile(coords, layers)])
+            return ndimage.map_coordinates(field, stacked, order=1,
+                                           mode="nearest").reshape(layers, n)
         return interpolate_window(field, span[:2], self.cells.size, win.row, win.col,
                                   win.rows, win.cols)
 
     def _residuals(self, key, xi, xj, bands=slice(None), **at):
         (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
         a_ji, b_ji, a_ij, b_ij = (f[bands] for f in (a_ji, b_ji, a_ij, b_ij))
+        if at.get("where") is not None and span is not None:  # the four fields in one call
+            f = self._field(np.concatenate([a_ji, b_ji, a_ij, b_ij]), span, **at)
+            a_ji, b_ji, a_ij, b_ij = np.split(f, 4)
+            return xj - (a_ji + b_ji * xi), xi - (a_ij + b_ij * xj)
         dj = xj - (self._field(a_ji, span, **at) + self._field(b_ji, span, **at) * xi)
         di = xi - (self._field(a_ij, span, **at) + self._field(b_ij, span, **at) * xj)
         return dj, di

@@ -2,6 +2,7 @@
 while the first pass goes on (samples held only for the overlaps under way), and windows of
 several images written at once, all without changing a number."""
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,11 +10,14 @@ from osgeo import gdal
 
 import synthetic as S
 from spectralmatch.core import Outputs, Streaming, run_match
-from spectralmatch.core.grid.blocks import make_block_grid
+from spectralmatch.core.correct.local_surface import fit_surfaces
+from spectralmatch.core.grid.blocks import footprint, make_block_grid
 from spectralmatch.core.grid.inputs import load_inputs
 from spectralmatch.core.io.parallel import DatasetPool, ordered_map
 from spectralmatch.core.stats.robust import Disagreement, pair_rects
-from spectralmatch.core.stats.scan import scan_statistics
+from spectralmatch.core.solve.surface_system import SurfaceSystem
+from spectralmatch.core.stats.scan import (FEWEST_SAMPLES, SAMPLE_STRIDE, SAMPLES_PER_OVERLAP,
+                                           sample_stride, scan_statistics)
 
 GRID = (3, 3)
 
@@ -103,3 +107,58 @@ def test_writing_several_small_images_at_once_changes_no_pixel(nine_tiles, tmp_p
     assert len(one.outputs) == len(nine_tiles)
     for a, b in zip(one.outputs, two.outputs):
         np.testing.assert_array_equal(gdal.Open(a).ReadAsArray(), gdal.Open(b).ReadAsArray())
+
+
+def test_robust_samples_grow_with_the_overlap_up_to_a_cap(nine_tiles):
+    """The robust lines cost per sample: an overlap keeps about one in SAMPLE_STRIDE of its
+    pixels (at least FEWEST_SAMPLES, at most SAMPLES_PER_OVERLAP), not a fixed number."""
+    assert sample_stride(10_000_000) == 10_000_000 // SAMPLES_PER_OVERLAP  # large: capped
+    assert sample_stride(200 * SAMPLE_STRIDE * 1024 // 200) == SAMPLE_STRIDE  # per pixel
+    assert sample_stride(FEWEST_SAMPLES // 2) == 1  # tiny: every pixel
+    infos, grid, _ = load_inputs(nine_tiles)
+    rects = pair_rects(grid)
+    scan = scan_statistics(infos, grid, make_block_grid(grid), window=64, threads=2)
+    assert len(scan.samples) >= 12
+    for key, (values_i, _, _) in scan.samples.items():
+        pixels = rects[key].rows * rects[key].cols
+        expected = pixels / sample_stride(pixels)
+        assert min(pixels, FEWEST_SAMPLES) <= expected <= 2 * SAMPLES_PER_OVERLAP
+        assert expected >= min(pixels, SAMPLES_PER_OVERLAP, pixels / SAMPLE_STRIDE)
+        # The mask is a hash of the mosaic position: within 15% of the expected count
+        # (fewer where clouds or no-data leave pixels out of both images).
+        assert 0.6 * expected <= values_i.shape[1] <= 1.15 * expected
+
+
+def test_bands_with_the_same_weights_share_one_factorisation(nine_tiles):
+    """The local surfaces of four bands with the same valid pixels come from one
+    factorisation and right-hand sides alone: the same nodes as each band solved alone."""
+    infos, grid, _ = load_inputs(nine_tiles)
+    blocks = make_block_grid(grid)
+    scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
+    spans = [footprint(blocks, p) for p in grid.placements]
+    n_img, n_band = len(infos), infos[0].band_count
+    gains = np.full((n_img, n_band), 1.0)
+    offsets = np.zeros((n_img, n_band))
+    scale = np.full(n_band, 10000.0)
+    calls = []
+    original = SurfaceSystem.solve
+
+    def counting(system, gauge, reuse=None):
+        calls.append(system.matrix)
+        return original(system, gauge, reuse)
+
+    SurfaceSystem.solve = counting
+    try:
+        together = fit_surfaces(blocks, spans, scan.pair_blocks, scan.cells, scan.block_count,
+                                gains, offsets, "linear", scale)
+    finally:
+        SurfaceSystem.solve = original
+    assert calls == [True, False, False, False]  # one matrix, four right-hand sides
+    for b in range(n_band):
+        one = [replace(pb, count=pb.count[b:b + 1], sum_i=pb.sum_i[b:b + 1],
+                       sum_j=pb.sum_j[b:b + 1]) for pb in scan.pair_blocks]
+        alone = fit_surfaces(blocks, spans, one, scan.cells,
+                             [c[b:b + 1] for c in scan.block_count], gains[:, b:b + 1],
+                             offsets[:, b:b + 1], "linear", scale[b:b + 1])
+        for k in range(n_img):
+            np.testing.assert_array_equal(together[k][b], alone[k][0])

@@ -35,8 +35,14 @@ from ..io.windows import bounded_window, iter_windows, window_count, window_size
 from .cells import overlap_cell_grid
 from .moments import Moments, masked_moments
 
-# Pixel pairs sampled per overlap for robust statistics: enough for a median and a median
-# absolute deviation to a few percent, small enough for thousands of overlaps.
+# Pixel pairs sampled per overlap for robust statistics: one in SAMPLE_STRIDE of its pixels,
+# so that fitting the robust lines costs per overlap pixel, as reading them does (a fixed
+# number per overlap cost more than the reads where overlaps are small: issue 20), but at
+# least FEWEST_SAMPLES (the small overlaps of tests/test_robust.py keep their clouds out with
+# 1,024; with 512 their error grew 15%) and at most SAMPLES_PER_OVERLAP, enough for a median
+# and a median absolute deviation to a few percent.
+SAMPLE_STRIDE = 32
+FEWEST_SAMPLES = 1024
 SAMPLES_PER_OVERLAP = 4096
 # An overlap with fewer valid pixels than this (in any band) says too little to count.
 MIN_OVERLAP_PIXELS = 25
@@ -100,6 +106,12 @@ def _local(rect: Placement, origin: Placement) -> Tuple[slice, slice]:
     return slice(r0, r0 + rect.rows), slice(c0, c0 + rect.cols)
 
 
+def sample_stride(pixels: int) -> int:
+    """One in how many pixels of an overlap of ``pixels`` is sampled."""
+    wanted = min(SAMPLES_PER_OVERLAP, max(FEWEST_SAMPLES, pixels // SAMPLE_STRIDE))
+    return max(1, pixels // wanted)
+
+
 def sample_mask(rect: Placement, grid_cols: int, stride: int) -> np.ndarray:
     """Pseudo-random but fixed pixels of the mosaic, about one in ``stride``.
 
@@ -156,8 +168,7 @@ class _Pass:
         self.pair_rects = {(i, j): inter for i, j, inter in self.pairs}
         self.index = _PlacementIndex(grid)
         self.datasets = DatasetPool()
-        self.stride = {key: max(1, (r.rows * r.cols) // SAMPLES_PER_OVERLAP)
-                       for key, r in self.pair_rects.items()}
+        self.stride = {key: sample_stride(r.rows * r.cols) for key, r in self.pair_rects.items()}
 
     def __getstate__(self):
         """For a Dask worker: no open datasets, but the in-memory warped views."""

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from osgeo import gdal
+from scipy import ndimage
 
 import synthetic as S
 from spectralmatch.core import Outputs, Streaming, run_match
@@ -14,7 +15,7 @@ from spectralmatch.core.correct.local_surface import fit_surfaces
 from spectralmatch.core.grid.blocks import footprint, make_block_grid
 from spectralmatch.core.grid.inputs import load_inputs
 from spectralmatch.core.io.parallel import DatasetPool, ordered_map
-from spectralmatch.core.stats.robust import Disagreement, pair_rects
+from spectralmatch.core.stats.robust import Disagreement, _bilinear_at, pair_rects
 from spectralmatch.core.solve.surface_system import SurfaceSystem
 from spectralmatch.core.stats.scan import (FEWEST_SAMPLES, SAMPLE_STRIDE, SAMPLES_PER_OVERLAP,
                                            sample_stride, scan_statistics)
@@ -162,3 +163,17 @@ def test_bands_with_the_same_weights_share_one_factorisation(nine_tiles):
                              offsets[:, b:b + 1], "linear", scale[b:b + 1])
         for k in range(n_img):
             np.testing.assert_array_equal(together[k][b], alone[k][0])
+
+
+def test_robust_maps_at_the_samples_as_scipy_interpolates_them():
+    """The cell maps at the samples, all layers at once: bilinear, flat beyond the outermost
+    cell centres, as ndimage.map_coordinates (order 1, mode nearest) gives them."""
+    rng = np.random.default_rng(20)
+    for shape in [(8, 1, 1), (8, 1, 5), (8, 4, 1), (8, 3, 7)]:
+        field = rng.normal(size=shape)
+        rows = rng.uniform(-1.5, shape[1] + 0.5, 2000)
+        cols = rng.uniform(-1.5, shape[2] + 0.5, 2000)
+        expected = np.stack([ndimage.map_coordinates(f, np.stack([rows, cols]), order=1,
+                                                     mode="nearest") for f in field])
+        np.testing.assert_allclose(_bilinear_at(field, rows, cols), expected, rtol=0,
+                                   atol=1e-12)

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from scipy import ndimage
 
 from ..grid.block_maps import fill_empty_blocks
 from ..grid.blocks import BlockGrid, footprint
@@ -354,13 +353,8 @@ class Disagreement:
         if span is None:
             return field if where is None else field[:, :, 0]
         if where is not None:
-            # All layers in one call: a whole-number coordinate along the layers picks each.
             coords = (where + 0.5) / self.cells.size - 0.5 - np.array(span[:2])[:, None]
-            n, layers = coords.shape[1], field.shape[0]
-            stacked = np.concatenate([np.repeat(np.arange(layers, dtype=np.float64), n)[None],
-                                      np.tile(coords, layers)])
-            return ndimage.map_coordinates(field, stacked, order=1,
-                                           mode="nearest").reshape(layers, n)
+            return _bilinear_at(field, coords[0], coords[1])
         return interpolate_window(field, span[:2], self.cells.size, win.row, win.col,
                                   win.rows, win.cols)
 
@@ -408,6 +402,22 @@ class Disagreement:
         by0, wy = linear_weights(win.row, win.rows, self.cells.size, span[0], a_ji.shape[1])
         bx0, wx = linear_weights(win.col, win.cols, self.cells.size, span[1], a_ji.shape[2])
         return by0, wy.astype(dtype, copy=False), bx0, wx.astype(dtype, copy=False)
+
+
+def _bilinear_at(field: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(layers, n) bilinear values of a (layers, rows, cols) map at fractional positions,
+    continued flat beyond the outermost cell centres (ndimage.map_coordinates with order 1
+    and mode "nearest", to rounding; a few array operations for all layers at once)."""
+    def axis(coords, n):
+        coords = np.clip(coords, 0.0, n - 1)
+        lo = np.minimum(np.floor(coords).astype(np.intp), max(n - 2, 0))
+        return lo, np.minimum(lo + 1, n - 1), coords - lo
+
+    y0, y1, ty = axis(rows, field.shape[1])
+    x0, x1, tx = axis(cols, field.shape[2])
+    top = field[:, y0, x0] * (1.0 - tx) + field[:, y0, x1] * tx
+    bottom = field[:, y1, x0] * (1.0 - tx) + field[:, y1, x1] * tx
+    return top * (1.0 - ty) + bottom * ty
 
 
 def pair_filter(disagree: Disagreement) -> PairFilter:

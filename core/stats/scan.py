@@ -39,10 +39,11 @@ from .moments import Moments, masked_moments
 # so that fitting the robust lines costs per overlap pixel, as reading them does (a fixed
 # number per overlap cost more than the reads where overlaps are small: issue 20), but at
 # least FEWEST_SAMPLES (the small overlaps of tests/test_robust.py keep their clouds out with
-# 1,024; with 512 their error grew 15%) and at most SAMPLES_PER_OVERLAP, enough for a median
-# and a median absolute deviation to a few percent.
+# 1,536 or more; with 1,024 one band's overlap disagreement passed the test's bound) and at
+# most SAMPLES_PER_OVERLAP, enough for a median and a median absolute deviation to a few
+# percent.
 SAMPLE_STRIDE = 32
-FEWEST_SAMPLES = 1024
+FEWEST_SAMPLES = 2048
 SAMPLES_PER_OVERLAP = 4096
 # An overlap with fewer valid pixels than this (in any band) says too little to count.
 MIN_OVERLAP_PIXELS = 25

@@ -114,7 +114,8 @@ def test_robust_samples_grow_with_the_overlap_up_to_a_cap(nine_tiles):
     """The robust lines cost per sample: an overlap keeps about one in SAMPLE_STRIDE of its
     pixels (at least FEWEST_SAMPLES, at most SAMPLES_PER_OVERLAP), not a fixed number."""
     assert sample_stride(10_000_000) == 10_000_000 // SAMPLES_PER_OVERLAP  # large: capped
-    assert sample_stride(200 * SAMPLE_STRIDE * 1024 // 200) == SAMPLE_STRIDE  # per pixel
+    between = SAMPLE_STRIDE * (FEWEST_SAMPLES + SAMPLES_PER_OVERLAP) // 2
+    assert sample_stride(between) == SAMPLE_STRIDE  # in proportion to the pixels
     assert sample_stride(FEWEST_SAMPLES // 2) == 1  # tiny: every pixel
     infos, grid, _ = load_inputs(nine_tiles)
     rects = pair_rects(grid)

@@ -273,20 +273,31 @@ class Disagreement:
         the overlap, largest at its boundaries. A plane in the mosaic position, fitted to the
         departures within the band of a first, flat test, takes that slope out before the
         test, so that clear pixels at an overlap's boundary are not left out (on the 15%
-        bench set, 14% of them were); clouds stay far outside the band."""
+        bench set, 14% of them were); clouds stay far outside the band. Only on overlaps
+        narrower than two cells (see :meth:`_narrow`)."""
         si, sj, where = samples
         d = self.at_samples(key, si.astype(np.float64), sj.astype(np.float64), where)
         median = np.median(d, axis=1)
         mad = np.median(np.abs(d - median[:, None]), axis=1)
         floor = MIN_SPREAD * spread
         band = self.threshold * np.maximum(MAD_TO_STD * mad, floor)
-        plane = _departure_plane(d, where, np.abs(d - median[:, None]) <= band[:, None])
+        plane = None
+        if self._narrow(key):
+            plane = _departure_plane(d, where, np.abs(d - median[:, None]) <= band[:, None])
         if plane is not None:
             d = d - plane.at(where[0], where[1])
             median = np.median(d, axis=1)
             mad = np.median(np.abs(d - median[:, None]), axis=1)
             band = self.threshold * np.maximum(MAD_TO_STD * mad, floor)
         return median, band, plane
+
+    def _narrow(self, key) -> bool:
+        """Whether an overlap is less than two cells across: the cell lines then have no two
+        centres across it to follow a slope with (wider overlaps, e.g. the dates of a time
+        series, keep the flat test, which the cell lines alone make)."""
+        rect = self.rects.get(key)
+        return (self.cells is not None and rect is not None
+                and min(rect.rows, rect.cols) < 2 * self.cells.size)
 
     def _fit_batch(self, keys, samples, rects):
         """(lines j from i, lines i from j, cell span) of each pair of ``keys``."""

@@ -211,3 +211,51 @@ def test_the_image_that_carries_a_cloud_gives_way():
     assert (seams.labels[10:16, 25:32] == 0).all()
     assert seams.culprit is not None and seams.culprit[1][10:16, 5:12].all()
     assert not seams.culprit[0].any()
+
+
+def test_covered_centres_count_the_images_over_each_block_centre():
+    from spectralmatch.core.correct.local_surface import covered_centres, outer_nodes
+
+    class Place:
+        def __init__(self, row, col, rows, cols):
+            self.row, self.col, self.row_end, self.col_end = row, col, row + rows, col + cols
+
+    blocks = BlockGrid(10, 5, 4)
+    places = [Place(0, 0, 20, 30), Place(10, 20, 30, 30)]
+    covered = covered_centres(blocks, places)
+    rows = (np.arange(4) + 0.5)[:, None] * 10
+    cols = (np.arange(5) + 0.5)[None, :] * 10
+    expected = sum(((rows >= p.row) & (rows <= p.row_end) & (cols >= p.col)
+                    & (cols <= p.col_end)).astype(int) for p in places)
+    np.testing.assert_array_equal(covered, expected)
+    # Image 0's nodes outside it: only those the other image covers are "outer" (a seam),
+    # not those beyond the border of the set, where no image goes on.
+    span = (0, 0, 3, 4)
+    outside = outer_nodes(blocks, span, places[0])
+    seam = outer_nodes(blocks, span, places[0], covered)
+    assert outside.sum() > seam.sum() > 0
+    assert not (seam & ~outside).any()
+
+
+@pytest.mark.parametrize("size", [1, 3, 8, 9, 100])
+@pytest.mark.parametrize("row, col", [(0, 0), (2, 7), (99, 101)])
+def test_block_summer_matches_a_sum_over_each_block(size, row, col):
+    rng = np.random.default_rng(size + row + col)
+    values = rng.random((2, 37, 45)).astype(np.float32)
+    summer = BlockSummer(BlockGrid(size, 1000, 1000), row, col, 37, 45)
+    sums = summer(values, np.float64)
+    by, bx = row // size, col // size
+    gy = (np.arange(row, row + 37) // size - by)[:, None]
+    gx = (np.arange(col, col + 45) // size - bx)[None, :]
+    where = (np.broadcast_to(gy, (37, 45)), np.broadcast_to(gx, (37, 45)))
+
+    def brute(array):
+        out = np.zeros((2, gy.max() + 1, gx.max() + 1))
+        for b in range(2):
+            np.add.at(out[b], where, array[b].astype(np.float64))
+        return out
+
+    assert summer.first == (by, bx) and sums.dtype == np.float64
+    np.testing.assert_allclose(sums, brute(values), rtol=1e-12)
+    # booleans are counted, not or-ed
+    np.testing.assert_array_equal(summer(values > 0.5), brute(values > 0.5))

@@ -32,6 +32,29 @@ def linear_weights(start: int, length: int, size: int, first_block: int, blocks:
     return lo, weights
 
 
+# (first block row, Wy, first block col, Wx) of a window: see window_weights.
+WindowWeights = Tuple[int, np.ndarray, int, np.ndarray]
+
+
+def window_weights(first_block: Tuple[int, int], size: int, map_shape: Tuple[int, int],
+                   row: int, col: int, rows: int, cols: int, dtype=np.float64) -> WindowWeights:
+    """The separable bilinear weights of a window on a (block rows, block cols) map, in
+    ``dtype``: computed once, they serve every map of that shape and origin (the bands, the
+    fields of a pair). ``row``, ``col`` are the window's position on the common grid;
+    ``first_block`` the grid position of the map's block (0, 0)."""
+    by0, wy = linear_weights(row, rows, size, first_block[0], map_shape[0])
+    bx0, wx = linear_weights(col, cols, size, first_block[1], map_shape[1])
+    return by0, wy.astype(dtype, copy=False), bx0, wx.astype(dtype, copy=False)
+
+
+def interpolate_with(weights: WindowWeights, block_map: np.ndarray) -> np.ndarray:
+    """The (bands, rows, cols) field of a (bands, block rows, block cols) map, in the
+    weights' type: ``Wy @ M @ Wx.T``."""
+    by0, wy, bx0, wx = weights
+    sub = block_map[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]]
+    return np.matmul(np.matmul(wy, sub.astype(wy.dtype, copy=False)), wx.T)
+
+
 def interpolate_window(
     block_map: np.ndarray,
     first_block: Tuple[int, int],
@@ -41,18 +64,10 @@ def interpolate_window(
     rows: int,
     cols: int,
 ) -> np.ndarray:
-    """The (bands, rows, cols) bilinear field of a (bands, block rows, block cols) map.
-
-    ``row``, ``col`` are the window's position on the common grid; ``first_block`` the grid
-    position of the map's block (0, 0).
-    """
-    by0, wy = linear_weights(row, rows, size, first_block[0], block_map.shape[1])
-    bx0, wx = linear_weights(col, cols, size, first_block[1], block_map.shape[2])
-    sub = block_map[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]]
-    # In the map's own float type: a float32 map gives a float32 field (half the memory).
-    wy, wx = wy.astype(sub.dtype, copy=False), wx.astype(sub.dtype, copy=False)
-    return np.matmul(np.matmul(wy, sub), wx.T)
-
+    """The (bands, rows, cols) bilinear field of a (bands, block rows, block cols) map over
+    a window, in float64 (see :func:`window_weights`)."""
+    return interpolate_with(window_weights(first_block, size, block_map.shape[1:], row, col,
+                                           rows, cols), block_map)
 
 
 def node_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):

@@ -211,12 +211,13 @@ _RUN_MMAP_THRESHOLD = 64 * 1024 * 1024
 _RUN_TRIM_THRESHOLD = 128 * 1024 * 1024
 
 
-def _libc():
+def _glibc(function: str):
+    """glibc, where it has ``function`` (None elsewhere)."""
     try:
         lib = ctypes.CDLL("libc.so.6")
-        return lib if hasattr(lib, "mallopt") else None
     except OSError:
         return None
+    return lib if hasattr(lib, function) else None
 
 
 @contextmanager
@@ -226,7 +227,7 @@ def steady_heap():
     Afterwards glibc's default thresholds are set again and the freed memory is handed back
     (:func:`release_freed_memory`), so that the process (e.g. the QGIS desktop) keeps no
     more than it did."""
-    lib = _libc()
+    lib = _glibc("mallopt")
     if lib is not None:
         lib.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
         lib.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
@@ -253,7 +254,6 @@ def release_freed_memory() -> None:
     for the next phase's differently sized arrays: one phase's peak would then add to the
     next one's. A no-op where the C library is not glibc.
     """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    lib = _glibc("malloc_trim")
+    if lib is not None:
+        lib.malloc_trim(0)

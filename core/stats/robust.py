@@ -23,7 +23,7 @@ import numpy as np
 
 from ..grid.block_maps import fill_empty_blocks
 from ..grid.blocks import BlockGrid, footprint
-from ..grid.interpolation import interpolate_window, linear_weights
+from ..grid.interpolation import interpolate_window, interpolate_with, window_weights
 from ..grid.pairs import overlapping_pairs
 from ..io.rasters import RasterInfo
 from .scan import MIN_OVERLAP_PIXELS, PairFilter, ScanResult, rescan_overlaps
@@ -408,15 +408,12 @@ class Disagreement:
             dj, di = self._residuals(key, xi[band:band + 1], xj[band:band + 1],
                                      slice(band, band + 1), win=win)
             return dj[0], di[0]
-        # The four fields of the band share the interpolation weights: one product for all
-        # (grid/interpolation.interpolate_window, with the weights computed once a window),
-        # in the values' float type (float32 where the inputs fit it): departures are
-        # compared with limits of several standard deviations, far above its precision.
-        dtype = np.result_type(xi.dtype, np.float32)
-        by0, wy, bx0, wx = weights or self.window_weights(key, win, dtype)
-        fields = np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]])
-        sub = fields[:, by0:by0 + wy.shape[1], bx0:bx0 + wx.shape[1]].astype(dtype)
-        f = np.matmul(np.matmul(wy, sub), wx.T)
+        # The four fields of the band share the interpolation weights: one product for all,
+        # with the weights computed once a window, in the values' float type (float32 where
+        # the inputs fit it): departures are compared with limits of several standard
+        # deviations, far above its precision.
+        weights = weights or self.window_weights(key, win, np.result_type(xi.dtype, np.float32))
+        f = interpolate_with(weights, np.stack([a_ji[band], b_ji[band], a_ij[band], b_ij[band]]))
         return xj[band] - (f[0] + f[1] * xi[band]), xi[band] - (f[2] + f[3] * xj[band])
 
     def window_weights(self, key, win, dtype=np.float64):
@@ -425,10 +422,8 @@ class Disagreement:
         span = self.lines[key][2]
         if span is None:
             return None
-        a_ji = self.lines[key][0][0]
-        by0, wy = linear_weights(win.row, win.rows, self.cells.size, span[0], a_ji.shape[1])
-        bx0, wx = linear_weights(win.col, win.cols, self.cells.size, span[1], a_ji.shape[2])
-        return by0, wy.astype(dtype, copy=False), bx0, wx.astype(dtype, copy=False)
+        return window_weights(span[:2], self.cells.size, self.lines[key][0][0].shape[1:],
+                              win.row, win.col, win.rows, win.cols, dtype)
 
 
 def _bilinear_at(field: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -180,3 +180,52 @@ def test_robust_maps_at_the_samples_as_scipy_interpolates_them():
                                                      mode="nearest") for f in field])
         np.testing.assert_allclose(_bilinear_at(field, rows, cols), expected, rtol=0,
                                    atol=1e-12)
+
+
+def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_squares(
+        nine_tiles, monkeypatch):
+    """The surfaces' system is solved with the gauge eliminated, by conjugate gradients: the
+    node values are those of the exactly constrained least squares (its KKT system, solved
+    directly here), the gauge holds to rounding, and the direct fallback (taken when the
+    iterations do not converge) gives the same values."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+    from spectralmatch.core.solve import surface_system
+
+    infos, grid, _ = load_inputs(nine_tiles)
+    blocks = make_block_grid(grid)
+    scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
+    spans = [footprint(blocks, p) for p in grid.placements]
+    n_img, n_band = len(infos), infos[0].band_count
+    rng = np.random.default_rng(3)
+    gains = rng.uniform(0.9, 1.1, (n_img, n_band))
+    offsets = np.zeros((n_img, n_band))
+    scale = np.full(n_band, 10000.0)
+    seen = []
+    original = SurfaceSystem.solve
+
+    def keeping(system, gauge, reuse=None):
+        if system.matrix:
+            seen.append((system.normal(), gauge, system.rhs.copy()))
+        x = original(system, gauge, reuse)
+        seen[-1] += (x,)
+        return x
+
+    monkeypatch.setattr(SurfaceSystem, "solve", keeping)
+    fit_surfaces(blocks, spans, scan.pair_blocks, scan.cells, scan.block_count,
+                 gains[:, :1], offsets[:, :1], "linear", scale[:1])
+    normal, gauge, rhs, x = seen[0]
+    n, m = normal.shape[0], gauge.shape[0]
+    assert m > 0 and n > 100
+    kkt = sp.bmat([[normal, gauge.T], [gauge, None]]).tocsc()
+    exact = spsolve(kkt, np.concatenate([rhs, np.zeros(m)]))[:n]
+    scale_x = np.abs(exact).max()
+    assert scale_x > 1e-3  # the gains above leave something to correct
+    np.testing.assert_allclose(x, exact, rtol=0, atol=1e-9 * scale_x)
+    assert np.abs(gauge @ x).max() <= 1e-14 * scale_x
+
+    monkeypatch.setattr(surface_system.ReducedSystem, "MAX_ITERATIONS", 1)
+    reduced = surface_system.ReducedSystem(normal, gauge)
+    fallback = reduced.solve(rhs)
+    assert reduced.factors is not None  # one iteration cannot converge: it factorised
+    np.testing.assert_allclose(fallback, exact, rtol=0, atol=1e-9 * scale_x)

@@ -239,8 +239,8 @@ def fit_surfaces(
         outer = np.concatenate([outer_nodes(blocks, s, p, covered).ravel()
                                 for s, p in zip(spans, places)])
     # A band whose weights (cells and gauge) equal the previous band's has the same matrix:
-    # it gathers its right-hand side only and reuses the factors.
-    factors: dict = {}
+    # it gathers its right-hand side only and reuses the reduced system.
+    shared: dict = {}
     previous = None
     for b in range(n_bands):
         cells_b = [cell_targets(pb, b, gains, offsets, method, scale[b]) for pb in pair_cells]
@@ -248,7 +248,7 @@ def fit_surfaces(
         weights = [w for w, _ in cells_b] + counts
         same = previous is not None and all(map(np.array_equal, weights, previous))
         if not same:
-            factors.clear()  # before the next matrix is built
+            shared.clear()  # before the next matrix is built
         previous = weights
         system = SurfaceSystem(spans, matrix=not same)
         for pb, (wy, wx), (weight, target) in zip(pair_cells, geometry, cells_b):
@@ -257,7 +257,7 @@ def fit_surfaces(
         del cells_b
         system.add_membrane(SMOOTHNESS)
         system.add_bending(BENDING, outer)
-        x = system.solve(system.gauge(counts, blocks.cols, reference, REST), factors)
+        x = system.solve(system.gauge(counts, blocks.cols, reference, REST), shared)
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:

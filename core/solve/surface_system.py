@@ -13,13 +13,14 @@ Unknowns are the node values of every image's surface (log factors, or offsets),
   which carries the surface where no cell observes it (clouds, no-data, single coverage),
   and a bending term on three nodes in a row or column, ``bending * (x_a - 2 x_b + x_c)^2``,
   which keeps it from following blobs at the scale of a cloud;
-* the gauge, as (stiff) constraints: at every node of the block grid that two or more images
+* the gauge, as exact constraints: at every node of the block grid that two or more images
   cover, the count-weighted mean of their values is 0 (the location keeps its central
   tendency), or the reference image's nodes are 0. Nodes of one image alone are left to
   the smoothness terms, which continue the surface from the overlaps, and a weak pull
   towards 0.
 
-The gauge enters as a stiff penalty (see :meth:`SurfaceSystem.solve`).
+The gauge is exact: it is eliminated, and the reduced system solved by conjugate
+gradients (see :class:`ReducedSystem`).
 """
 from __future__ import annotations
 
@@ -29,9 +30,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from scipy.sparse.linalg import splu
-
-# Weight of the gauge rows, relative to the largest diagonal entry of the normal matrix.
-GAUGE_WEIGHT = 1e6
 
 Span = Tuple[int, int, int, int]  # first block row, first block col, node rows, node cols
 Weights = Tuple[int, np.ndarray]  # first node, (cells, k) weights
@@ -165,37 +163,127 @@ class SurfaceSystem:
                              shape=(locations.size, self.n))
 
     def solve(self, gauge: sp.csr_matrix, reuse: Optional[dict] = None) -> np.ndarray:
-        """The node values. The gauge rows enter as a penalty ``GAUGE_WEIGHT`` times the
-        largest diagonal entry: a symmetric positive definite system, whose gauge holds to
-        about 1 / GAUGE_WEIGHT of the values (the exact KKT system of these lattices is
-        indefinite and fills in badly).
+        """The node values: the least-squares minimum under the exact gauge.
 
-        It is factorised as SPD: a minimum-degree ordering of the matrix itself and no
-        pivoting (SuperLU's symmetric mode). The ordering of A'A with partial pivoting, which
-        a general solver takes, filled in several times as much: 400 images took 57 s and
-        about 500 MB per band, against 4 s and 250 MB. ``reuse`` (a dict the caller keeps
-        across the bands) keeps the factors for a band whose matrix is the same, as it is
-        where every band has the same valid pixels: a system built with ``matrix`` False
-        takes the factors ``reuse`` holds."""
+        ``reuse`` (a dict the caller keeps across the bands) keeps the reduced system for a
+        band whose matrix is the same, as it is where every band has the same valid pixels:
+        a system built with ``matrix`` False takes the one ``reuse`` holds."""
         if not self.matrix:
-            return reuse["factors"].solve(self.rhs)
+            return reuse["reduced"].solve(self.rhs)
         normal = self.normal()
         # The triplets are summed into ``normal``; at a thousand images they are ~300 MB.
         self._rows, self._cols, self._vals = [], [], []
-        scale = max(float(normal.diagonal().max()) if self.n else 1.0, 1e-300)
-        system = (normal + (GAUGE_WEIGHT * scale) * (gauge.T @ gauge)).tocsc()
-        del normal
-        if system.nnz == 0:
-            return np.zeros(self.n)
-        # Nodes that nothing touches (none in practice) keep 0.
-        diag = system.diagonal()
-        system = (system + sp.diags(np.where(diag > 0, 0.0, 1.0))).tocsc()
-        factors = splu(system, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                       options={"SymmetricMode": True})
-        del system
+        reduced = ReducedSystem(normal, gauge)
         if reuse is not None:
-            reuse["factors"] = factors
-        return factors.solve(self.rhs)
+            reuse["reduced"] = reduced
+        return reduced.solve(self.rhs)
+
+
+class ReducedSystem:
+    """The normal equations with the gauge eliminated, solved by conjugate gradients.
+
+    Every unknown belongs to one location of the block grid, so the gauge rows (one per
+    location: a weighted mean of the values there is 0) share no unknown. Each row is
+    solved for its unknown of largest weight, the pivot: ``x = Z y``, where ``y`` are the
+    other unknowns and ``Z`` (sparse) writes each pivot as minus the weighted sum of the
+    other values at its location, so ``x`` meets the gauge exactly whatever ``y``. The
+    reduced matrix ``Z' A Z`` is symmetric positive definite and has the sparsity of A.
+
+    Why not factorise: the lattices of many images fill in as n log n (SuperLU keeps L and
+    U: about 1 GB at 1,000 images of 256², 5 s per factorisation), and the gauge as a stiff
+    penalty (the way it was solved before) left conjugate gradients without convergence.
+    Without the penalty, conjugate gradients with the diagonal as preconditioner converge
+    in about 100 iterations to a relative residual of 1e-13, at 2,000 or 260,000 unknowns
+    alike: the gauge ties every location's values together, so no mode reaches farther
+    than a few nodes (measured on bench/many_images.py and bench/local_seams.py systems;
+    the node values then agree with a direct solve of the same system to 1e-12). Should
+    they not converge within MAX_ITERATIONS, the reduced system is factorised instead.
+    """
+
+    RTOL = 1e-13
+    MAX_ITERATIONS = 2000
+
+    def __init__(self, normal: sp.csr_matrix, gauge: sp.csr_matrix):
+        n = normal.shape[0]
+        self.z = _gauge_basis(gauge, n)
+        matrix = (self.z.T @ normal @ self.z).tocsr()
+        diag = matrix.diagonal()
+        # Unknowns that nothing touches (none in practice) keep 0.
+        untouched = diag <= 0
+        if untouched.any():
+            matrix = (matrix + sp.diags(untouched.astype(np.float64))).tocsr()
+            diag = matrix.diagonal()
+        self.matrix = matrix
+        self.inverse_diagonal = 1.0 / diag if diag.size else diag
+        self.factors = None
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        f = self.z.T @ rhs
+        y = None
+        if self.factors is None:
+            y = _conjugate_gradients(self.matrix, f, self.inverse_diagonal, self.RTOL,
+                                     self.MAX_ITERATIONS)
+        if y is None:
+            if self.factors is None:
+                self.factors = splu(self.matrix.tocsc(), permc_spec="MMD_AT_PLUS_A",
+                                    diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+            y = self.factors.solve(f)
+        return self.z @ y
+
+
+def _gauge_basis(gauge: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """(n, n - rows) ``Z``: every x = Z y meets ``gauge @ x == 0``; see ReducedSystem."""
+    g = gauge.tocoo()
+    if g.nnz and np.bincount(g.col, minlength=n).max() > 1:
+        raise ValueError("gauge rows share an unknown")  # a programming error
+    order = np.lexsort((-g.data, g.row))  # per row, the largest weight first
+    row, col, weight = g.row[order], g.col[order], g.data[order]
+    first = np.r_[True, row[1:] != row[:-1]] if row.size else np.zeros(0, bool)
+    pivot = np.full(gauge.shape[0], -1)
+    pivot_weight = np.ones(gauge.shape[0])
+    pivot[row[first]] = col[first]
+    pivot_weight[row[first]] = weight[first]
+    eliminated = np.zeros(n, bool)
+    eliminated[pivot[pivot >= 0]] = True
+    kept = np.flatnonzero(~eliminated)
+    column = np.full(n, -1)
+    column[kept] = np.arange(kept.size)
+    other = ~first
+    rows = np.concatenate([kept, pivot[row[other]]])
+    cols = np.concatenate([column[kept], column[col[other]]])
+    vals = np.concatenate([np.ones(kept.size), -weight[other] / pivot_weight[row[other]]])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, kept.size))
+
+
+def _conjugate_gradients(matrix: sp.csr_matrix, f: np.ndarray, inverse_diagonal: np.ndarray,
+                         rtol: float, max_iterations: int) -> Optional[np.ndarray]:
+    """Preconditioned conjugate gradients (Jacobi) from 0 to ``|f - M y| <= rtol |f|``;
+    None if that takes more than ``max_iterations`` (the caller then factorises)."""
+    y = np.zeros_like(f)
+    target = rtol * float(np.linalg.norm(f))
+    if target == 0.0:
+        return y
+    r = f.copy()
+    z = inverse_diagonal * r
+    p = z.copy()
+    rz = float(r @ z)
+    for _ in range(max_iterations):
+        if np.linalg.norm(r) <= target:
+            break
+        q = matrix @ p
+        curvature = float(p @ q)
+        if not curvature > 0:  # not positive definite in rounding: factorise instead
+            break
+        alpha = rz / curvature
+        y += alpha * p
+        r -= alpha * q
+        z = inverse_diagonal * r
+        rz, previous = float(r @ z), rz
+        p = z + (rz / previous) * p
+    # The recurrence's residual drifts from the true one: check the true one.
+    if np.linalg.norm(f - matrix @ y) > 10 * target:
+        return None
+    return y
 
 
 def _cooccurring(a: np.ndarray, b: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

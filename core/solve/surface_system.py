@@ -31,6 +31,9 @@ import scipy.sparse as sp
 
 from scipy.sparse.linalg import splu
 
+# Triplets are summed into the matrix every this many entries.
+SUM_EVERY = 1 << 20
+
 Span = Tuple[int, int, int, int]  # first block row, first block col, node rows, node cols
 Weights = Tuple[int, np.ndarray]  # first node, (cells, k) weights
 
@@ -50,6 +53,8 @@ class SurfaceSystem:
         self._rows: List[np.ndarray] = []
         self._cols: List[np.ndarray] = []
         self._vals: List[np.ndarray] = []
+        self._pending = 0
+        self._summed = sp.csr_matrix((self.n, self.n))
 
     def _index(self, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.offset[k] + rows[:, None] * self.spans[k][3] + cols[None, :]
@@ -90,6 +95,23 @@ class SurfaceSystem:
         self._rows.append(rows.ravel())
         self._cols.append(cols.ravel())
         self._vals.append(vals.ravel())
+        self._pending += self._rows[-1].size
+        if self._pending >= SUM_EVERY:
+            self._sum_pending()
+
+    def _sum_pending(self) -> None:
+        """Sum the triplets gathered so far into the matrix: unsummed, they took 24 bytes
+        per entry and several times the matrix (about 300 MB at 1,000 images, with as much
+        again while they were concatenated)."""
+        if self._rows:
+            index = np.int64 if self.n > np.iinfo(np.int32).max else np.int32
+            batch = sp.csr_matrix((np.concatenate(self._vals),
+                                   (np.concatenate(self._rows).astype(index),
+                                    np.concatenate(self._cols).astype(index))),
+                                  shape=(self.n, self.n))
+            self._summed = self._summed + batch
+        self._rows, self._cols, self._vals = [], [], []
+        self._pending = 0
 
     def add_membrane(self, smoothness: float) -> None:
         """``smoothness * (x_a - x_b)^2`` for every pair of 4-neighbouring nodes of an image."""
@@ -120,11 +142,8 @@ class SurfaceSystem:
                         self._add(nodes[p], nodes[q], np.full(a.size, weight * coef[p] * coef[q]))
 
     def normal(self) -> sp.csr_matrix:
-        if not self._rows:
-            return sp.csr_matrix((self.n, self.n))
-        return sp.csr_matrix((np.concatenate(self._vals),
-                              (np.concatenate(self._rows), np.concatenate(self._cols))),
-                             shape=(self.n, self.n))
+        self._sum_pending()
+        return self._summed
 
     def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
               reference: Optional[int] = None, rest: float = 0.0) -> sp.csr_matrix:
@@ -170,10 +189,8 @@ class SurfaceSystem:
         a system built with ``matrix`` False takes the one ``reuse`` holds."""
         if not self.matrix:
             return reuse["reduced"].solve(self.rhs)
-        normal = self.normal()
-        # The triplets are summed into ``normal``; at a thousand images they are ~300 MB.
-        self._rows, self._cols, self._vals = [], [], []
-        reduced = ReducedSystem(normal, gauge)
+        reduced = ReducedSystem(self.normal(), gauge)
+        self._summed = None  # the reduced system is all the solve needs
         if reuse is not None:
             reuse["reduced"] = reduced
         return reduced.solve(self.rhs)

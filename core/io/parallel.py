@@ -241,6 +241,29 @@ def steady_heap():
 
 
 @contextmanager
+def mapped_large_arrays():
+    """Within a run's steady heap, glibc's defaults again: every array beyond 128 kB mapped
+    on its own and unmapped when freed (glibc only; elsewhere a no-op).
+
+    For the fit between the passes: its arrays are few, large and of ever other sizes
+    (the sparse matrices of the local surfaces are summed batch by batch), and on the run's
+    heap their freed space fragmented it: at 1,000 images the fit's peak was 280 MB above
+    its live data."""
+    lib = _glibc("mallopt")
+    if lib is not None:
+        release_freed_memory()
+        lib.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+        lib.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+    try:
+        yield
+    finally:
+        if lib is not None:
+            lib.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
+            lib.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
+            release_freed_memory()
+
+
+@contextmanager
 def run_memory():
     """The memory settings of a run: one bounded GDAL block cache, a steady heap."""
     with bounded_block_cache(), steady_heap():

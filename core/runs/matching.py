@@ -29,7 +29,8 @@ from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
 from ..grid.inputs import note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
-from ..io.parallel import note_thread_cap, release_freed_memory, run_memory
+from ..io.parallel import (mapped_large_arrays, note_thread_cap, release_freed_memory,
+                           run_memory)
 from ..io.rasters import RasterInfo
 from ..io.geotiff import check_raster_format
 from ..io.writer import Correction, check_output_format, write_outputs
@@ -311,8 +312,9 @@ def _fit_groups(plan: BandPlan, infos: List[RasterInfo], grid: CommonGrid,
             _check_float32_range(members, scan)
         group_ref = group.images.index(ref) if ref in group.images else None
         feedback.phase("solve")
-        fitted = fit(members, sub, blocks, scan, group_ref, feedback)
-        scan.pair_blocks = None  # the overlaps' cells served the fit; free them for writing
+        with mapped_large_arrays():
+            fitted = fit(members, sub, blocks, scan, group_ref, feedback)
+            scan.pair_blocks = None  # the overlaps' cells served the fit; free them
         fitted.scan = scan
         fits.append(fitted)
     return fits

@@ -147,9 +147,9 @@ def test_bands_with_the_same_weights_share_one_factorisation(nine_tiles):
     calls = []
     original = SurfaceSystem.solve
 
-    def counting(system, gauge, reuse=None):
+    def counting(system, reuse=None):
         calls.append(system.matrix)
-        return original(system, gauge, reuse)
+        return original(system, reuse)
 
     SurfaceSystem.solve = counting
     try:
@@ -186,7 +186,8 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
         nine_tiles, monkeypatch):
     """The surfaces' system is solved with the gauge eliminated, by conjugate gradients: the
     node values are those of the exactly constrained least squares (its KKT system, solved
-    directly here), the gauge holds to rounding, and the direct fallback (taken when the
+    directly here), the gauge holds to rounding, terms summed in the gauge's basis give the
+    values of the full matrix reduced at the end, and the direct fallback (taken when the
     iterations do not converge) gives the same values."""
     import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve
@@ -201,19 +202,31 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
     gains = rng.uniform(0.9, 1.1, (n_img, n_band))
     offsets = np.zeros((n_img, n_band))
     scale = np.full(n_band, 10000.0)
-    seen = []
-    original = SurfaceSystem.solve
+    seen, gauges = [], []
+    original_solve, original_gauge = SurfaceSystem.solve, SurfaceSystem.gauge
 
-    def keeping(system, gauge, reuse=None):
+    def keeping_gauge(system, *args):
+        gauges.append(original_gauge(system, *args))
+        return gauges[-1]
+
+    def keeping(system, reuse=None):
         if system.matrix:
-            seen.append((system.normal(), gauge, system.rhs.copy()))
-        x = original(system, gauge, reuse)
-        seen[-1] += (x,)
+            seen.append((system.normal(), gauges[-1], system.rhs.copy()))
+        x = original_solve(system, reuse)
+        if system.matrix:
+            seen[-1] += (x,)
         return x
 
+    def fit():
+        return fit_surfaces(blocks, spans, scan.pair_blocks, scan.cells, scan.block_count,
+                            gains[:, :1], offsets[:, :1], "linear", scale[:1])
+
+    monkeypatch.setattr(surface_system, "SUM_EVERY", 5000)  # many batches, as at scale
+    summed_reduced = fit()  # the terms summed in the gauge's basis, as runs do
+    monkeypatch.setattr(SurfaceSystem, "REDUCE_WHILE_SUMMING", False)  # the full matrix
     monkeypatch.setattr(SurfaceSystem, "solve", keeping)
-    fit_surfaces(blocks, spans, scan.pair_blocks, scan.cells, scan.block_count,
-                 gains[:, :1], offsets[:, :1], "linear", scale[:1])
+    monkeypatch.setattr(SurfaceSystem, "gauge", keeping_gauge)
+    summed_full = fit()
     normal, gauge, rhs, x = seen[0]
     n, m = normal.shape[0], gauge.shape[0]
     assert m > 0 and n > 100
@@ -223,9 +236,13 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
     assert scale_x > 1e-3  # the gains above leave something to correct
     np.testing.assert_allclose(x, exact, rtol=0, atol=1e-9 * scale_x)
     assert np.abs(gauge @ x).max() <= 1e-14 * scale_x
+    for k in range(n_img):
+        np.testing.assert_allclose(summed_reduced[k], summed_full[k], rtol=0,
+                                   atol=1e-11 * scale_x)
 
     monkeypatch.setattr(surface_system.ReducedSystem, "MAX_ITERATIONS", 1)
-    reduced = surface_system.ReducedSystem(normal, gauge)
+    basis = surface_system._gauge_basis(gauge, n)
+    reduced = surface_system.ReducedSystem((basis.T @ normal @ basis).tocsr(), basis)
     fallback = reduced.solve(rhs)
     assert reduced.factors is not None  # one iteration cannot converge: it factorised
     np.testing.assert_allclose(fallback, exact, rtol=0, atol=1e-9 * scale_x)

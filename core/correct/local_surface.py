@@ -251,13 +251,14 @@ def fit_surfaces(
             shared.clear()  # before the next matrix is built
         previous = weights
         system = SurfaceSystem(spans, matrix=not same)
+        system.gauge(counts, blocks.cols, reference, REST)  # first: terms summed reduced
         for pb, (wy, wx), (weight, target) in zip(pair_cells, geometry, cells_b):
             if weight.any():
                 system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
         del cells_b
         system.add_membrane(SMOOTHNESS)
         system.add_bending(BENDING, outer)
-        x = system.solve(system.gauge(counts, blocks.cols, reference, REST), shared)
+        x = system.solve(shared)
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:

@@ -41,6 +41,10 @@ Weights = Tuple[int, np.ndarray]  # first node, (cells, k) weights
 class SurfaceSystem:
     """Normal equations of the node values of all images, for one band."""
 
+    # Terms are summed straight into the gauge's basis once :meth:`gauge` ran; off, the
+    # full matrix is summed and reduced at the solve (the same values: tests compare both).
+    REDUCE_WHILE_SUMMING = True
+
     def __init__(self, spans: Sequence[Span], matrix: bool = True):
         """``matrix`` False gathers the right-hand side only, for a band whose matrix is
         that of a band solved before (see :meth:`solve`)."""
@@ -54,7 +58,8 @@ class SurfaceSystem:
         self._cols: List[np.ndarray] = []
         self._vals: List[np.ndarray] = []
         self._pending = 0
-        self._summed = sp.csr_matrix((self.n, self.n))
+        self._summed: Optional[sp.csr_matrix] = None
+        self.basis: Optional[sp.csr_matrix] = None  # Z of the gauge, once :meth:`gauge` ran
 
     def _index(self, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.offset[k] + rows[:, None] * self.spans[k][3] + cols[None, :]
@@ -100,18 +105,21 @@ class SurfaceSystem:
             self._sum_pending()
 
     def _sum_pending(self) -> None:
-        """Sum the triplets gathered so far into the matrix: unsummed, they took 24 bytes
-        per entry and several times the matrix (about 300 MB at 1,000 images, with as much
-        again while they were concatenated)."""
+        """Sum the triplets gathered so far into the matrix, reduced to the gauge's basis
+        once it is known (:meth:`gauge`): unsummed, the triplets took 24 bytes per entry,
+        several times the matrix (about 300 MB at 1,000 images, as much again while they
+        were concatenated), and the full matrix beside the reduced one 130 MB more."""
         if self._rows:
             index = np.int64 if self.n > np.iinfo(np.int32).max else np.int32
             batch = sp.csr_matrix((np.concatenate(self._vals),
                                    (np.concatenate(self._rows).astype(index),
                                     np.concatenate(self._cols).astype(index))),
                                   shape=(self.n, self.n))
-            self._summed = self._summed + batch
-        self._rows, self._cols, self._vals = [], [], []
-        self._pending = 0
+            self._rows, self._cols, self._vals = [], [], []
+            self._pending = 0
+            if self.basis is not None and self.REDUCE_WHILE_SUMMING:
+                batch = (self.basis.T @ batch @ self.basis).tocsr()
+            self._summed = batch if self._summed is None else self._summed + batch
 
     def add_membrane(self, smoothness: float) -> None:
         """``smoothness * (x_a - x_b)^2`` for every pair of 4-neighbouring nodes of an image."""
@@ -142,7 +150,13 @@ class SurfaceSystem:
                         self._add(nodes[p], nodes[q], np.full(a.size, weight * coef[p] * coef[q]))
 
     def normal(self) -> sp.csr_matrix:
+        """The normal matrix summed so far: in the gauge's basis where :meth:`gauge` ran
+        (unless REDUCE_WHILE_SUMMING is off: then the full one)."""
         self._sum_pending()
+        if self._summed is None:
+            size = self.n if self.basis is None or not self.REDUCE_WHILE_SUMMING \
+                else self.basis.shape[1]
+            self._summed = sp.csr_matrix((size, size))
         return self._summed
 
     def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
@@ -150,7 +164,8 @@ class SurfaceSystem:
         """One row per node of the block grid: the count-weighted mean of the images that
         cover it (``counts[k]``, (node rows, node cols), 0 where an image does not count
         there) is 0; with a ``reference``, its nodes are 0 and constrain their locations.
-        Nodes of one image alone get ``rest * x^2`` instead. Call before :meth:`normal`."""
+        Nodes of one image alone get ``rest * x^2`` instead. Called before the other terms
+        are added, it lets them be summed in the gauge's basis (less memory)."""
         ids, unknowns, weights = [], [], []
         for k, (r0, c0, rows, cols) in enumerate(self.spans):
             gy, gx = np.mgrid[r0:r0 + rows, c0:c0 + cols]
@@ -178,10 +193,16 @@ class SurfaceSystem:
         ids, unknowns, weights = ids[keep], unknowns[keep], weights[keep]
         locations, row = np.unique(ids, return_inverse=True)
         total = np.bincount(row, weights=weights, minlength=locations.size)
-        return sp.csr_matrix((weights / total[row], (row, unknowns)),
-                             shape=(locations.size, self.n))
+        gauge = sp.csr_matrix((weights / total[row], (row, unknowns)),
+                              shape=(locations.size, self.n))
+        if self.matrix:
+            self._sum_pending()  # what came before, in full
+            self.basis = _gauge_basis(gauge, self.n)
+            if self._summed is not None and self.REDUCE_WHILE_SUMMING:
+                self._summed = (self.basis.T @ self._summed @ self.basis).tocsr()
+        return gauge
 
-    def solve(self, gauge: sp.csr_matrix, reuse: Optional[dict] = None) -> np.ndarray:
+    def solve(self, reuse: Optional[dict] = None) -> np.ndarray:
         """The node values: the least-squares minimum under the exact gauge.
 
         ``reuse`` (a dict the caller keeps across the bands) keeps the reduced system for a
@@ -189,8 +210,13 @@ class SurfaceSystem:
         a system built with ``matrix`` False takes the one ``reuse`` holds."""
         if not self.matrix:
             return reuse["reduced"].solve(self.rhs)
-        reduced = ReducedSystem(self.normal(), gauge)
+        if self.basis is None:
+            raise ValueError("SurfaceSystem.gauge was not called")  # a programming error
+        matrix = self.normal()
         self._summed = None  # the reduced system is all the solve needs
+        if not self.REDUCE_WHILE_SUMMING:
+            matrix = (self.basis.T @ matrix @ self.basis).tocsr()
+        reduced = ReducedSystem(matrix, self.basis)
         if reuse is not None:
             reuse["reduced"] = reduced
         return reduced.solve(self.rhs)
@@ -220,10 +246,10 @@ class ReducedSystem:
     RTOL = 1e-13
     MAX_ITERATIONS = 2000
 
-    def __init__(self, normal: sp.csr_matrix, gauge: sp.csr_matrix):
-        n = normal.shape[0]
-        self.z = _gauge_basis(gauge, n)
-        matrix = (self.z.T @ normal @ self.z).tocsr()
+    def __init__(self, matrix: sp.csr_matrix, basis: sp.csr_matrix):
+        """``matrix`` is ``Z' A Z`` for the normal matrix A and ``basis`` Z
+        (:func:`_gauge_basis`)."""
+        self.z = basis
         diag = matrix.diagonal()
         # Unknowns that nothing touches (none in practice) keep 0.
         untouched = diag <= 0

@@ -27,7 +27,9 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import ndimage
+from scipy.sparse.linalg import spsolve
 
 
 # A cell's texture is read only where at least this many of its 3 x 3 neighbourhood of
@@ -113,40 +115,51 @@ def texture_gains(overlaps: Sequence, pair_cells: Sequence, gains: np.ndarray,
 def _solve_band(n_images, ratio_rows, mean_rows, gains, offsets, image_means, reference):
     if not ratio_rows or not _connected(n_images, ratio_rows) or np.any(gains <= 0):
         return None
-    weight = np.array([r[3] for r in ratio_rows])
-    a = np.zeros((len(ratio_rows) + 1, n_images))
-    for row, (i, j, _, _) in enumerate(ratio_rows):
-        a[row, i], a[row, j] = 1.0, -1.0
-    rhs = np.array([r[2] for r in ratio_rows] + [0.0])
-    w = np.sqrt(np.append(weight, weight.sum() * 1e3))
+    i, j = (np.array([r[k] for r in ratio_rows], dtype=np.int64) for k in (0, 1))
+    log_gain = _differences(n_images, i, j, np.array([r[2] for r in ratio_rows]),
+                            np.array([r[3] for r in ratio_rows]))
     if reference is None:
-        a[-1] = 1.0 / n_images
-        rhs[-1] = float(np.mean(np.log(gains)))
+        log_gain += float(np.mean(np.log(gains))) - log_gain.mean()
     else:
-        a[-1, reference] = 1.0
-    log_gain = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)[0]
+        log_gain -= log_gain[reference]
     new_gains = np.exp(log_gain)
     if reference is not None:
         new_gains[reference] = 1.0
     # Offsets: the overlaps' means agree, at the global step's level.
-    a = np.zeros((len(mean_rows) + 1, n_images))
-    rhs = np.zeros(len(mean_rows) + 1)
-    for row, (i, j, m_i, m_j, _) in enumerate(mean_rows):
-        a[row, i], a[row, j] = 1.0, -1.0
-        rhs[row] = new_gains[j] * m_j - new_gains[i] * m_i
-    weight = np.array([r[4] for r in mean_rows])
-    w = np.sqrt(np.append(weight, weight.sum() * 1e3))
+    i, j = (np.array([r[k] for r in mean_rows], dtype=np.int64) for k in (0, 1))
+    m_i, m_j, weight = (np.array([r[k] for r in mean_rows]) for k in (2, 3, 4))
+    if not _connected(n_images, [(a, b, 0, 0) for a, b in zip(i, j)]):
+        return None
+    new_offsets = _differences(n_images, i, j, new_gains[j] * m_j - new_gains[i] * m_i,
+                               weight)
     if reference is None:
-        a[-1] = 1.0 / n_images
-        rhs[-1] = float(np.mean(gains * image_means + offsets - new_gains * image_means))
+        new_offsets += float(np.mean(gains * image_means + offsets
+                                     - new_gains * image_means)) - new_offsets.mean()
     else:
-        a[-1, reference] = 1.0
-    new_offsets = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)[0]
+        new_offsets -= new_offsets[reference]
     if reference is not None:
         new_offsets[reference] = 0.0
     if not (np.all(np.isfinite(new_gains)) and np.all(np.isfinite(new_offsets))):
         return None
     return new_gains, new_offsets
+
+
+def _differences(n: int, i: np.ndarray, j: np.ndarray, target: np.ndarray,
+                 weight: np.ndarray) -> np.ndarray:
+    """Weighted least squares of ``x_i - x_j = target`` over a connected graph of n images,
+    up to a common constant (the caller fixes it): the graph Laplacian's normal equations
+    with the first image at 0, a sparse solve (a dense least squares of pairs x images took
+    0.4 s per call at 1,000 images and grows as the cube of the count)."""
+    if n == 1:
+        return np.zeros(1)
+    rows = np.concatenate([i, j, i, j])
+    cols = np.concatenate([i, j, j, i])
+    vals = np.concatenate([weight, weight, -weight, -weight])
+    laplacian = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
+    rhs = np.bincount(i, weight * target, n) - np.bincount(j, weight * target, n)
+    x = np.zeros(n)
+    x[1:] = spsolve(laplacian[1:, 1:].tocsc(), rhs[1:])
+    return x
 
 
 def _connected(n_images: int, rows) -> bool:

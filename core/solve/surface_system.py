@@ -76,6 +76,8 @@ class SurfaceSystem:
         for k, sign, (ly, my), (lx, mx) in terms:
             idx = self._index(k, ly + np.arange(my.shape[1]), lx + np.arange(mx.shape[1]))
             self.rhs[idx.ravel()] += sign * (my.T @ wt @ mx).ravel()
+        if not self.matrix:
+            return
         for a in range(2):
             for b in range(a, 2):
                 self._add_block(terms[a], terms[b], weight, symmetric=a != b)

@@ -133,9 +133,9 @@ def test_robust_samples_grow_with_the_overlap_up_to_a_cap(nine_tiles):
         assert 0.6 * expected <= values_i.shape[1] <= 1.15 * expected
 
 
-def test_bands_with_the_same_weights_share_one_factorisation(nine_tiles):
-    """The local surfaces of four bands with the same valid pixels come from one
-    factorisation and right-hand sides alone: the same nodes as each band solved alone."""
+def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
+    """The local surfaces of four bands with the same valid pixels come from one matrix
+    (reduced once) and right-hand sides alone: the same nodes as each band solved alone."""
     infos, grid, _ = load_inputs(nine_tiles)
     blocks = make_block_grid(grid)
     scan = scan_statistics(infos, grid, blocks, window=64, threads=2)

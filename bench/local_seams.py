@@ -10,11 +10,16 @@ checkout), optionally ours as of another checkout (--old) and the peer (--peer, 
 
 * dis: mean |A - B| over the shared clear pixels of all overlaps, in band standard
   deviations (of the run's outputs over the set's clear pixels);
-* b/i: the same within 4 pixels of each overlap's boundary over the rest of the overlap;
+* b/i: the same within 4 pixels of each overlap's boundary over the rest of the overlap
+  (the summary also gives it for the pixels whose nearest boundary is a seam, the edge of
+  one of the two tiles inside the mosaic: not the mosaic's outer border, no-data, a cloud);
 * err: RMS error to the truth after one common affine map per band, in band std;
   (1 would be outputs unrelated to the truth);
 * cloudy sets: ring/else, the cloudy tiles' mean |error| 1-10 px around the clouds over
-  their mean |error| farther than 20 px from them.
+  their mean |error| farther than 20 px from them. The clouds sit inside the tiles, where
+  no overlap sees the fields, so ring/else is not 1 without any halo; the summary also
+  gives ours' ring/else over that of the same tiles with the clouds left out (the same
+  masks; a second run of ours): the halo itself.
 
 ``--profile N [--bands 4,9]`` (a diagnostic): on set N without clouds, per band, mean |A - B|
 and mean A - B against the distance (0..30 px) to the overlap's boundary, separately where
@@ -98,7 +103,10 @@ def paste_clouds(data, valid, rng, count=4):
     return ndimage.binary_dilation(touched, iterations=2)
 
 
-def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, seed):
+def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, seed,
+              paste=True):
+    """The tiles of a set; ``paste`` False draws the clouds (the same masks and random
+    numbers) without pasting them: the same tiles cloud-free, the baseline of the halo."""
     ds = gdal.Open(os.path.join(scenes, f"Landsat_{date}.tif"))
     scene = ds.ReadAsArray().astype(np.float64)
     gt, crs = ds.GetGeoTransform(), ds.GetProjection()
@@ -117,7 +125,7 @@ def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, se
             valid = (h - 1 - yy) + xx > 0.45 * min(h, w)
         clouds = np.zeros((h, w), dtype=bool)
         if cloudy and k % 2 == 0:
-            clouds = paste_clouds(data, valid, rng)
+            clouds = paste_clouds(data if paste else data.copy(), valid, rng)
         data = np.clip(np.rint(data), 1, 65535)
         data[:, ~valid] = 0
         path = os.path.join(folder, f"tile_{k}.tif")
@@ -256,7 +264,8 @@ def score(tiles, outputs):
                 m[rr, cc] = False
         clear.append(m)
     result = {k: np.zeros(n_bands)
-              for k in ("dis", "ratio", "err", "ring", "dn", "std", "edge", "inner")}
+              for k in ("dis", "ratio", "err", "ring", "dn", "std", "edge", "inner",
+                      "seam_ratio")}
     for b in range(n_bands):
         t_all = np.concatenate([t["truth"][b][m] for t, m in zip(tiles, clear)])
         y_all = np.concatenate([o[0][b][m] for o, m in zip(outs, clear)])
@@ -269,6 +278,7 @@ def score(tiles, outputs):
         total = count = 0.0
         edge = [0.0, 0.0]
         inner = [0.0, 0.0]
+        seams = [0.0, 0.0]
         for a in range(len(tiles)):
             for c in range(a + 1, len(tiles)):
                 shared = _shared(tiles, outs, clear, a, c, b)
@@ -282,6 +292,9 @@ def score(tiles, outputs):
                 far = mask & (dist > BOUNDARY)
                 edge[0] += diff[near].sum()
                 edge[1] += near.sum()
+                seam = near & _at_image_edges(tiles, a, c, mask, dist)
+                seams[0] += diff[seam].sum()
+                seams[1] += seam.sum()
                 inner[0] += diff[far].sum()
                 inner[1] += far.sum()
         result["dn"][b] = total / max(count, 1)
@@ -290,6 +303,7 @@ def score(tiles, outputs):
         result["edge"][b] = edge[0] / max(edge[1], 1)
         result["inner"][b] = inner[0] / max(inner[1], 1)
         result["ratio"][b] = result["edge"][b] / max(result["inner"][b], 1e-12)
+        result["seam_ratio"][b] = seams[0] / max(seams[1], 1) / max(result["inner"][b], 1e-12)
         ring, rest = [0.0, 0.0], [0.0, 0.0]
         for t, (data, _), m in zip(tiles, outs, clear):
             if not t["clouds"].any():
@@ -301,6 +315,25 @@ def score(tiles, outputs):
                 acc[1] += sel.sum()
         result["ring"][b] = ((ring[0] / ring[1]) / (rest[0] / rest[1])) if ring[1] else np.nan
     return result
+
+
+def _at_image_edges(tiles, a, c, mask, dist):
+    """Pixels of the overlap of tiles a and c whose nearest boundary is the edge of one of
+    the two tiles inside the mosaic (a seam), not the mosaic's outer border, a tile's
+    no-data or a cloud."""
+    ta, tc = tiles[a], tiles[c]
+    height = max(t["row"] + t["valid"].shape[0] for t in tiles)
+    width = max(t["col"] + t["valid"].shape[1] for t in tiles)
+    r0, c0 = max(ta["row"], tc["row"]), max(ta["col"], tc["col"])
+    yy, xx = np.mgrid[r0:r0 + mask.shape[0], c0:c0 + mask.shape[1]]
+    border = np.minimum.reduce([yy, xx, height - 1 - yy, width - 1 - xx]) + 1
+    sa = (yy - ta["row"], xx - ta["col"])
+    sc = (yy - tc["row"], xx - tc["col"])
+    rect = np.ones_like(mask)
+    rect[[0, -1], :] = rect[:, [0, -1]] = False  # the overlap's own edges stay boundaries
+    inside = ta["valid"][sa] & tc["valid"][sc] & ~ta["clouds"][sa] & ~tc["clouds"][sc]
+    other = ndimage.distance_transform_edt(inside | ~rect) if (~inside).any() else np.inf
+    return (border > dist + 0.01) & (other > dist + 0.01)
 
 
 def _shared(tiles, outs, clear, a, c, b):
@@ -621,6 +654,13 @@ def main() -> None:
             tiles = write_set(folder, args.scenes, date, grid, overlap, amp, corner, cloudy, n)
             paths = [t["path"] for t in tiles]
             scores = {"ours (new)": score(tiles, run_ours(paths, os.path.join(folder, "new")))}
+            if cloudy:  # the same tiles without the clouds pasted: the ring's baseline
+                base = os.path.join(folder, "noclouds")
+                os.makedirs(base, exist_ok=True)
+                clean = write_set(base, args.scenes, date, grid, overlap, amp, corner, cloudy,
+                                  n, paste=False)
+                scores["ours (new)"]["ring_base"] = score(clean, run_ours(
+                    [t["path"] for t in clean], os.path.join(base, "new")))["ring"]
             if args.old:
                 scores["ours (old)"] = score(tiles, run_checkout(args.old, paths,
                                                                  os.path.join(folder, "old")))
@@ -662,6 +702,10 @@ def print_summary(results):
                     rows.append((f"floor {kind:<7}/peer (DN)", o["dn"] / peer["dn"], 0.5))
             rows.append(("err - peer err      <= 0", new["err"] - peer["err"], 0.0))
         rows.append(("b/i                 <= 1.5", new["ratio"], 1.5))
+        rows.append(("b/i at seams only (see score)", new["seam_ratio"], 1.5))
+        if "ring_base" in new:
+            rows.append(("ring/else            <= 1.1", new["ring"], 1.1))
+            rows.append(("ring/(ring no clouds) <= 1.1", new["ring"] / new["ring_base"], 1.1))
         if "peer 1.0.4" in sc:
             rows.append(("boundary/peer's boundary (DN)", new["edge"] / peer["edge"], 1.0))
         if "oracle UInt16" in sc:

@@ -245,7 +245,7 @@ def mapped_large_arrays():
     """Within a run's steady heap, glibc's defaults again: every array beyond 128 kB mapped
     on its own and unmapped when freed (glibc only; elsewhere a no-op).
 
-    For the fit between the passes: its arrays are few, large and of ever other sizes
+    For the fit between the passes: its arrays are few, large and of ever-changing sizes
     (the sparse matrices of the local surfaces are summed batch by batch), and on the run's
     heap their freed space fragmented it: at 1,000 images the fit's peak was 280 MB above
     its live data."""

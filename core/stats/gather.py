@@ -46,9 +46,10 @@ def gather_statistics(
             cells = robust_cells or blocks or make_block_grid(grid)
             disagree = Disagreement(cells, pair_rects(grid),
                                     background=thread_count(threads) > 1)
-        # With robust statistics, the cells of the pairs come from the robust read only.
+        # The cells of the pairs come from the first pass; the robust pass replaces those of
+        # the overlaps it reads again.
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,
-                               executor, pair_cells=not statistics.robust,
+                               executor,
                                samples_to=disagree.add if disagree is not None else None,
                                sampling=statistics.robust)
         if disagree is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -37,6 +37,9 @@ MIN_SAMPLES = 20
 # Overlaps whose robust lines are fitted together (a batch holds their samples a few times).
 PAIRS_PER_BATCH = 16
 _TINY = 1e-12
+# An overlap none of whose samples departs by more than this fraction of the band of
+# agreement is not read again by the robust pass (see Disagreement.unchanged).
+CLEAR_WITHIN = 1.0
 
 
 class _Groups:
@@ -187,6 +190,7 @@ class Disagreement:
         # Per pair: the median and half-width of the band of agreeing disagreements.
         self.limits: Dict[Tuple[int, int], tuple] = {}
         self._samples: Dict[Tuple[int, int], tuple] = {}
+        self.clear: Set[Tuple[int, int]] = set()
         self._moments: Dict[Tuple[int, int], tuple] = {}
         self._worker: Optional[ThreadPoolExecutor] = None
         self._pending: deque = deque()
@@ -254,19 +258,18 @@ class Disagreement:
 
     def _fit_all(self, samples, moments) -> None:
         keys = [key for key, (si, _, _) in samples.items() if si.shape[1] >= MIN_SAMPLES]
-        # The lines of many overlaps are fitted together; a batch bounds the memory.
+        # The lines and limits of many overlaps are fitted together; a batch bounds the memory.
         for first in range(0, len(keys), PAIRS_PER_BATCH):
             batch = keys[first:first + PAIRS_PER_BATCH]
             self.lines.update(self._fit_batch(batch, samples, self.rects))
-        for key in keys:
-            count, std_i, std_j = moments.get(key, (np.zeros(1), None, None))
-            if count.min() >= MIN_OVERLAP_PIXELS:  # as check_statistics keeps an overlap
-                self.limits[key] = self._limit(key, samples[key],
-                                               np.concatenate([std_j, std_i]))
+            # Limits only where check_statistics keeps the overlap.
+            limited = [key for key in batch
+                       if moments.get(key, (np.zeros(1),))[0].min() >= MIN_OVERLAP_PIXELS]
+            self.limits.update(self._limits(limited, samples, moments))
 
-    def _limit(self, key, samples, spread):
-        """Per band and direction, the plane of agreement over the overlap and the
-        half-width of the band around it.
+    def _limits(self, keys, samples, moments):
+        """Per pair of ``keys``: per band and direction, the plane of agreement over the
+        overlap and the half-width of the band around it.
 
         The departures from the cell lines keep what the lines cannot follow inside a cell:
         where a cell is wider than a narrow overlap, the slope of the images' fields across
@@ -274,22 +277,73 @@ class Disagreement:
         departures within the band of a first, flat test, takes that slope out before the
         test, so that clear pixels at an overlap's boundary are not left out (on the 15%
         bench set, 14% of them were); clouds stay far outside the band. Only on overlaps
-        narrower than two cells (see :meth:`_narrow`)."""
-        si, sj, where = samples
-        d = self.at_samples(key, si.astype(np.float64), sj.astype(np.float64), where)
-        median = np.median(d, axis=1)
-        mad = np.median(np.abs(d - median[:, None]), axis=1)
-        floor = MIN_SPREAD * spread
-        band = self.threshold * np.maximum(MAD_TO_STD * mad, floor)
-        plane = None
-        if self._narrow(key):
-            plane = _departure_plane(d, where, np.abs(d - median[:, None]) <= band[:, None])
-        if plane is not None:
-            d = d - plane.at(where[0], where[1])
-            median = np.median(d, axis=1)
-            mad = np.median(np.abs(d - median[:, None]), axis=1)
-            band = self.threshold * np.maximum(MAD_TO_STD * mad, floor)
-        return median, band, plane
+        narrower than two cells (see :meth:`_narrow`). The pairs' medians come from one
+        grouped partition (see _Groups), as np.median gives them pair by pair."""
+        if not keys:
+            return {}
+        sizes = np.array([samples[key][0].shape[1] for key in keys])
+        groups = _Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
+        xi, xj, where = (np.concatenate([samples[key][n] for key in keys], axis=1)
+                         for n in range(3))
+        d = self._departures(keys, sizes, xi.astype(np.float64), xj.astype(np.float64), where)
+        floor = MIN_SPREAD * np.stack([np.concatenate(moments[key][:0:-1]) for key in keys],
+                                      axis=1)
+        median, band = self._band(d, groups, floor)
+        planes = [None] * len(keys)
+        for k, key in enumerate(keys):
+            if self._narrow(key):
+                part = slice(groups.starts[k], groups.starts[k] + sizes[k])
+                inlier = np.abs(d[:, part] - median[:, k:k + 1]) <= band[:, k:k + 1]
+                planes[k] = _departure_plane(d[:, part], where[:, part], inlier)
+                if planes[k] is not None:
+                    d[:, part] -= planes[k].at(where[0, part], where[1, part])
+        tilted = [k for k, plane in enumerate(planes) if plane is not None]
+        if tilted:  # the band again, around the planes
+            picked = np.concatenate([np.arange(groups.starts[k], groups.starts[k] + sizes[k])
+                                     for k in tilted])
+            sub = _Groups(np.repeat(np.arange(len(tilted)), sizes[tilted]), sizes[tilted])
+            median[:, tilted], band[:, tilted] = self._band(d[:, picked], sub, floor[:, tilted])
+        # Overlaps none of whose samples comes near the band's edge (CLEAR_WITHIN of it)
+        # are not read again: the robust pass would keep their pixels as the first did.
+        near = np.abs(d - median[:, groups.ids]) > CLEAR_WITHIN * band[:, groups.ids]
+        near = np.logical_or.reduceat(near.any(axis=0), groups.starts)
+        self.clear.update(key for key, n in zip(keys, near) if not n)
+        return {key: (median[:, k], band[:, k], planes[k]) for k, key in enumerate(keys)}
+
+    def _band(self, d, groups, floor):
+        """Per row and group of departures ``d``: the median, and the half-width of the band
+        of agreement (THRESHOLD robust standard deviations, at least ``floor``)."""
+        median = groups.median(d)
+        mad = groups.median(np.abs(d - median[:, groups.ids]))
+        return median, self.threshold * np.maximum(MAD_TO_STD * mad, floor)
+
+    def _departures(self, keys, sizes, xi, xj, where):
+        """(2 bands, n) departures at the samples of ``keys`` (``sizes`` of each, one after
+        the other): of j from i's prediction, then of i from j's. The cell maps of all pairs
+        at their samples come from one bilinear gather."""
+        maps, first, shapes = [], [], []
+        for key in keys:
+            (a_ji, b_ji), (a_ij, b_ij), span = self.lines[key]
+            field = np.concatenate([a_ji, b_ji, a_ij, b_ij])
+            maps.append(field.reshape(field.shape[0], -1))
+            shapes.append(field.shape[1:])
+            first.append(span[:2] if span is not None else (0, 0))
+        offsets = np.concatenate(([0], np.cumsum([m.shape[1] for m in maps])[:-1]))
+        each = lambda values: np.repeat(np.asarray(values), sizes, axis=0)  # noqa: E731
+        size = self.cells.size if self.cells is not None else 1
+        # A pair without cells has a map of one cell: any position reads its line.
+        coords = (where + 0.5) / size - 0.5 - each(first).T
+        f = _bilinear_flat(np.concatenate(maps, axis=1), each(offsets), each(shapes).T,
+                           coords[0], coords[1])
+        a_ji, b_ji, a_ij, b_ij = np.split(f, 4)
+        return np.concatenate([xj - (a_ji + b_ji * xi), xi - (a_ij + b_ij * xj)])
+
+    def unchanged(self) -> Set[Tuple[int, int]]:
+        """Pairs whose robust statistics are those of the first pass: without limits (too
+        few samples or pixels: nothing is left out), or whose samples all lie well inside
+        the band of agreement (clear overlaps). The robust pass does not read them again;
+        a pixel of such an overlap that was not sampled and departs is then kept."""
+        return {key for key in self.rects if key not in self.limits} | self.clear
 
     def _narrow(self, key) -> bool:
         """Whether an overlap is less than two cells across: the cell lines then have no two
@@ -430,15 +484,24 @@ def _bilinear_at(field: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     """(layers, n) bilinear values of a (layers, rows, cols) map at fractional positions,
     continued flat beyond the outermost cell centres (ndimage.map_coordinates with order 1
     and mode "nearest", to rounding; a few array operations for all layers at once)."""
+    return _bilinear_flat(field.reshape(field.shape[0], -1), 0, field.shape[1:], rows, cols)
+
+
+def _bilinear_flat(flat: np.ndarray, offset, shape, rows: np.ndarray,
+                   cols: np.ndarray) -> np.ndarray:
+    """:func:`_bilinear_at` of many maps at once: ``flat`` (layers, cells of all maps) holds
+    them one after the other, row by row; each position reads the map that starts at its
+    ``offset``, of ``shape`` (rows, cols): numbers, or arrays of one per position."""
     def axis(coords, n):
         coords = np.clip(coords, 0.0, n - 1)
-        lo = np.minimum(np.floor(coords).astype(np.intp), max(n - 2, 0))
+        lo = np.minimum(np.floor(coords).astype(np.intp), np.maximum(n - 2, 0))
         return lo, np.minimum(lo + 1, n - 1), coords - lo
 
-    y0, y1, ty = axis(rows, field.shape[1])
-    x0, x1, tx = axis(cols, field.shape[2])
-    top = field[:, y0, x0] * (1.0 - tx) + field[:, y0, x1] * tx
-    bottom = field[:, y1, x0] * (1.0 - tx) + field[:, y1, x1] * tx
+    y0, y1, ty = axis(rows, shape[0])
+    x0, x1, tx = axis(cols, shape[1])
+    row0, row1 = offset + y0 * shape[1], offset + y1 * shape[1]
+    top = flat[:, row0 + x0] * (1.0 - tx) + flat[:, row0 + x1] * tx
+    bottom = flat[:, row1 + x0] * (1.0 - tx) + flat[:, row1 + x1] * tx
     return top * (1.0 - ty) + bottom * ty
 
 
@@ -553,6 +616,6 @@ def robust_rescan(infos, grid, blocks, scan: ScanResult, feedback, window=None,
         disagree = Disagreement.from_scan(scan, cells_from or blocks, pair_rects(grid))
     keep = pair_filter(disagree)
     robust = rescan_overlaps(infos, grid, blocks, scan, keep, feedback, window, threads,
-                             exclusion, executor)
+                             exclusion, executor, frozenset(disagree.unchanged()))
     report_excluded(infos, robust, feedback)
     return robust

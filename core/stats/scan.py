@@ -17,7 +17,7 @@ statistics without the pixels a :class:`PairFilter` rejects.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -182,8 +182,12 @@ class _Pass:
         restore_memory_files(state.pop("memory_files"))
         self.__dict__.update(state, datasets=ThreadDatasets())
 
-    def read(self, win: Placement, overlaps_only: bool):
+    def read(self, win: Placement, overlaps_only: bool, only=None):
+        """{image: (rect, values, valid)} of the inputs that touch ``win`` (of ``only``, an
+        array of image indices, where given)."""
         touching = self.index.touching(win)
+        if only is not None:
+            touching = touching[np.isin(touching, only)]
         if overlaps_only and len(touching) < 2:
             return {}
         parts = {}
@@ -433,27 +437,49 @@ def rescan_overlaps(
     threads: Optional[int] = None,
     exclusion=None,
     executor=None,
+    unchanged=frozenset(),
 ) -> ScanResult:
     """Read the overlaps again; pair statistics and block means use only kept pixels.
 
     A pixel ``keep`` rejects in any pair is left out of that pair's statistics and of the
-    block means of both images. Windows covered by a single input are not read.
+    block means of both images. Windows covered by a single input are not read, nor are the
+    overlaps of the pairs ``unchanged`` (whose pixels ``keep`` would all keep): their
+    statistics and cell sums are the first pass's (``first`` must hold the cell sums of the
+    pairs where ``blocks`` are given; the result takes them over).
     """
     feedback = feedback or Feedback()
     n_band = infos[0].band_count
     ctx = _Pass(infos, grid, blocks, exclusion)
-    pair_moments = {key: (Moments((n_band,)), Moments((n_band,))) for key in ctx.pair_rects}
-    excluded = {key: np.zeros(n_band) for key in ctx.pair_rects}
-    pblocks = _new_pair_blocks(ctx, n_band) if blocks is not None else None
+    if blocks is not None and first.pair_blocks is None:
+        unchanged = frozenset()  # without the first pass's cell sums, every pair is read
+    again = [(i, j, rect) for i, j, rect in ctx.pairs if (i, j) not in unchanged]
+    pair_moments = {(i, j): (Moments((n_band,)), Moments((n_band,))) for i, j, _ in again}
+    excluded = {(i, j): np.zeros(n_band) for i, j, _ in again}
+    pblocks = None
+    if blocks is not None and first.pair_blocks is None:
+        pblocks = _new_pair_blocks(ctx, n_band)
+    elif blocks is not None:  # the first pass's cells, emptied where pairs are read again
+        pblocks = {(pb.i, pb.j): pb for pb in first.pair_blocks}
+        for i, j, _ in again:
+            for cells in (pblocks[(i, j)].count, pblocks[(i, j)].sum_i, pblocks[(i, j)].sum_j):
+                cells[:] = 0
     spans = [footprint(blocks, p) for p in grid.placements] if blocks is not None else None
     flag_sum = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
     flag_count = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None
+    rects = np.array([[r.row, r.row_end, r.col, r.col_end] for _, _, r in again]).reshape(-1, 4)
+    members = np.array([(i, j) for i, j, _ in again], dtype=np.intp).reshape(-1, 2)
 
     def scan(win: Placement) -> _Window:
         out = _Window()
-        parts = ctx.read(win, overlaps_only=True)
+        hit = ((rects[:, 0] < win.row_end) & (rects[:, 1] > win.row)
+               & (rects[:, 2] < win.col_end) & (rects[:, 3] > win.col))
+        if not hit.any():
+            return out
+        parts = ctx.read(win, overlaps_only=True, only=np.unique(members[hit]))
         flagged = {k: np.zeros(v.shape, dtype=bool) for k, (_, v, _) in parts.items()}
         for (i, j), rect, vi, vj, both in ctx.pair_views(win, parts):
+            if (i, j) in unchanged:
+                continue
             kept = keep(i, j, rect, vi, vj, both)
             dropped = both & ~kept
             out.pairs.append(((i, j), masked_moments(vi, kept), masked_moments(vj, kept),
@@ -481,7 +507,13 @@ def rescan_overlaps(
     if blocks is not None:
         bsum = [s - f for s, f in zip(first.block_sum, flag_sum)]
         bcount = [c - f for c, f in zip(first.block_count, flag_count)]
-    return ScanResult(_overlap_list(ctx.pairs, pair_moments, excluded), first.valid_count,
-                      first.minimum, first.maximum, bsum, bcount,
-                      list(pblocks.values()) if pblocks is not None else None, first.samples,
-                      ctx.cells)
+    before = {(o.i, o.j): o for o in first.overlaps}
+    overlaps = []
+    for i, j, _ in ctx.pairs:  # in the order of the pairs, as a full read gives them
+        if (i, j) not in unchanged:
+            overlaps += _overlap_list([(i, j, None)], pair_moments, excluded)
+        elif (i, j) in before:
+            overlaps.append(replace(before[(i, j)], excluded=np.zeros(n_band)))
+    return ScanResult(overlaps, first.valid_count, first.minimum, first.maximum, bsum, bcount,
+                      [pblocks[(i, j)] for i, j, _ in ctx.pairs] if pblocks is not None
+                      else None, first.samples, ctx.cells)

@@ -44,8 +44,9 @@ def gather_statistics(
             # the default block grid. The robust lines are fitted while the first pass
             # goes on, so that only the samples of the overlaps under way are held.
             cells = robust_cells or blocks or make_block_grid(grid)
+            workers = thread_count(threads)
             disagree = Disagreement(cells, pair_rects(grid),
-                                    background=thread_count(threads) > 1)
+                                    background=workers if workers > 1 else 0)
         # The cells of the pairs come from the first pass; the robust pass replaces those of
         # the overlaps it reads again.
         scan = scan_statistics(infos, grid, blocks, first, window, threads, exclusion,

@@ -197,11 +197,11 @@ class Disagreement:
     COARSER = 4  # cell side in matching blocks: a cloud rarely covers half a cell
     LEAST = 30  # samples a cell needs for a line of its own
 
-    def __init__(self, blocks, rects, threshold: float = THRESHOLD, background: bool = False):
+    def __init__(self, blocks, rects, threshold: float = THRESHOLD, background: int = 0):
         """``blocks`` sets the cell size (None: one line per overlap); ``rects`` maps each
         pair to its overlap on the common grid. Samples come in through :meth:`add` (a
         scan.SampleSink) and :meth:`finish`; they are dropped once their lines are fitted,
-        on a thread of their own where ``background``."""
+        on ``background`` threads of their own (True: one; 0: on the caller's thread)."""
         self.cells = None
         self.rects, self.threshold = rects, threshold
         self.lines: Dict[Tuple[int, int], tuple] = {}
@@ -236,7 +236,7 @@ class Disagreement:
             self._submit()
 
     def _submit(self) -> None:
-        """Fit the collected samples on a thread of their own, while the pass reads on."""
+        """Fit the collected samples on threads of their own, while the pass reads on."""
         samples, self._samples = self._samples, {}
         moments, self._moments = self._moments, {}
         if not samples:
@@ -245,9 +245,12 @@ class Disagreement:
             self._fit(samples, moments)
             return
         if self._worker is None:
-            self._worker = ThreadPoolExecutor(1, thread_name_prefix="spectralmatch-lines")
+            self._worker = ThreadPoolExecutor(int(self._background),
+                                              thread_name_prefix="spectralmatch-lines")
         self._pending.append(self._worker.submit(self._fit, samples, moments))
-        while len(self._pending) > 1:  # a pass faster than the fits waits: memory stays bounded
+        # A pass faster than the fits waits: memory stays bounded. Several threads fit
+        # batches side by side once the pass has left them the cores (at its end).
+        while len(self._pending) > int(self._background):
             self._pending.popleft().result()
 
     def finish(self) -> None:

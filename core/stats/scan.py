@@ -44,8 +44,8 @@ from .moments import Moments, masked_moments
 # The floor: the small overlaps of tests/test_robust.py keep their clouds out with 1,024 as
 # with 2,048 (clear pixels' error 1.017x a cloud-free set's with either, bound 1.05x; overlap
 # disagreement at 0.49 of its bound, 0.58 with 2,048); at 400 and 1,000 tiles of about 250²
-# the lines, which cost per sample, took 40% less than with 2,048 (before the robust plane
-# on narrow overlaps, 1,024 let one band's disagreement pass the bound).
+# the lines, which cost per sample, took 40% less than with 2,048 (on earlier code, 1,024
+# let one band's disagreement pass the bound).
 SAMPLE_STRIDE = 16
 FEWEST_SAMPLES = 1024
 SAMPLES_PER_OVERLAP = 4096

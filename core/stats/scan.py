@@ -38,8 +38,8 @@ from .moments import Moments, masked_moments
 # Pixel pairs sampled per overlap for robust statistics: one in SAMPLE_STRIDE of its pixels,
 # so that fitting the robust lines costs per overlap pixel, as reading them does (a fixed
 # number per overlap cost more than the reads where overlaps are small: issue 20), but at
-# least FEWEST_SAMPLES and at most SAMPLES_PER_OVERLAP, enough for a median and a median absolute deviation to a few
-# percent. One in 16: the 92,000-pixel overlaps of bench/cloud_ghosts.py's Landsat series
+# least FEWEST_SAMPLES and at most SAMPLES_PER_OVERLAP, enough for a median and a median
+# absolute deviation to a few percent. One in 16: the 92,000-pixel overlaps of bench/cloud_ghosts.py's Landsat series
 # keep their 4,096 (one in 32 gave them 2,868, and their ghosts grew from +0.06 to +0.11).
 # The floor: the small overlaps of tests/test_robust.py keep their clouds out with 1,024 as
 # with 2,048 (clear pixels' error 1.017x a cloud-free set's with either, bound 1.05x; overlap

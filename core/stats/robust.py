@@ -44,28 +44,55 @@ CLEAR_WITHIN = 1.0
 
 class _Groups:
     """Samples in contiguous groups (``ids`` non-decreasing, ``counts`` per group), so that
-    the robust lines of every cell of many overlaps are fitted by a few array operations."""
+    the robust lines of every cell of many overlaps are fitted by a few array operations.
+
+    For their medians, the groups are laid out as the rows of one array per size class, each
+    row a group's values with -inf before and +inf after them, so that the middle of every
+    group of a class falls on the same two columns: one partition finds them all. Classes of
+    sizes within a factor of two pad to at most twice the work; all classes share one buffer,
+    filled by one scatter."""
 
     def __init__(self, ids: np.ndarray, counts: np.ndarray):
         self.ids = ids
         self.counts = counts
         self.starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
-        # Groups of similar size are padded together (see _Padding): at most twice the work.
         size_class = np.log2(np.maximum(counts, 1)).astype(int)
-        self.paddings = []
+        # Per class: (members, first column in the buffer, rows, columns, middle, kth, odd).
+        self.classes = []
+        self.destination = np.empty(ids.size, np.intp)  # of each value in the buffer's rows
+        templates, offset = [], 0
         for c in np.unique(size_class):
             members = np.flatnonzero(size_class == c)
+            n = counts[members]
+            odd = n % 2 == 1
+            lower = np.where(odd, n // 2, n // 2 - 1)
+            middle = int(lower.max())
+            lead = middle - lower
+            width = int((lead + n).max()) + 1
+            columns = np.arange(width)[None, :]
+            templates.append(np.where(columns < lead[:, None], -np.inf, np.inf).ravel())
             picked = np.flatnonzero(np.isin(ids, members))
-            self.paddings.append((members, picked, _Padding(
-                np.searchsorted(members, ids[picked]), counts[members])))
+            row = np.searchsorted(members, ids[picked])
+            self.destination[picked] = (offset + row * width + lead[row] + picked
+                                        - self.starts[ids[picked]])
+            # Where every group has an odd count, the middle value alone is the median.
+            kth = middle if odd.all() else (middle, middle + 1)
+            self.classes.append((members, offset, members.size, width, middle, kth, odd))
+            offset += members.size * width
+        self.template = np.concatenate(templates)
 
     def median(self, values: np.ndarray) -> np.ndarray:
-        """(bands, groups) medians of (bands, n) values, as np.median computes them."""
-        if len(self.paddings) == 1:
-            return self.paddings[0][2].median(values)
-        out = np.empty((values.shape[0], len(self.counts)))
-        for members, picked, padding in self.paddings:
-            out[:, members] = padding.median(values[:, picked])
+        """(bands, groups) medians of (bands, n) values, as np.median computes them: the
+        middle value, or the mean of the middle two."""
+        bands = values.shape[0]
+        padded = np.repeat(self.template[None], bands, axis=0)
+        padded[:, self.destination] = values
+        out = np.empty((bands, len(self.counts)))
+        for members, offset, rows, width, middle, kth, odd in self.classes:
+            part = padded[:, offset:offset + rows * width].reshape(bands, rows, width)
+            part.partition(kth, axis=2)
+            lo, hi = part[:, :, middle], part[:, :, middle + 1]
+            out[:, members] = np.where(odd, lo, (lo + hi) / 2.0)
         return out
 
     def sums(self, values: np.ndarray) -> np.ndarray:
@@ -75,35 +102,6 @@ class _Groups:
         """(bands, n): each sample's value of its group, of (bands, groups) ``values`` (as
         values[:, ids], several times faster)."""
         return np.repeat(values, self.counts, axis=1)
-
-
-class _Padding:
-    """Groups laid out as the rows of one array, to find all their medians at once.
-
-    Each row holds a group's values with -inf before and +inf after them, so that the middle
-    of every group falls on the same two columns: one partition finds them all.
-    """
-
-    def __init__(self, ids: np.ndarray, counts: np.ndarray):
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        self.odd = counts % 2 == 1
-        lower = np.where(self.odd, counts // 2, counts // 2 - 1)
-        self.middle = int(lower.max())
-        lead = self.middle - lower
-        columns = np.arange(int((lead + counts).max()) + 1)[None, :]
-        self.template = np.where(columns < lead[:, None], -np.inf, np.inf)
-        # Where each value goes in the flattened rows.
-        self.flat = ids * columns.size + lead[ids] + np.arange(ids.size) - starts[ids]
-        # Where every group has an odd count, the middle value alone is the median.
-        self.kth = self.middle if self.odd.all() else (self.middle, self.middle + 1)
-
-    def median(self, values: np.ndarray) -> np.ndarray:
-        """The middle value, or the mean of the middle two (as np.median)."""
-        padded = np.repeat(self.template[None], values.shape[0], axis=0)
-        padded.reshape(values.shape[0], -1)[:, self.flat] = values
-        padded.partition(self.kth, axis=2)
-        lo, hi = padded[:, :, self.middle], padded[:, :, self.middle + 1]
-        return np.where(self.odd, lo, (lo + hi) / 2.0)
 
 
 def _start_lines(x: np.ndarray, y: np.ndarray, groups: _Groups):
@@ -449,6 +447,8 @@ class Disagreement:
         if whole is not None and np.isnan(alpha).all():
             alpha[:] = whole[0][:, None, None]
             beta[:] = whole[1][:, None, None]
+        if not np.isnan(alpha).any():  # every cell has its line: nothing to fill
+            return alpha, beta
         return fill_empty_blocks(alpha, beta)
 
     def _field(self, field, span, where=None, win=None):

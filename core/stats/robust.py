@@ -59,7 +59,7 @@ class _Groups:
         size_class = np.log2(np.maximum(counts, 1)).astype(int)
         # Per class: (members, first column in the buffer, rows, columns, middle, kth, odd).
         self.classes = []
-        self.destination = np.empty(ids.size, np.intp)  # of each value in the buffer's rows
+        base = np.empty(counts.size, np.intp)  # where each group's values start, less its start
         templates, offset = [], 0
         for c in np.unique(size_class):
             members = np.flatnonzero(size_class == c)
@@ -71,15 +71,15 @@ class _Groups:
             width = int((lead + n).max()) + 1
             columns = np.arange(width)[None, :]
             templates.append(np.where(columns < lead[:, None], -np.inf, np.inf).ravel())
-            picked = np.flatnonzero(np.isin(ids, members))
-            row = np.searchsorted(members, ids[picked])
-            self.destination[picked] = (offset + row * width + lead[row] + picked
-                                        - self.starts[ids[picked]])
+            base[members] = (offset + np.arange(members.size) * width + lead
+                             - self.starts[members])
             # Where every group has an odd count, the middle value alone is the median.
             kth = middle if odd.all() else (middle, middle + 1)
             self.classes.append((members, offset, members.size, width, middle, kth, odd))
             offset += members.size * width
         self.template = np.concatenate(templates)
+        # Of each value: its place in the buffer's rows.
+        self.destination = np.repeat(base, counts) + np.arange(ids.size)
 
     def median(self, values: np.ndarray) -> np.ndarray:
         """(bands, groups) medians of (bands, n) values, as np.median computes them: the

@@ -5,8 +5,9 @@ overlaps, each with its own gain and offset), runs ``spectralmatch:match`` at it
 through ``qgis_process.bin`` with and without ROBUST, each under /usr/bin/time -v, and
 prints per set: wall time, CPU time (user + system: steadier than wall time on a shared
 machine), wall time per megapixel (of input pixels, all bands), peak resident memory, the
-robust / not robust ratio and, with --peer VENV, the time of spectralmatch 1.0.4
-(global_regression then local_block_adjustment) and how many times faster we are.
+robust / not robust ratios (wall, then CPU) and, with --peer VENV, the time of
+spectralmatch 1.0.4 (global_regression then local_block_adjustment) and how many times
+faster we are.
 
 Sets (name: grid of tiles, tile side):
 
@@ -98,8 +99,8 @@ def main() -> None:
     plugins = os.path.join(args.plugin_root, ".build", "plugins")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GDAL_PAM_ENABLED="NO",
                QGIS_PLUGINPATH=plugins)
-    header = (f"{'set':<7}{'tiles':>6}{'Mpx':>7}{'robust s':>9}{'cpu':>6}{'s/Mpx':>7}{'MB':>6}"
-              f"{'plain s':>8}{'cpu':>6}{'s/Mpx':>7}{'MB':>6}{'rob/pl':>7}")
+    header = (f"{'set':<7}{'tiles':>6}{'Mpx':>7}{'robust s':>9}{'cpu':>7}{'s/Mpx':>7}{'MB':>6}"
+              f"{'plain s':>8}{'cpu':>7}{'s/Mpx':>7}{'MB':>6}{'rob/pl':>7}{'cpu':>6}")
     if args.peer:
         header += f"{'peer s':>9}{'MB':>7}{'peer/us':>9}"
     rows = []
@@ -113,13 +114,13 @@ def main() -> None:
         robust = best_of(args.repeat, cmd, env, out)
         plain = None if args.no_plain else best_of(args.repeat, cmd + ["ROBUST=false"], env, out)
         shutil.rmtree(out, ignore_errors=True)
-        line = (f"{name:<7}{len(inputs):>6}{mpx:>7.0f}{robust[0]:>9.1f}{robust[1]:>6.0f}"
+        line = (f"{name:<7}{len(inputs):>6}{mpx:>7.0f}{robust[0]:>9.1f}{robust[1]:>7.1f}"
                 f"{robust[0] / mpx:>7.3f}{robust[2]:>6.0f}")
         if plain:
-            line += (f"{plain[0]:>8.1f}{plain[1]:>6.0f}{plain[0] / mpx:>7.3f}{plain[2]:>6.0f}"
-                     f"{robust[0] / plain[0]:>7.2f}")
+            line += (f"{plain[0]:>8.1f}{plain[1]:>7.1f}{plain[0] / mpx:>7.3f}{plain[2]:>6.0f}"
+                     f"{robust[0] / plain[0]:>7.2f}{robust[1] / plain[1]:>6.2f}")
         else:
-            line += f"{'-':>8}{'-':>6}{'-':>7}{'-':>6}{'-':>7}"
+            line += f"{'-':>8}{'-':>7}{'-':>7}{'-':>6}{'-':>7}{'-':>6}"
         if args.peer:
             peer_out = os.path.join(work, f"peer_{name}")
             script = os.path.join(work, "peer_run.py")

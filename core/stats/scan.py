@@ -39,14 +39,16 @@ from .moments import Moments, masked_moments
 # so that fitting the robust lines costs per overlap pixel, as reading them does (a fixed
 # number per overlap cost more than the reads where overlaps are small: issue 20), but at
 # least FEWEST_SAMPLES and at most SAMPLES_PER_OVERLAP, enough for a median and a median
-# absolute deviation to a few percent. One in 16: the 92,000-pixel overlaps of bench/cloud_ghosts.py's Landsat series
-# keep their 4,096 (one in 32 gave them 2,868, and their ghosts grew from +0.06 to +0.11).
+# absolute deviation to a few percent. One in 20: the 92,000-pixel overlaps of
+# bench/cloud_ghosts.py's Landsat series keep their 4,096 (as with one in 16; one in 32 gave
+# them 2,868, and their ghosts grew from +0.06 to +0.11), and the 20,000-pixel overlaps of
+# 1,000 tiles of 256² keep 1,037 instead of 1,232 (the lines cost per sample).
 # The floor: the small overlaps of tests/test_robust.py keep their clouds out with 1,024 as
 # with 2,048 (clear pixels' error 1.017x a cloud-free set's with either, bound 1.05x; overlap
-# disagreement at 0.49 of its bound, 0.58 with 2,048); at 400 and 1,000 tiles of about 250²
-# the lines, which cost per sample, took 40% less than with 2,048 (on earlier code, 1,024
-# let one band's disagreement pass the bound).
-SAMPLE_STRIDE = 16
+# disagreement at 0.49 of its bound, 0.58 with 2,048, and the same with one in 20); at 400
+# tiles of 240² the lines took 40% less than with 2,048 (on earlier code, 1,024 let one
+# band's disagreement pass the bound).
+SAMPLE_STRIDE = 20
 FEWEST_SAMPLES = 1024
 SAMPLES_PER_OVERLAP = 4096
 # An overlap with fewer valid pixels than this (in any band) says too little to count.

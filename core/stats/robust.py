@@ -366,7 +366,10 @@ class Disagreement:
             shapes.append(field.shape[1:])
             first.append(span[:2] if span is not None else (0, 0))
         offsets = np.concatenate(([0], np.cumsum([m.shape[1] for m in maps])[:-1]))
-        each = lambda values: np.repeat(np.asarray(values), sizes, axis=0)  # noqa: E731
+
+        def each(values):  # one row per pair -> one per sample
+            return np.repeat(np.asarray(values), sizes, axis=0)
+
         size = self.cells.size if self.cells is not None else 1
         # A pair without cells has a map of one cell: any position reads its line.
         coords = (where + 0.5) / size - 0.5 - each(first).T

@@ -222,26 +222,32 @@ def _glibc(function: str):
 
 
 @contextmanager
+def _heap_thresholds(during: int, trim_during: int, after: int, trim_after: int):
+    """glibc's mmap and trim thresholds ``during`` the block and ``after`` it, the freed
+    memory handed back at the end (glibc only; elsewhere a no-op)."""
+    lib = _glibc("mallopt")
+    if lib is not None:
+        lib.mallopt(_M_MMAP_THRESHOLD, during)
+        lib.mallopt(_M_TRIM_THRESHOLD, trim_during)
+    try:
+        yield
+    finally:
+        if lib is not None:
+            lib.mallopt(_M_MMAP_THRESHOLD, after)
+            lib.mallopt(_M_TRIM_THRESHOLD, trim_after)
+            release_freed_memory()
+
+
 def steady_heap():
     """Window-sized temporaries reuse the heap during a run (glibc only; elsewhere a no-op).
 
     Afterwards glibc's default thresholds are set again and the freed memory is handed back
     (:func:`release_freed_memory`), so that the process (e.g. the QGIS desktop) keeps no
     more than it did."""
-    lib = _glibc("mallopt")
-    if lib is not None:
-        lib.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
-        lib.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
-    try:
-        yield
-    finally:
-        if lib is not None:
-            lib.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
-            lib.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
-            release_freed_memory()
+    return _heap_thresholds(_RUN_MMAP_THRESHOLD, _RUN_TRIM_THRESHOLD,
+                            _DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD)
 
 
-@contextmanager
 def mapped_large_arrays():
     """Within a run's steady heap, glibc's defaults again: every array beyond 128 kB mapped
     on its own and unmapped when freed (glibc only; elsewhere a no-op).
@@ -249,19 +255,10 @@ def mapped_large_arrays():
     For the fit between the passes: its arrays are few, large and of ever-changing sizes
     (the sparse matrices of the local surfaces are summed batch by batch), and on the run's
     heap their freed space fragmented it: at 1,000 images the fit's peak was 280 MB above
-    its live data."""
-    lib = _glibc("mallopt")
-    if lib is not None:
-        release_freed_memory()
-        lib.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
-        lib.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
-    try:
-        yield
-    finally:
-        if lib is not None:
-            lib.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
-            lib.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
-            release_freed_memory()
+    its live data. What the pass before it freed is handed back first."""
+    release_freed_memory()
+    return _heap_thresholds(_DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD,
+                            _RUN_MMAP_THRESHOLD, _RUN_TRIM_THRESHOLD)
 
 
 @contextmanager

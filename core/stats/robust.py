@@ -27,9 +27,9 @@ from ..grid.interpolation import interpolate_window, interpolate_with, window_we
 from ..grid.pairs import overlapping_pairs
 from ..io.rasters import RasterInfo
 from .scan import MIN_OVERLAP_PIXELS, PairFilter, ScanResult, rescan_overlaps
+from .robust_lines import THRESHOLD, Groups, robust_lines, start_lines
 from .spread import MAD_TO_STD
 
-THRESHOLD = 4.0
 # The robust spread never counts as less than this fraction of the overlap's own spread,
 # so that images that agree almost exactly (rounding only) lose no pixels.
 MIN_SPREAD = 0.02
@@ -39,7 +39,6 @@ MIN_SAMPLES = 20
 # batch does not grow with the overlaps' size (16 overlaps of 4,096 samples held 40 MB more
 # per thread at 10 x 10 tiles), nor its work per call shrink with it.
 SAMPLES_PER_BATCH = 16384
-_TINY = 1e-12
 # An overlap none of whose samples departs by more than this fraction of the band of
 # agreement is not read again by the robust pass (see Disagreement.unchanged).
 CLEAR_WITHIN = 1.0
@@ -56,144 +55,6 @@ def _batches(keys, sizes):
             batch, held = [], 0
     if batch:
         yield batch
-
-
-class _Groups:
-    """Samples in contiguous groups (``ids`` non-decreasing, ``counts`` per group), so that
-    the robust lines of every cell of many overlaps are fitted by a few array operations.
-
-    For their medians, the groups are laid out as the rows of one array per size class, each
-    row a group's values with -inf before and +inf after them, so that the middle of every
-    group of a class falls on the same two columns: one partition finds them all. Classes of
-    sizes within a factor of two pad to at most twice the work; all classes share one buffer,
-    filled by one scatter."""
-
-    def __init__(self, ids: np.ndarray, counts: np.ndarray):
-        self.ids = ids
-        self.counts = counts
-        self.starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
-        size_class = np.log2(np.maximum(counts, 1)).astype(int)
-        # Per class: (members, first column in the buffer, rows, columns, middle, kth, odd).
-        self.classes = []
-        base = np.empty(counts.size, np.intp)  # where each group's values start, less its start
-        templates, offset = [], 0
-        for c in np.unique(size_class):
-            members = np.flatnonzero(size_class == c)
-            n = counts[members]
-            odd = n % 2 == 1
-            lower = np.where(odd, n // 2, n // 2 - 1)
-            middle = int(lower.max())
-            lead = middle - lower
-            width = int((lead + n).max()) + 1
-            columns = np.arange(width)[None, :]
-            templates.append(np.where(columns < lead[:, None], -np.inf, np.inf).ravel())
-            base[members] = (offset + np.arange(members.size) * width + lead
-                             - self.starts[members])
-            # Where every group has an odd count, the middle value alone is the median.
-            kth = middle if odd.all() else (middle, middle + 1)
-            self.classes.append((members, offset, members.size, width, middle, kth, odd))
-            offset += members.size * width
-        self.template = np.concatenate(templates)
-        # Of each value: its place in the buffer's rows.
-        self.destination = np.repeat(base, counts) + np.arange(ids.size)
-
-    def median(self, values: np.ndarray) -> np.ndarray:
-        """(bands, groups) medians of (bands, n) values, as np.median computes them: the
-        middle value, or the mean of the middle two."""
-        bands = values.shape[0]
-        padded = np.repeat(self.template[None], bands, axis=0)
-        padded[:, self.destination] = values
-        out = np.empty((bands, len(self.counts)))
-        for members, offset, rows, width, middle, kth, odd in self.classes:
-            part = padded[:, offset:offset + rows * width].reshape(bands, rows, width)
-            part.partition(kth, axis=2)
-            lo, hi = part[:, :, middle], part[:, :, middle + 1]
-            out[:, members] = np.where(odd, lo, (lo + hi) / 2.0)
-        return out
-
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(values, self.starts, axis=1)
-
-    def each(self, values: np.ndarray) -> np.ndarray:
-        """(bands, n): each sample's value of its group, of (bands, groups) ``values`` (as
-        values[:, ids], several times faster)."""
-        return np.repeat(values, self.counts, axis=1)
-
-
-def _start_lines(x: np.ndarray, y: np.ndarray, groups: _Groups):
-    """Medians and median absolute deviations of x and y per band and group: where the
-    robust lines start, in both directions."""
-    mx, my = groups.median(x), groups.median(y)
-    sx = groups.median(np.abs(x - groups.each(mx)))
-    sy = groups.median(np.abs(y - groups.each(my)))
-    return mx, my, sx, sy
-
-
-def _robust_lines(x: np.ndarray, y: np.ndarray, groups: _Groups, start, rounds: int = 4):
-    """Per band and group, y ~ alpha + beta x fitted to (bands, n) samples, ignoring outliers.
-
-    Starts from medians and median absolute deviations (``start``, of _start_lines: unmoved
-    by anything that covers less than half the samples), then least squares on the samples
-    within THRESHOLD robust standard deviations of the line, a few times; a group whose
-    samples stay the same has its line. Returns (bands, groups) alpha and beta.
-    """
-    mx, my, sx, sy = start
-    beta = np.where(sx > 0, sy / np.where(sx > 0, sx, 1.0), 1.0)
-    alpha = my - beta * mx
-    active = np.arange(len(groups.counts))
-    previous = None
-    for _ in range(rounds):
-        g = groups.ids
-        resid = y - groups.each(alpha[:, active]) - groups.each(beta[:, active]) * x
-        med = groups.median(resid)
-        dev = np.abs(resid - groups.each(med))
-        mad = MAD_TO_STD * groups.median(dev)
-        inlier = dev <= THRESHOLD * groups.each(np.maximum(mad, _TINY))
-        if previous is not None:
-            moved = np.logical_or.reduceat(inlier != previous, groups.starts, axis=1).any(axis=0)
-            if not moved.all():  # the same samples would give the same lines: those are done
-                if not moved.any():
-                    break
-                keep = moved[g]
-                x, y, inlier = x[:, keep], y[:, keep], inlier[:, keep]
-                active = active[moved]
-                groups = _Groups(np.cumsum(np.diff(g[keep], prepend=-1) > 0) - 1,
-                                 groups.counts[moved])
-                g = groups.ids
-        previous = inlier
-        # Least squares on centred values (the line of np.polyfit, to rounding). Products
-        # with the inlier mask stand for np.where(inlier, v, 0): the same sums, at a
-        # fraction of the cost.
-        n = np.add.reduceat(inlier, groups.starts, axis=1, dtype=np.float64)
-        safe = np.maximum(n, 1.0)
-        cx = groups.sums(x * inlier) / safe
-        cy = groups.sums(y * inlier) / safe
-        dx = (x - groups.each(cx)) * inlier
-        dy = (y - groups.each(cy)) * inlier
-        sxx, sxy = groups.sums(dx * dx), groups.sums(dx * dy)
-        fit = (n >= 3) & (sxx > 0) & _spread(x, inlier, groups, n, cx, sxx)
-        slope = sxy / np.where(fit, sxx, 1.0)
-        beta[:, active] = np.where(fit, slope, beta[:, active])
-        alpha[:, active] = np.where(fit, cy - slope * cx, alpha[:, active])
-    return alpha, beta
-
-
-def _spread(x, inlier, groups, n, cx, sxx) -> np.ndarray:
-    """Per band and group: whether the inliers' x differ. Equal values leave only the
-    rounding of their mean in ``sxx`` (each deviation within n ulp of x): groups well above
-    that need no look at their values."""
-    rounding = n * (1e-9 * (np.abs(cx) + 1.0)) ** 2
-    if np.all(sxx > rounding):
-        return np.ones(sxx.shape, dtype=bool)
-    return (np.maximum.reduceat(np.where(inlier, x, -np.inf), groups.starts, axis=1)
-            - np.minimum.reduceat(np.where(inlier, x, np.inf), groups.starts, axis=1)) > 0
-
-
-def _robust_line(x: np.ndarray, y: np.ndarray):
-    """One robust line per band through all of (bands, n) samples."""
-    groups = _Groups(np.zeros(x.shape[1], np.intp), np.array([x.shape[1]]))
-    alpha, beta = _robust_lines(x, y, groups, _start_lines(x, y, groups))
-    return alpha[:, 0], beta[:, 0]
 
 
 class Disagreement:
@@ -315,11 +176,11 @@ class Disagreement:
         test, so that clear pixels at an overlap's boundary are not left out (on the 15%
         bench set, 14% of them were); clouds stay far outside the band. Only on overlaps
         narrower than two cells (see :meth:`_narrow`). The pairs' medians come from one
-        grouped partition (see _Groups), as np.median gives them pair by pair."""
+        grouped partition (see robust_lines.Groups), as np.median gives them pair by pair."""
         if not keys:
             return {}
         sizes = np.array([samples[key][0].shape[1] for key in keys])
-        groups = _Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
+        groups = Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
         xi, xj, where = (np.concatenate([samples[key][n] for key in keys], axis=1)
                          for n in range(3))
         d = self._departures(keys, sizes, xi.astype(np.float64), xj.astype(np.float64), where)
@@ -338,7 +199,7 @@ class Disagreement:
         if tilted:  # the band again, around the planes
             picked = np.concatenate([np.arange(groups.starts[k], groups.starts[k] + sizes[k])
                                      for k in tilted])
-            sub = _Groups(np.repeat(np.arange(len(tilted)), sizes[tilted]), sizes[tilted])
+            sub = Groups(np.repeat(np.arange(len(tilted)), sizes[tilted]), sizes[tilted])
             median[:, tilted], band[:, tilted] = self._band(d[:, picked], sub, floor[:, tilted])
         # Overlaps none of whose samples comes near the band's edge (CLEAR_WITHIN of it)
         # are not read again: the robust pass would keep their pixels as the first did.
@@ -422,20 +283,20 @@ class Disagreement:
         whole_ji = whole_ij = None
         if alone:
             sizes = np.array([xs[k].shape[1] for k in alone])
-            whole = _Groups(np.repeat(np.arange(len(alone)), sizes), sizes)
+            whole = Groups(np.repeat(np.arange(len(alone)), sizes), sizes)
             x_all = np.concatenate([xs[k] for k in alone], axis=1)
             y_all = np.concatenate([ys[k] for k in alone], axis=1)
-            mx, my, sx, sy = _start_lines(x_all, y_all, whole)
-            whole_ji = _robust_lines(x_all, y_all, whole, (mx, my, sx, sy))
-            whole_ij = _robust_lines(y_all, x_all, whole, (my, mx, sy, sx))
+            mx, my, sx, sy = start_lines(x_all, y_all, whole)
+            whole_ji = robust_lines(x_all, y_all, whole, (mx, my, sx, sy))
+            whole_ij = robust_lines(y_all, x_all, whole, (my, mx, sy, sx))
         fitted = np.concatenate(per_cell)
         if fitted.size:
-            groups = _Groups(np.repeat(np.arange(fitted.size), fitted), fitted)
+            groups = Groups(np.repeat(np.arange(fitted.size), fitted), fitted)
             xc = np.concatenate([x[:, p] for x, p in zip(xs, picks)], axis=1)
             yc = np.concatenate([y[:, p] for y, p in zip(ys, picks)], axis=1)
-            mx, my, sx, sy = _start_lines(xc, yc, groups)
-            cells_ji = _robust_lines(xc, yc, groups, (mx, my, sx, sy))
-            cells_ij = _robust_lines(yc, xc, groups, (my, mx, sy, sx))
+            mx, my, sx, sy = start_lines(xc, yc, groups)
+            cells_ji = robust_lines(xc, yc, groups, (mx, my, sx, sy))
+            cells_ij = robust_lines(yc, xc, groups, (my, mx, sy, sx))
         result, used = {}, 0
         for k, key in enumerate(keys):
             lines = []

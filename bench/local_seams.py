@@ -61,88 +61,9 @@ SETS = [
     ("3x3 20% 5% corner", "20220313", (3, 3), 0.20, 0.05, 4),
 ]
 HELD_OUT = "20250422"
-BOUNDARY = 4  # pixels
-
-
-def tile_windows(rows, cols, grid, overlap):
-    gy, gx = grid
-    th = int(rows / (gy - (gy - 1) * overlap))
-    tw = int(cols / (gx - (gx - 1) * overlap))
-    return [(min(int(round(i * th * (1 - overlap))), rows - th),
-             min(int(round(j * tw * (1 - overlap))), cols - tw), th, tw)
-            for i in range(gy) for j in range(gx)]
-
-
-def smooth_field(shape, amplitude, rng):
-    """1 + amplitude * (a tilt plus a bump, scaled to [-1, 1])."""
-    h, w = shape
-    y, x = np.mgrid[0:h, 0:w]
-    y, x = y / (h - 1) - 0.5, x / (w - 1) - 0.5
-    angle = rng.uniform(0, 2 * np.pi)
-    tilt = x * np.cos(angle) + y * np.sin(angle)
-    cy, cx = rng.uniform(-0.3, 0.3, 2)
-    bump = rng.choice([-1, 1]) * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * 0.2 ** 2))
-    g = tilt + 0.6 * bump
-    g = 2 * (g - g.min()) / (g.max() - g.min()) - 1
-    return 1.0 + amplitude * g
-
-
-def paste_clouds(data, valid, rng, count=4):
-    """Bright soft disks with shadows beside them; returns the touched pixels (dilated)."""
-    h, w = data.shape[1:]
-    y, x = np.mgrid[0:h, 0:w]
-    touched = np.zeros((h, w), dtype=bool)
-    for _ in range(count):
-        cy, cx = rng.uniform(0.1, 0.9) * h, rng.uniform(0.1, 0.9) * w
-        radius = rng.uniform(5, 9)
-        cloud = np.clip((radius - np.hypot(y - cy, x - cx)) / 3.0, 0, 1)
-        shadow = np.clip((radius - np.hypot(y - cy - 9, x - cx - 12)) / 3.0, 0, 1)
-        data *= 1 - 0.45 * shadow[None]
-        data += rng.uniform(6000, 12000) * cloud[None]
-        touched |= (cloud > 0) | (shadow > 0)
-    return ndimage.binary_dilation(touched, iterations=2)
-
-
-def write_set(folder, scenes, date, grid, overlap, amplitude, corner, cloudy, seed,
-              paste=True):
-    """The tiles of a set; ``paste`` False draws the clouds (the same masks and random
-    numbers) without pasting them: the same tiles cloud-free, the baseline of the halo."""
-    ds = gdal.Open(os.path.join(scenes, f"Landsat_{date}.tif"))
-    scene = ds.ReadAsArray().astype(np.float64)
-    gt, crs = ds.GetGeoTransform(), ds.GetProjection()
-    rng = np.random.default_rng(seed)
-    tiles = []
-    for k, (r, c, h, w) in enumerate(tile_windows(scene.shape[1], scene.shape[2], grid,
-                                                  overlap)):
-        truth = scene[:, r:r + h, c:c + w]
-        gain = rng.uniform(0.8, 1.25, (scene.shape[0], 1, 1))
-        offset = rng.uniform(-500, 500, (scene.shape[0], 1, 1))
-        field = smooth_field((h, w), amplitude, rng)
-        data = gain * truth * field[None] + offset
-        valid = np.ones((h, w), dtype=bool)
-        if k == corner:  # a triangle of no-data in the corner that the others overlap
-            yy, xx = np.mgrid[0:h, 0:w]
-            valid = (h - 1 - yy) + xx > 0.45 * min(h, w)
-        clouds = np.zeros((h, w), dtype=bool)
-        if cloudy and k % 2 == 0:
-            clouds = paste_clouds(data if paste else data.copy(), valid, rng)
-        data = np.clip(np.rint(data), 1, 65535)
-        data[:, ~valid] = 0
-        path = os.path.join(folder, f"tile_{k}.tif")
-        out = gdal.GetDriverByName("GTiff").Create(path, w, h, scene.shape[0], gdal.GDT_UInt16,
-                                                   ["TILED=YES", "COMPRESS=DEFLATE"])
-        out.SetGeoTransform((gt[0] + c * gt[1], gt[1], 0, gt[3] + r * gt[5], 0, gt[5]))
-        out.SetProjection(crs)
-        for b in range(scene.shape[0]):
-            out.GetRasterBand(b + 1).SetNoDataValue(0)
-            out.GetRasterBand(b + 1).WriteArray(data[b].astype(np.uint16))
-        out = None
-        tiles.append(dict(path=path, row=r, col=c, truth=truth, valid=valid, clouds=clouds,
-                          gain=gain, offset=offset, field=field))
-    return tiles
-
-
-# ---------------------------------------------------------------- running the three
+sys.path.insert(0, HERE)
+from seam_scores import read, score, shared_pixels  # noqa: E402
+from seam_sets import write_set  # noqa: E402
 
 
 def run_ours(paths, folder, smoothness=None):
@@ -233,125 +154,6 @@ def run_oracle(tiles, folder, float32=False):
         dst = None
         outputs.append(path)
     return outputs
-
-
-# ---------------------------------------------------------------- scoring
-
-
-def read(path):
-    ds = gdal.Open(path)
-    data = ds.ReadAsArray().astype(np.float64)
-    valid = np.stack([ds.GetRasterBand(b + 1).GetMaskBand().ReadAsArray() > 0
-                      for b in range(ds.RasterCount)]).all(axis=0)
-    return data, valid
-
-
-def score(tiles, outputs):
-    """Per band: dis, boundary/interior ratio, err; and the cloudy tiles' ring/else ratio."""
-    outs = [read(p) for p in outputs]
-    n_bands = outs[0][0].shape[0]
-    # Pixels no cloud touches in any tile, in every tile's own coordinates.
-    cloudy = {}
-    for t in tiles:
-        for r, c in zip(*np.nonzero(t["clouds"])):
-            cloudy[(r + t["row"], c + t["col"])] = True
-    clear = []
-    for t, (_, valid) in zip(tiles, outs):
-        m = valid & t["valid"]
-        for (r, c) in cloudy:
-            rr, cc = r - t["row"], c - t["col"]
-            if 0 <= rr < m.shape[0] and 0 <= cc < m.shape[1]:
-                m[rr, cc] = False
-        clear.append(m)
-    result = {k: np.zeros(n_bands)
-              for k in ("dis", "ratio", "err", "ring", "dn", "std", "edge", "inner",
-                      "seam_ratio")}
-    for b in range(n_bands):
-        t_all = np.concatenate([t["truth"][b][m] for t, m in zip(tiles, clear)])
-        y_all = np.concatenate([o[0][b][m] for o, m in zip(outs, clear)])
-        gain, icpt = np.polyfit(t_all, y_all, 1)
-        # In the outputs' band std: bounded where the truth hardly varies (cirrus), where a
-        # division by the fitted gain would blow up.
-        std = y_all.std()
-        resid = y_all - (gain * t_all + icpt)
-        result["err"][b] = np.sqrt(np.mean(resid ** 2)) / std
-        total = count = 0.0
-        edge = [0.0, 0.0]
-        inner = [0.0, 0.0]
-        seams = [0.0, 0.0]
-        for a in range(len(tiles)):
-            for c in range(a + 1, len(tiles)):
-                shared = _shared(tiles, outs, clear, a, c, b)
-                if shared is None:
-                    continue
-                diff, mask = shared
-                dist = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
-                total += diff[mask].sum()
-                count += mask.sum()
-                near = mask & (dist <= BOUNDARY)
-                far = mask & (dist > BOUNDARY)
-                edge[0] += diff[near].sum()
-                edge[1] += near.sum()
-                seam = near & _at_image_edges(tiles, a, c, mask, dist)
-                seams[0] += diff[seam].sum()
-                seams[1] += seam.sum()
-                inner[0] += diff[far].sum()
-                inner[1] += far.sum()
-        result["dn"][b] = total / max(count, 1)
-        result["std"][b] = std
-        result["dis"][b] = result["dn"][b] / std
-        result["edge"][b] = edge[0] / max(edge[1], 1)
-        result["inner"][b] = inner[0] / max(inner[1], 1)
-        result["ratio"][b] = result["edge"][b] / max(result["inner"][b], 1e-12)
-        result["seam_ratio"][b] = seams[0] / max(seams[1], 1) / max(result["inner"][b], 1e-12)
-        ring, rest = [0.0, 0.0], [0.0, 0.0]
-        for t, (data, _), m in zip(tiles, outs, clear):
-            if not t["clouds"].any():
-                continue
-            dist = ndimage.distance_transform_edt(~t["clouds"])
-            err = np.abs(data[b] - (gain * t["truth"][b] + icpt))
-            for acc, sel in ((ring, m & (dist >= 1) & (dist <= 10)), (rest, m & (dist > 20))):
-                acc[0] += err[sel].sum()
-                acc[1] += sel.sum()
-        result["ring"][b] = ((ring[0] / ring[1]) / (rest[0] / rest[1])) if ring[1] else np.nan
-    return result
-
-
-def _at_image_edges(tiles, a, c, mask, dist):
-    """Pixels of the overlap of tiles a and c whose nearest boundary is the edge of one of
-    the two tiles inside the mosaic (a seam), not the mosaic's outer border, a tile's
-    no-data or a cloud."""
-    ta, tc = tiles[a], tiles[c]
-    height = max(t["row"] + t["valid"].shape[0] for t in tiles)
-    width = max(t["col"] + t["valid"].shape[1] for t in tiles)
-    r0, c0 = max(ta["row"], tc["row"]), max(ta["col"], tc["col"])
-    yy, xx = np.mgrid[r0:r0 + mask.shape[0], c0:c0 + mask.shape[1]]
-    border = np.minimum.reduce([yy, xx, height - 1 - yy, width - 1 - xx]) + 1
-    sa = (yy - ta["row"], xx - ta["col"])
-    sc = (yy - tc["row"], xx - tc["col"])
-    rect = np.ones_like(mask)
-    rect[[0, -1], :] = rect[:, [0, -1]] = False  # the overlap's own edges stay boundaries
-    inside = ta["valid"][sa] & tc["valid"][sc] & ~ta["clouds"][sa] & ~tc["clouds"][sc]
-    other = ndimage.distance_transform_edt(inside | ~rect) if (~inside).any() else np.inf
-    return (border > dist + 0.01) & (other > dist + 0.01)
-
-
-def _shared(tiles, outs, clear, a, c, b):
-    ta, tc = tiles[a], tiles[c]
-    r0, c0 = max(ta["row"], tc["row"]), max(ta["col"], tc["col"])
-    r1 = min(ta["row"] + ta["valid"].shape[0], tc["row"] + tc["valid"].shape[0])
-    c1 = min(ta["col"] + ta["valid"].shape[1], tc["col"] + tc["valid"].shape[1])
-    if r1 <= r0 or c1 <= c0:
-        return None
-    sa = (slice(r0 - ta["row"], r1 - ta["row"]), slice(c0 - ta["col"], c1 - ta["col"]))
-    sc = (slice(r0 - tc["row"], r1 - tc["row"]), slice(c0 - tc["col"], c1 - tc["col"]))
-    mask = clear[a][sa] & clear[c][sc]
-    if not mask.any():
-        return None
-    return np.abs(outs[a][0][b][sa] - outs[c][0][b][sc]), mask
-
-
-# ---------------------------------------------------------------- mosaic and agreement
 
 
 def _scene_under(path, scene, gt):
@@ -463,7 +265,7 @@ def _overlap_mad(tiles, paths):
         total = count = 0.0
         for a in range(len(tiles)):
             for c in range(a + 1, len(tiles)):
-                shared = _shared(tiles, outs, clear, a, c, b)
+                shared = shared_pixels(tiles, outs, clear, a, c, b)
                 if shared is not None:
                     total += shared[0][shared[1]].sum()
                     count += shared[1].sum()

@@ -204,14 +204,19 @@ class SurfaceSystem:
                 self._summed = _upper(self.basis.T @ self._summed @ self.basis)
         return gauge
 
-    def solve(self, reuse: Optional[dict] = None) -> np.ndarray:
+    def solve(self, reuse: Optional[dict] = None,
+              rhs: Optional[np.ndarray] = None) -> np.ndarray:
         """The node values: the least-squares minimum under the exact gauge.
 
-        ``reuse`` (a dict the caller keeps across the bands) keeps the reduced system for a
-        band whose matrix is the same, as it is where every band has the same valid pixels:
-        a system built with ``matrix`` False takes the one ``reuse`` holds."""
+        ``rhs`` (default: this band's) may be (bands, n): the right-hand sides of several
+        bands whose matrix is this one (the values then come as (bands, n)), as it is where
+        every band has the same valid pixels; solved together, they read the matrix once an
+        iteration. ``reuse`` (a dict the caller keeps across the bands) keeps the reduced
+        system instead for a later band: a system built with ``matrix`` False takes the one
+        ``reuse`` holds."""
+        rhs = self.rhs if rhs is None else rhs
         if not self.matrix:
-            return reuse["reduced"].solve(self.rhs)
+            return reuse["reduced"].solve(rhs)
         if self.basis is None:
             raise ValueError("SurfaceSystem.gauge was not called")  # a programming error
         matrix = self.normal()
@@ -221,7 +226,7 @@ class SurfaceSystem:
         reduced = ReducedSystem(matrix, self.basis)
         if reuse is not None:
             reuse["reduced"] = reduced
-        return reduced.solve(self.rhs)
+        return reduced.solve(rhs)
 
 
 class ReducedSystem:
@@ -265,11 +270,16 @@ class ReducedSystem:
         self.factors = None
 
     def product(self, p: np.ndarray) -> np.ndarray:
-        """``Z' A Z p`` from the upper triangle."""
-        return self.upper @ p + self.upper.T @ p - self.diagonal * p
+        """``Z' A Z p`` from the upper triangle, for p (k, n): k vectors at once, each row
+        of the result contiguous (one pass over the matrix for all)."""
+        columns = np.ascontiguousarray(p.T)
+        out = self.upper @ columns + self.upper.T @ columns
+        return np.ascontiguousarray(out.T) - self.diagonal * p
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        f = self.z.T @ rhs
+        """The values for ``rhs`` (n,), or for each row of ``rhs`` (k, n)."""
+        single = rhs.ndim == 1
+        f = np.atleast_2d(self.z.T @ np.atleast_2d(rhs).T).T.copy()
         y = None
         if self.factors is None:
             y = _conjugate_gradients(self.product, f, 1.0 / self.diagonal, self.RTOL,
@@ -279,8 +289,9 @@ class ReducedSystem:
                 whole = (self.upper + self.upper.T - sp.diags(self.diagonal)).tocsc()
                 self.factors = splu(whole, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                                     options={"SymmetricMode": True})
-            y = self.factors.solve(f)
-        return self.z @ y
+            y = np.stack([self.factors.solve(row) for row in f])
+        x = np.ascontiguousarray((self.z @ y.T).T)
+        return x[0] if single else x
 
 
 def _upper(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -314,32 +325,41 @@ def _gauge_basis(gauge: sp.csr_matrix, n: int) -> sp.csr_matrix:
 
 def _conjugate_gradients(product, f: np.ndarray, inverse_diagonal: np.ndarray,
                          rtol: float, max_iterations: int) -> Optional[np.ndarray]:
-    """Preconditioned conjugate gradients (Jacobi) from 0 to ``|f - M y| <= rtol |f|``,
-    ``product(p)`` being ``M p``;
-    None if that takes more than ``max_iterations`` (the caller then factorises)."""
+    """Preconditioned conjugate gradients (Jacobi) from 0 to ``|f - M y| <= rtol |f|`` for
+    each row of ``f`` (k, n), ``product(p)`` being ``M p`` for each row of p; None if that
+    takes more than ``max_iterations`` (the caller then factorises).
+
+    The rows are independent solves that share the products: each stops where it meets its
+    tolerance, and its steps are those it would take alone (its dot products over its own
+    contiguous row), so that its values do not depend on the others."""
+    k = f.shape[0]
     y = np.zeros_like(f)
-    target = rtol * float(np.linalg.norm(f))
-    if target == 0.0:
-        return y
+    target = np.array([rtol * float(np.linalg.norm(row)) for row in f])
+    active = target > 0.0
     r = f.copy()
     z = inverse_diagonal * r
     p = z.copy()
-    rz = float(r @ z)
+    rz = np.array([float(r[c] @ z[c]) for c in range(k)])
     for _ in range(max_iterations):
-        if np.linalg.norm(r) <= target:
+        active &= np.array([np.linalg.norm(r[c]) > target[c] for c in range(k)])
+        if not active.any():
             break
-        q = product(p)
-        curvature = float(p @ q)
-        if not curvature > 0:  # not positive definite in rounding: factorise instead
-            break
-        alpha = rz / curvature
-        y += alpha * p
-        r -= alpha * q
-        z = inverse_diagonal * r
-        rz, previous = float(r @ z), rz
-        p = z + (rz / previous) * p
+        rows = np.flatnonzero(active)
+        q = product(p[rows])
+        for n, c in enumerate(rows):
+            curvature = float(p[c] @ q[n])
+            if not curvature > 0:  # not positive definite in rounding: factorise instead
+                active[c] = False
+                continue
+            alpha = rz[c] / curvature
+            y[c] += alpha * p[c]
+            r[c] -= alpha * q[n]
+            z[c] = inverse_diagonal * r[c]
+            rz[c], previous = float(r[c] @ z[c]), rz[c]
+            p[c] = z[c] + (rz[c] / previous) * p[c]
     # The recurrence's residual drifts from the true one: check the true one.
-    if np.linalg.norm(f - product(y)) > 10 * target:
+    residual = f - product(y)
+    if any(np.linalg.norm(residual[c]) > 10 * target[c] for c in range(k)):
         return None
     return y
 

@@ -66,9 +66,6 @@ BENDING = 0.003
 # global step's); 0.01 keeps every band below it (blue 4.96 against 5.27 there; 0.001: 5.29),
 # at 1-2% of boundary ratio.
 REST = 0.01
-# Bands of one matrix solved together: each holds a few vectors of the unknowns in the
-# iterations (2 MB each at 1,000 images of 256²).
-TOGETHER = 4
 # An overlap holds at least this many nodes across, unless the user fixed BLOCK_SIZE ...
 NODES_ACROSS = 3
 # ... but nodes come no closer than this, nor more than 4x closer than BLOCKS asks.
@@ -244,23 +241,11 @@ def fit_surfaces(
         outer = np.concatenate([outer_nodes(blocks, s, p, covered).ravel()
                                 for s, p in zip(spans, places)])
     # A band whose weights (cells and gauge) equal the previous band's has the same matrix:
-    # it gathers its right-hand side only, and the bands of one matrix are solved together
-    # (one pass over the matrix per iteration for all of them; 4 bands at 1,000 images took
-    # 2.3x less time than one after another). The weights are compared by digest and the
-    # cells' targets made pair by pair: the arrays of all pairs, kept for the comparison,
-    # took 60 MB at 1,000 images.
-    group: list = []  # (band, system) of one matrix: the first's, or the one ``shared`` holds
+    # it gathers its right-hand side only and reuses the reduced system. The weights are
+    # compared by digest and the cells' targets made pair by pair: the arrays of all pairs,
+    # kept for the comparison, took 60 MB at 1,000 images.
     shared: dict = {}
     previous = None
-
-    def solve_group():
-        x = group[0][1].solve(shared, rhs=np.stack([system.rhs for _, system in group]))
-        for row, (band, system) in enumerate(group):
-            for k, s in enumerate(spans):
-                result[k][band] = x[row, system.offset[k]:system.offset[k + 1]].reshape(
-                    s[2], s[3])
-        group.clear()  # before the next matrix is built
-
     for b in range(n_bands):
         def targets(pb):
             return cell_targets(pb, b, gains, offsets, method, scale[b])
@@ -268,8 +253,6 @@ def fit_surfaces(
         counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
         digest = _digest(itertools.chain((targets(pb)[0] for pb in pair_cells), counts))
         same = digest == previous
-        if group and (not same or len(group) == TOGETHER):
-            solve_group()
         if not same:
             shared.clear()  # before the next matrix is built
         previous = digest
@@ -281,8 +264,9 @@ def fit_surfaces(
                 system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
         system.add_membrane(SMOOTHNESS)
         system.add_bending(BENDING, outer)
-        group.append((b, system))
-    solve_group()
+        x = system.solve(shared)
+        for k, s in enumerate(spans):
+            result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:
         result[reference][:] = 0.0  # exactly: its outputs are its inputs, bit for bit
     return result

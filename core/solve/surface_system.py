@@ -204,19 +204,14 @@ class SurfaceSystem:
                 self._summed = _upper(self.basis.T @ self._summed @ self.basis)
         return gauge
 
-    def solve(self, reuse: Optional[dict] = None,
-              rhs: Optional[np.ndarray] = None) -> np.ndarray:
+    def solve(self, reuse: Optional[dict] = None) -> np.ndarray:
         """The node values: the least-squares minimum under the exact gauge.
 
-        ``rhs`` (default: this band's) may be (bands, n): the right-hand sides of several
-        bands whose matrix is this one (the values then come as (bands, n)), as it is where
-        every band has the same valid pixels; solved together, they read the matrix once an
-        iteration. ``reuse`` (a dict the caller keeps across the bands) keeps the reduced
-        system instead for a later band: a system built with ``matrix`` False takes the one
-        ``reuse`` holds."""
-        rhs = self.rhs if rhs is None else rhs
+        ``reuse`` (a dict the caller keeps across the bands) keeps the reduced system for a
+        band whose matrix is the same, as it is where every band has the same valid pixels:
+        a system built with ``matrix`` False takes the one ``reuse`` holds."""
         if not self.matrix:
-            return reuse["reduced"].solve(rhs)
+            return reuse["reduced"].solve(self.rhs)
         if self.basis is None:
             raise ValueError("SurfaceSystem.gauge was not called")  # a programming error
         matrix = self.normal()
@@ -226,7 +221,7 @@ class SurfaceSystem:
         reduced = ReducedSystem(matrix, self.basis)
         if reuse is not None:
             reuse["reduced"] = reduced
-        return reduced.solve(rhs)
+        return reduced.solve(self.rhs)
 
 
 class ReducedSystem:
@@ -270,16 +265,11 @@ class ReducedSystem:
         self.factors = None
 
     def product(self, p: np.ndarray) -> np.ndarray:
-        """``Z' A Z p`` from the upper triangle, for p (k, n): k vectors at once, each row
-        of the result contiguous (one pass over the matrix for all)."""
-        columns = np.ascontiguousarray(p.T)
-        out = self.upper @ columns + self.upper.T @ columns
-        return np.ascontiguousarray(out.T) - self.diagonal * p
+        """``Z' A Z p`` from the upper triangle."""
+        return self.upper @ p + self.upper.T @ p - self.diagonal * p
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """The values for ``rhs`` (n,), or for each row of ``rhs`` (k, n)."""
-        single = rhs.ndim == 1
-        f = np.atleast_2d(self.z.T @ np.atleast_2d(rhs).T).T.copy()
+        f = self.z.T @ rhs
         y = None
         if self.factors is None:
             y = _conjugate_gradients(self.product, f, 1.0 / self.diagonal, self.RTOL,
@@ -289,9 +279,8 @@ class ReducedSystem:
                 whole = (self.upper + self.upper.T - sp.diags(self.diagonal)).tocsc()
                 self.factors = splu(whole, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                                     options={"SymmetricMode": True})
-            y = np.stack([self.factors.solve(row) for row in f])
-        x = np.ascontiguousarray((self.z @ y.T).T)
-        return x[0] if single else x
+            y = self.factors.solve(f)
+        return self.z @ y
 
 
 def _upper(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -325,41 +314,32 @@ def _gauge_basis(gauge: sp.csr_matrix, n: int) -> sp.csr_matrix:
 
 def _conjugate_gradients(product, f: np.ndarray, inverse_diagonal: np.ndarray,
                          rtol: float, max_iterations: int) -> Optional[np.ndarray]:
-    """Preconditioned conjugate gradients (Jacobi) from 0 to ``|f - M y| <= rtol |f|`` for
-    each row of ``f`` (k, n), ``product(p)`` being ``M p`` for each row of p; None if that
-    takes more than ``max_iterations`` (the caller then factorises).
-
-    The rows are independent solves that share the products: each stops where it meets its
-    tolerance, and its steps are those it would take alone (its dot products over its own
-    contiguous row), so that its values do not depend on the others."""
-    k = f.shape[0]
+    """Preconditioned conjugate gradients (Jacobi) from 0 to ``|f - M y| <= rtol |f|``,
+    ``product(p)`` being ``M p``;
+    None if that takes more than ``max_iterations`` (the caller then factorises)."""
     y = np.zeros_like(f)
-    target = np.array([rtol * float(np.linalg.norm(row)) for row in f])
-    active = target > 0.0
+    target = rtol * float(np.linalg.norm(f))
+    if target == 0.0:
+        return y
     r = f.copy()
     z = inverse_diagonal * r
     p = z.copy()
-    rz = np.array([float(r[c] @ z[c]) for c in range(k)])
+    rz = float(r @ z)
     for _ in range(max_iterations):
-        active &= np.array([np.linalg.norm(r[c]) > target[c] for c in range(k)])
-        if not active.any():
+        if np.linalg.norm(r) <= target:
             break
-        rows = np.flatnonzero(active)
-        q = product(p[rows])
-        for n, c in enumerate(rows):
-            curvature = float(p[c] @ q[n])
-            if not curvature > 0:  # not positive definite in rounding: factorise instead
-                active[c] = False
-                continue
-            alpha = rz[c] / curvature
-            y[c] += alpha * p[c]
-            r[c] -= alpha * q[n]
-            z[c] = inverse_diagonal * r[c]
-            rz[c], previous = float(r[c] @ z[c]), rz[c]
-            p[c] = z[c] + (rz[c] / previous) * p[c]
+        q = product(p)
+        curvature = float(p @ q)
+        if not curvature > 0:  # not positive definite in rounding: factorise instead
+            break
+        alpha = rz / curvature
+        y += alpha * p
+        r -= alpha * q
+        z = inverse_diagonal * r
+        rz, previous = float(r @ z), rz
+        p = z + (rz / previous) * p
     # The recurrence's residual drifts from the true one: check the true one.
-    residual = f - product(y)
-    if any(np.linalg.norm(residual[c]) > 10 * target[c] for c in range(k)):
+    if np.linalg.norm(f - product(y)) > 10 * target:
         return None
     return y
 

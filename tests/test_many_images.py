@@ -188,7 +188,8 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
     node values are those of the exactly constrained least squares (its KKT system, solved
     directly here), the gauge holds to rounding, terms summed in the gauge's basis give the
     values of the full matrix reduced at the end, and the direct fallback (taken when the
-    iterations do not converge) gives the same values."""
+    iterations do not converge) gives the same values; the iterations on two threads give
+    those of one, bit for bit."""
     import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve
     from spectralmatch.core.solve import surface_system
@@ -209,10 +210,10 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
         gauges.append(original_gauge(system, *args))
         return gauges[-1]
 
-    def keeping(system, reuse=None):
+    def keeping(system, reuse=None, threads=1):
         if system.matrix:
             seen.append((system.normal(), gauges[-1], system.rhs.copy()))
-        x = original_solve(system, reuse)
+        x = original_solve(system, reuse, threads)
         if system.matrix:
             seen[-1] += (x,)
         return x
@@ -240,10 +241,13 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
         np.testing.assert_allclose(summed_reduced[k], summed_full[k], rtol=0,
                                    atol=1e-11 * scale_x)
 
-    monkeypatch.setattr(surface_system.ReducedSystem, "MAX_ITERATIONS", 1)
     basis = surface_system._gauge_basis(gauge, n)
     reduced = surface_system.ReducedSystem(sp.triu(basis.T @ normal @ basis, format="csr"),
                                            basis)
+    # The products' halves on two threads: the same sums in the same order, bit for bit.
+    assert np.array_equal(reduced.solve(rhs, threads=2), reduced.solve(rhs, threads=1))
+
+    monkeypatch.setattr(surface_system.ReducedSystem, "MAX_ITERATIONS", 1)
     fallback = reduced.solve(rhs)
     assert reduced.factors is not None  # one iteration cannot converge: it factorised
     np.testing.assert_allclose(fallback, exact, rtol=0, atol=1e-9 * scale_x)

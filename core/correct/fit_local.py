@@ -59,11 +59,13 @@ def fit_local(
     reference: Optional[int] = None,
     feedback: Optional[Feedback] = None,
     refine_gains: bool = False,
+    threads: int = 1,
 ) -> LocalModel:
     """The surfaces of every image after ``base``, fitted jointly to the overlaps' cells.
 
     ``refine_gains`` (after a fitted global step, linear form): the surfaces start from the
-    gains of the cells' texture (local_texture.py), carried as a factor and a shift."""
+    gains of the cells' texture (local_texture.py), carried as a factor and a shift.
+    ``threads``: how many the solve of the surfaces may use."""
     feedback = feedback or Feedback()
     method = fit.method
     if method not in METHODS:
@@ -92,7 +94,7 @@ def fit_local(
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
     nodes = local_surface.fit_surfaces(
         blocks, spans, scan.pair_blocks or [], scan.cells, node_counts, gains,
-        offsets, method, scale, reference, min_count, grid.placements)
+        offsets, method, scale, reference, min_count, grid.placements, threads)
     shifts = None
     changed = (gains != base.gains) | (offsets != base.offsets)
     if changed.any():

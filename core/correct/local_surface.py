@@ -219,12 +219,14 @@ def fit_surfaces(
     reference: Optional[int] = None,
     min_count: float = 0.0,
     places: Optional[Sequence] = None,
+    threads: int = 1,
 ) -> List[np.ndarray]:
     """Per image, the (bands, node rows, node cols) node values of its surface.
 
     ``node_counts[k]`` are image k's valid pixels per block (its gauge weights; a node
     below ``min_count`` does not count in its location's central tendency). The weights
-    SMOOTHNESS, BENDING and REST are read at the call (a bench may vary them).
+    SMOOTHNESS, BENDING and REST are read at the call (a bench may vary them). ``threads``:
+    how many the solve may use (SurfaceSystem.solve).
     """
     n_bands = gains.shape[1]
     area = float(blocks.size * blocks.size)
@@ -264,7 +266,7 @@ def fit_surfaces(
                 system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
         system.add_membrane(SMOOTHNESS)
         system.add_bending(BENDING, outer)
-        x = system.solve(shared)
+        x = system.solve(shared, threads)
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:

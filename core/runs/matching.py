@@ -30,7 +30,7 @@ from ..grid.common_grid import CommonGrid
 from ..grid.inputs import note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
 from ..io.parallel import (mapped_large_arrays, note_thread_cap, release_freed_memory,
-                           run_memory)
+                           run_memory, thread_count)
 from ..io.rasters import RasterInfo
 from ..io.geotiff import check_raster_format
 from ..io.writer import Correction, check_output_format, write_outputs
@@ -106,7 +106,8 @@ def run_local(
 
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
         base = identity_model(len(infos), infos[0].band_count)
-        model = fit_local(infos, grid, blocks, scan, base, fit, ref, feedback)
+        model = fit_local(infos, grid, blocks, scan, base, fit, ref, feedback,
+                          threads=thread_count(streaming.threads))
         return Fitted(
             [(outputs.suffix, lambda k: model.correction(k, base.correction(k), infos[k]))],
             base, model, fitted_gains=False)
@@ -137,7 +138,7 @@ def run_match(
     def fitted(infos, grid, blocks, scan, ref, feedback) -> Fitted:
         base = fit_global(infos, scan, global_fit, ref, feedback)
         model = fit_local(infos, grid, blocks, scan, base, local_fit, ref, feedback,
-                          refine_gains=True)
+                          refine_gains=True, threads=thread_count(streaming.threads))
         corrections = [
             (outputs.suffix, lambda k: model.correction(k, base.correction(k), infos[k]))]
         if keep_global:

@@ -9,10 +9,10 @@ i and i from j; see :class:`Disagreement`), and per overlap and band the median 
 absolute deviation (MAD, scaled by 1.4826 to a standard deviation) of the departures give a
 band of agreement. A pixel departing by more than ``THRESHOLD`` robust standard deviations in
 any band is left out where it touches a seed, a pixel whose departures across all bands
-reach ``SEED`` band widths (see :func:`pair_filter`). One more read of the overlaps then gives the exact statistics of all
-agreeing pixels: overlap moments for the global system, pair block sums and the block means of
-both images for the local step. The lines never depend on a global fit, so clouds that would
-bias such a fit cannot hide themselves.
+reach ``SEED`` band widths (see :func:`pair_filter`). One more read of the overlaps then
+gives the exact statistics of all agreeing pixels: overlap moments for the global system,
+pair block sums and the block means of both images for the local step. The lines never
+depend on a global fit, so clouds that would bias such a fit cannot hide themselves.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ CLEAR_WITHIN = 1.0
 # five-date series of tests/test_robust.py (ghost correlation 0.105; 0.100 without seeds,
 # 0.114 at 2.0); the held-out scene's sets agree (mean b/i 1.16 -> 1.13).
 SEED = 1.5
+_NARROWEST = 1e-30  # a band of width 0 counts as this wide (no 0 / 0)
 
 
 def _batches(keys, sizes):
@@ -499,8 +500,9 @@ def pair_filter(disagree: Disagreement) -> PairFilter:
                 di = di - plane.on_window(n + b, rect, di.dtype)
             # Python floats: float32 departures stay float32 (numpy 2 promotes for numpy
             # scalars)
-            uj = np.abs(dj - float(median[b])) / float(width[b])
-            ui = np.abs(di - float(median[n + b])) / float(width[n + b])
+            # A constant band has a band of width 0: any departure there is beyond it.
+            uj = np.abs(dj - float(median[b])) / max(float(width[b]), _NARROWEST)
+            ui = np.abs(di - float(median[n + b])) / max(float(width[n + b]), _NARROWEST)
             beyond |= both[b] & ((uj > 1) | (ui > 1))
             squares += np.where(both[b], uj * uj + ui * ui, 0)
             rows += 2 * both[b]

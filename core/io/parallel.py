@@ -243,7 +243,10 @@ def steady_heap():
 
     Afterwards glibc's default thresholds are set again and the freed memory is handed back
     (:func:`release_freed_memory`), so that the process (e.g. the QGIS desktop) keeps no
-    more than it did."""
+    more than it did. Inside :func:`mapped_large_arrays` (whose thresholds are those
+    defaults) it serves a loop whose large arrays all have one size, the conjugate gradients
+    of the local surfaces: freed arrays are reused instead of mapped and zeroed afresh, which
+    at 1,000 images took 3x the time of the iterations' sparse products."""
     return _heap_thresholds(_RUN_MMAP_THRESHOLD, _RUN_TRIM_THRESHOLD,
                             _DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD)
 
@@ -259,16 +262,6 @@ def mapped_large_arrays():
     release_freed_memory()
     return _heap_thresholds(_DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD,
                             _RUN_MMAP_THRESHOLD, _RUN_TRIM_THRESHOLD)
-
-
-def reused_heap():
-    """Within :func:`mapped_large_arrays`, the run's thresholds again for a loop whose large
-    arrays all have one size (the conjugate gradients of the local surfaces): freed arrays
-    are reused instead of mapped and zeroed afresh, without fragmenting the heap. At 1,000
-    images each iteration mapped about 15 MB anew, which took 3x the time of its sparse
-    products. Afterwards, mapped_large_arrays' thresholds (glibc only; elsewhere a no-op)."""
-    return _heap_thresholds(_RUN_MMAP_THRESHOLD, _RUN_TRIM_THRESHOLD,
-                            _DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD)
 
 
 @contextmanager

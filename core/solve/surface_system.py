@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from scipy.sparse.linalg import splu
 
-from ..io.parallel import reused_heap
+from ..io.parallel import steady_heap
 
 # Triplets are summed into the matrix every this many entries.
 SUM_EVERY = 1 << 20
@@ -289,7 +289,7 @@ class ReducedSystem:
             worker = ThreadPoolExecutor(1, thread_name_prefix="spectralmatch-cg") \
                 if threads > 1 else None
             try:
-                with reused_heap():  # its vectors, freed and taken again every iteration
+                with steady_heap():  # its vectors, freed and taken again every iteration
                     y = _conjugate_gradients(lambda p: self.product(p, worker), f,
                                              1.0 / self.diagonal, self.RTOL,
                                              self.MAX_ITERATIONS)

@@ -259,3 +259,30 @@ def test_block_summer_matches_a_sum_over_each_block(size, row, col):
     np.testing.assert_allclose(sums, brute(values), rtol=1e-12)
     # booleans are counted, not or-ed
     np.testing.assert_array_equal(summer(values > 0.5), brute(values > 0.5))
+
+
+@pytest.mark.parametrize("size", [9, 13, 100])
+@pytest.mark.parametrize("row, col", [(0, 0), (2, 7), (99, 101)])
+@pytest.mark.parametrize("kind", ["float32 in float64", "float64", "float32"])
+def test_block_summer_adds_as_a_sum_of_each_block_alone(size, row, col, kind):
+    """Bit for bit: whole blocks summed together (one reshaped sum) add in the order of a
+    sum over that block's slice alone, rows then columns, so the statistics, and every
+    output, stay those of summing block by block."""
+    rng = np.random.default_rng(size * 7 + row + col)
+    values = rng.normal(size=(3, 61, 74)) * 1e4
+    dtype = None
+    if kind != "float64":
+        values = values.astype(np.float32)
+        dtype = np.float64 if kind == "float32 in float64" else None
+    sums = BlockSummer(BlockGrid(size, 1000, 1000), row, col, 61, 74)(values, dtype)
+
+    def edges(start, n):
+        cuts = np.arange(start // size * size, start + n + size, size) - start
+        cuts = np.unique(np.clip(cuts, 0, n))
+        return list(zip(cuts[:-1], cuts[1:]))
+
+    rows = np.stack([values[:, lo:hi].sum(axis=1, dtype=dtype) for lo, hi in edges(row, 61)],
+                    axis=1)
+    expected = np.stack([rows[:, :, lo:hi].sum(axis=2) for lo, hi in edges(col, 74)], axis=2)
+    assert sums.dtype == expected.dtype
+    assert sums.tobytes() == expected.tobytes()

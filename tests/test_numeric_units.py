@@ -286,3 +286,14 @@ def test_block_summer_adds_as_a_sum_of_each_block_alone(size, row, col, kind):
     expected = np.stack([rows[:, :, lo:hi].sum(axis=2) for lo, hi in edges(col, 74)], axis=2)
     assert sums.dtype == expected.dtype
     assert sums.tobytes() == expected.tobytes()
+
+
+def test_the_pull_of_single_coverage_fades_in_away_from_the_overlaps():
+    from spectralmatch.core.solve.surface_system import _fading
+
+    overlapping = np.array([0, 1, 2])  # columns 0-2 of a grid of 1 x 10 locations
+    alone = np.arange(3, 10)  # 1 to 7 nodes from the overlap
+    assert _fading(alone, overlapping, 10, 3.0).tolist() == [0, 0, 0, 1, 1, 1, 1]
+    assert _fading(alone, overlapping, 10, 1.5).tolist() == [0, 0.5, 1, 1, 1, 1, 1]
+    assert _fading(alone, overlapping, 10, 0.0).tolist() == [1] * 7  # everywhere
+    assert _fading(alone, np.array([], int), 10, 3.0).tolist() == [1] * 7  # no overlap

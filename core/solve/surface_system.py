@@ -29,6 +29,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import ndimage
 
 from scipy.sparse.linalg import splu
 
@@ -165,18 +166,25 @@ class SurfaceSystem:
         return self._summed
 
     def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
-              reference: Optional[int] = None, rest: float = 0.0) -> sp.csr_matrix:
+              reference: Optional[int] = None, rest: float = 0.0,
+              rest_from: float = 0.0, covered: Optional[np.ndarray] = None) -> sp.csr_matrix:
         """One row per node of the block grid: the count-weighted mean of the images that
         cover it (``counts[k]``, (node rows, node cols), 0 where an image does not count
         there) is 0; with a ``reference``, its nodes are 0 and constrain their locations.
-        Nodes of one image alone get ``rest * x^2`` instead. Called before the other terms
-        are added, it lets them be summed in the gauge's basis (less memory)."""
+        Nodes of one image alone get ``rest * x^2`` instead, from ``rest_from`` nodes away
+        from the nearest location of two or more images on (see :func:`_fading`), or
+        everywhere where ``covered`` (block rows, block cols) counts two or more footprints:
+        there the other images' pixels were left out. Called before the other terms are
+        added, it lets them be summed in the gauge's basis (less memory)."""
         ids, unknowns, weights = [], [], []
         for k, (r0, c0, rows, cols) in enumerate(self.spans):
             gy, gx = np.mgrid[r0:r0 + rows, c0:c0 + cols]
             ids.append((gy * grid_cols + gx).ravel())
             unknowns.append(self.offset[k] + np.arange(rows * cols))
             weights.append(np.asarray(counts[k], dtype=float).ravel())
+        located = np.concatenate([i[w > 0] for i, w in zip(ids, weights)])
+        places, images = np.unique(located, return_counts=True)
+        overlapping = places[images > 1]  # where two or more images count, reference or not
         if reference is not None:
             # The reference's locations are its alone: each of its nodes is pinned to 0.
             for k in range(len(ids)):
@@ -193,8 +201,11 @@ class SurfaceSystem:
         keep = np.isin(ids, shared[(seen > 1) | (shared < 0)])
         if rest > 0 and (~keep).any():
             # ... but it relaxes towards 0 (the image as it is) away from the overlaps.
-            alone = unknowns[~keep]
-            self._add(alone, alone, np.full(alone.size, rest))
+            alone = ids[~keep]
+            fading = _fading(alone, overlapping, grid_cols, rest_from)
+            if covered is not None:
+                fading[covered.ravel()[alone] > 1] = 1.0
+            self._add(unknowns[~keep], unknowns[~keep], rest * fading)
         ids, unknowns, weights = ids[keep], unknowns[keep], weights[keep]
         locations, row = np.unique(ids, return_inverse=True)
         total = np.bincount(row, weights=weights, minlength=locations.size)
@@ -226,6 +237,25 @@ class SurfaceSystem:
         if reuse is not None:
             reuse["reduced"] = reduced
         return reduced.solve(self.rhs, threads)
+
+
+def _fading(alone: np.ndarray, overlapping: np.ndarray, grid_cols: int,
+            start: float) -> np.ndarray:
+    """Per location of ``alone`` (ids ``row * grid_cols + col``): 0 up to ``start`` nodes
+    from the nearest location of ``overlapping``, rising to 1 one node further on; 1
+    everywhere where ``start`` is 0 or nothing overlaps.
+
+    Why: pulled towards 0 right where it leaves an overlap, an image's surface bent there,
+    and the bend reached back into the overlap's outer cells, where the two images must
+    agree: a band of |A - B| along the overlap's boundary (bench/local_seams.py, the
+    boundary up to 1.9x the interior in the bands of least texture)."""
+    if start <= 0 or not overlapping.size:
+        return np.ones(alone.size)
+    rows = int(max(alone.max(), overlapping.max())) // grid_cols + 1
+    apart = np.ones((rows, grid_cols), dtype=bool)
+    apart.flat[overlapping] = False
+    distance = ndimage.distance_transform_edt(apart).ravel()[alone]
+    return np.clip(distance - start, 0.0, 1.0)
 
 
 class ReducedSystem:

@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
+from scipy import ndimage
 
 import synthetic as S
 from ghosts import ghost_correlations
@@ -180,6 +181,41 @@ def test_exclusion_polygons_in_another_crs_keep_clouds_out(pair_of_sets, tmp_pat
     out, valid = S.read(result.outputs[1])
     raw, _ = S.read(cloudy[1].path)
     assert not np.array_equal(out[valid], raw[valid])
+
+
+def test_left_out_pixels_are_counted_where_they_lie(pair_of_sets, tmp_path):
+    """The local surfaces keep pulling single coverage towards 0 where other images' pixels
+    were left out (correct/local_surface.REST_FROM): the statistics count them per block,
+    from the robust pass and from EXCLUDE, and nowhere else (not for no-data or edges)."""
+    from spectralmatch.core.grid.inputs import prepared_planned_inputs
+    from spectralmatch.core.options import LocalFit, Streaming
+    from spectralmatch.core.runs.matching import _block_grids
+    from spectralmatch.core.stats.gather import gather_statistics
+
+    clean, cloudy, clear = pair_of_sets
+    mask = str(tmp_path / "clouds.gpkg")
+    write_polygons(mask, cloud_squares_in_wgs84(cloudy), 4326)
+
+    def left_out(tiles, statistics):
+        with prepared_planned_inputs([t.path for t in tiles]) as (infos, grid, _, _):
+            blocks, cells = _block_grids(grid, LocalFit(), Feedback())
+            scan = gather_statistics(infos, grid, blocks, statistics, Streaming(), Feedback(),
+                                     robust_cells=cells)
+            return scan.left_out[0], blocks
+
+    robust, blocks = left_out(cloudy, Statistics())
+    assert robust.shape == (blocks.rows, blocks.cols)
+    # Blocks with a cloud or shadow pixel in them, on the mosaic, and their neighbours.
+    cloud = np.zeros((blocks.rows * blocks.size, blocks.cols * blocks.size), dtype=bool)
+    for t, c in zip(cloudy, clear):
+        cloud[t.row:t.row + c.shape[0], t.col:t.col + c.shape[1]] |= ~c
+    cloud = cloud.reshape(blocks.rows, blocks.size, blocks.cols, blocks.size).any(axis=(1, 3))
+    near = ndimage.binary_dilation(cloud, np.ones((3, 3)))
+    assert robust[cloud].sum() > 0.5 * robust.sum() and robust[near].sum() > 0.9 * robust.sum()
+    assert left_out(clean, Statistics())[0].sum() < 0.2 * robust.sum()  # clear ones: fewer
+    assert left_out(clean, Statistics(robust=False))[0].sum() == 0
+    excluded, _ = left_out(clean, Statistics(robust=False, exclude=mask))
+    assert excluded[cloud].sum() > 0.5 * excluded.sum() > 0
 
 
 def test_alpha_band_is_validity_and_is_copied(tmp_path):

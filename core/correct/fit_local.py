@@ -94,7 +94,8 @@ def fit_local(
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
     nodes = local_surface.fit_surfaces(
         blocks, spans, scan.pair_blocks or [], scan.cells, node_counts, gains,
-        offsets, method, scale, reference, min_count, grid.placements, threads)
+        offsets, method, scale, reference, min_count, grid.placements, threads,
+        scan.left_out)
     shifts = None
     changed = (gains != base.gains) | (offsets != base.offsets)
     if changed.any():

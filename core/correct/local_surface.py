@@ -25,7 +25,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..grid.blocks import BlockGrid, footprint, make_block_grid
+from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
 from ..grid.interpolation import node_weights
 from ..grid.pairs import overlapping_pairs
@@ -70,8 +70,8 @@ REST = 0.01
 # node further): nearer, the surface continues the overlap's unbent, where pulling it to 0
 # bent it back into the overlap's outer cells (bench/local_seams.py: b/i within 1.5 in 83
 # of 88 set-bands, at seams alone in 88; at 0, 81 and 83; at 1, 82 and 87; at 2, 83 and 87;
-# held-out sets b/i 1.13 -> 1.11, error to the truth 0.376 -> 0.373). Not where footprints
-# of others cover the location but their pixels were left out (clouds, no-data): there the
+# held-out sets b/i 1.13 -> 1.11, error to the truth 0.376 -> 0.373). Not where the other
+# images' pixels were left out (the robust pass, EXCLUDE; ScanResult.left_out): there the
 # pull keeps a time series' clear dates from following other dates' clouds (tests/
 # ghosts.py 0.105 as at 0; 0.110 at 1, 0.140 at 2 without that exception).
 REST_FROM = 3.0
@@ -149,26 +149,6 @@ def covered_centres(blocks: BlockGrid, places: Sequence) -> np.ndarray:
         count[r1, c0] -= 1
         count[r1, c1] += 1
     return count.cumsum(axis=0).cumsum(axis=1)[:-1, :-1]
-
-
-def covered_blocks(blocks: BlockGrid, places: Sequence, least: float) -> np.ndarray:
-    """(block rows, block cols): how many images' footprints cover at least the fraction
-    ``least`` of each block (of its full area), whatever their pixels' validity: where an
-    image then does not count (its node count below ``least`` of a block), its pixels
-    there were no-data or left out, not beyond its edge."""
-    count = np.zeros((blocks.rows, blocks.cols), dtype=np.int64)
-    edges = np.arange(max(blocks.rows, blocks.cols) + 1) * blocks.size
-
-    def fractions(start, end, first, n):
-        lo, hi = edges[first:first + n], edges[first + 1:first + n + 1]
-        return (np.minimum(hi, end) - np.maximum(lo, start)) / blocks.size
-
-    for p in places:
-        by0, bx0, rows, cols = footprint(blocks, p)
-        share = (fractions(p.row, p.row_end, by0, rows)[:, None]
-                 * fractions(p.col, p.col_end, bx0, cols)[None, :])
-        count[by0:by0 + rows, bx0:bx0 + cols] += share >= max(least, 1e-9)
-    return count
 
 
 def outer_nodes(blocks: BlockGrid, span: Tuple[int, int, int, int], place,
@@ -249,13 +229,15 @@ def fit_surfaces(
     min_count: float = 0.0,
     places: Optional[Sequence] = None,
     threads: int = 1,
+    left_out: Optional[np.ndarray] = None,
 ) -> List[np.ndarray]:
     """Per image, the (bands, node rows, node cols) node values of its surface.
 
     ``node_counts[k]`` are image k's valid pixels per block (its gauge weights; a node
     below ``min_count`` does not count in its location's central tendency). The weights
     SMOOTHNESS, BENDING and REST are read at the call (a bench may vary them). ``threads``:
-    how many the solve may use (SurfaceSystem.solve).
+    how many the solve may use (SurfaceSystem.solve). ``left_out`` (1, block rows, block
+    cols): pixels per block that exclusion or the robust pass left out (ScanResult).
     """
     n_bands = gains.shape[1]
     area = float(blocks.size * blocks.size)
@@ -266,9 +248,9 @@ def fit_surfaces(
         wx = [node_weights(xs, blocks.size, spans[k][1], spans[k][3]) for k in (pb.i, pb.j)]
         geometry.append((wy, wx))
     result = [np.zeros((n_bands, s[2], s[3])) for s in spans]
-    outer = covered = covering = None
+    outer = None
+    held = None if left_out is None else left_out[0] >= max(min_count, 1.0)
     if places is not None:
-        covering = covered_blocks(blocks, places, min_count / area)
         covered = covered_centres(blocks, places)
         outer = np.concatenate([outer_nodes(blocks, s, p, covered).ravel()
                                 for s, p in zip(spans, places)])
@@ -290,7 +272,7 @@ def fit_surfaces(
         previous = digest
         system = SurfaceSystem(spans, matrix=not same)
         # First: the terms are then summed reduced.
-        system.gauge(counts, blocks.cols, reference, REST, REST_FROM, covering)
+        system.gauge(counts, blocks.cols, reference, REST, REST_FROM, held)
         for pb, (wy, wx) in zip(pair_cells, geometry):
             weight, target = targets(pb)
             if weight.any():

@@ -167,15 +167,15 @@ class SurfaceSystem:
 
     def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
               reference: Optional[int] = None, rest: float = 0.0,
-              rest_from: float = 0.0, covered: Optional[np.ndarray] = None) -> sp.csr_matrix:
+              rest_from: float = 0.0, held: Optional[np.ndarray] = None) -> sp.csr_matrix:
         """One row per node of the block grid: the count-weighted mean of the images that
         cover it (``counts[k]``, (node rows, node cols), 0 where an image does not count
         there) is 0; with a ``reference``, its nodes are 0 and constrain their locations.
         Nodes of one image alone get ``rest * x^2`` instead, from ``rest_from`` nodes away
-        from the nearest location of two or more images on (see :func:`_fading`), or
-        everywhere where ``covered`` (block rows, block cols) counts two or more footprints:
-        there the other images' pixels were left out. Called before the other terms are
-        added, it lets them be summed in the gauge's basis (less memory)."""
+        from the nearest location of two or more images on (see :func:`_fading`), and
+        everywhere where ``held`` (block rows, block cols) is True: where the other images'
+        pixels were left out. Called before the other terms are added, it lets them be
+        summed in the gauge's basis (less memory)."""
         ids, unknowns, weights = [], [], []
         for k, (r0, c0, rows, cols) in enumerate(self.spans):
             gy, gx = np.mgrid[r0:r0 + rows, c0:c0 + cols]
@@ -203,8 +203,8 @@ class SurfaceSystem:
             # ... but it relaxes towards 0 (the image as it is) away from the overlaps.
             alone = ids[~keep]
             fading = _fading(alone, overlapping, grid_cols, rest_from)
-            if covered is not None:
-                fading[covered.ravel()[alone] > 1] = 1.0
+            if held is not None:
+                fading[held.ravel()[alone]] = 1.0
             self._add(unknowns[~keep], unknowns[~keep], rest * fading)
         ids, unknowns, weights = ids[keep], unknowns[keep], weights[keep]
         locations, row = np.unique(ids, return_inverse=True)

@@ -104,6 +104,11 @@ class ScanResult:
     samples: Dict[Tuple[int, int], Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict)
     cells: Optional[BlockGrid] = None
+    # (1, block rows, block cols): pixels per block that the exclusion polygons (mosaic
+    # pixels) or the robust pass (per image, its most in any band) left out of the block
+    # counts: where an image counts too little for being left out, not for lying beyond
+    # its edge or in its no-data (correct/local_surface.REST_FROM).
+    left_out: Optional[np.ndarray] = None
 
 
 # A function (i, j, rect, values of i, values of j, valid in both) -> pixels to keep.
@@ -163,6 +168,7 @@ class _Window:
         self.pairs: List[tuple] = []  # (key, moments i, moments j, block sums, excluded)
         self.samples: List[tuple] = []  # (key, values i, values j)
         self.flagged: List[tuple] = []  # (k, block sums of left-out pixels)
+        self.excluded: Optional[tuple] = None  # block sums of the exclusion's pixels
 
 
 class _Pass:
@@ -377,8 +383,9 @@ def scan_statistics(
     ended = 0
     # Samples in float32 halve their memory; Float64 inputs may need the range of float64.
     sample_type = _sample_type(infos)
-    bsum = bcount = pblocks = spans = None
+    bsum = bcount = pblocks = spans = left_out = None
     if blocks is not None:
+        left_out = np.zeros((1, blocks.rows, blocks.cols))
         spans = [footprint(blocks, p) for p in grid.placements]
         bsum = [np.zeros((n_band, s[2], s[3])) for s in spans]
         bcount = [np.zeros((n_band, s[2], s[3])) for s in spans]
@@ -387,6 +394,11 @@ def scan_statistics(
     def scan(win: Placement) -> _Window:
         out = _Window(win.row)
         parts = ctx.read(win, overlaps_only=False)
+        if blocks is not None and exclusion is not None and parts:
+            polygons = exclusion.window(win)
+            if polygons is not None:
+                out.excluded = block_sums(blocks, polygons[None], polygons[None], win.row,
+                                          win.col)
         for k, (rect, values, valid) in parts.items():
             lo = np.min(values, axis=(1, 2), where=valid, initial=np.inf)
             hi = np.max(values, axis=(1, 2), where=valid, initial=-np.inf)
@@ -424,6 +436,9 @@ def scan_statistics(
                     by0, bx0, s, c = sums
                     _add_at(bsum[k], (by0, bx0), spans[k], s)
                     _add_at(bcount[k], (by0, bx0), spans[k], c)
+            if part.excluded is not None:
+                by0, bx0, _, count = part.excluded
+                _add_at(left_out, (by0, bx0), (0, 0), count)
             for pair in part.pairs:
                 _merge_pair(pair, pair_moments, pblocks, None)
             for key, *arrays in part.samples:
@@ -435,7 +450,7 @@ def scan_statistics(
     return ScanResult(_overlap_list(ctx.pairs, pair_moments), valid_count, minimum, maximum,
                       bsum, bcount,
                       list(pblocks.values()) if pblocks is not None else None, merged,
-                      ctx.cells)
+                      ctx.cells, left_out)
 
 
 def rescan_overlaps(
@@ -515,10 +530,14 @@ def rescan_overlaps(
             _add_at(flag_sum[k], (by0, bx0), spans[k], s)
             _add_at(flag_count[k], (by0, bx0), spans[k], c)
 
-    bsum = bcount = None
+    bsum = bcount = left_out = None
     if blocks is not None:
         bsum = [s - f for s, f in zip(first.block_sum, flag_sum)]
         bcount = [c - f for c, f in zip(first.block_count, flag_count)]
+        left_out = (first.left_out.copy() if first.left_out is not None
+                    else np.zeros((1, blocks.rows, blocks.cols)))
+        for f, (by0, bx0, _, _) in zip(flag_count, spans):
+            _add_at(left_out, (by0, bx0), (0, 0), f.max(axis=0, keepdims=True))
     before = {(o.i, o.j): o for o in first.overlaps}
     overlaps = []
     for i, j, _ in ctx.pairs:  # in the order of the pairs, as a full read gives them
@@ -528,4 +547,4 @@ def rescan_overlaps(
             overlaps.append(replace(before[(i, j)], excluded=np.zeros(n_band)))
     return ScanResult(overlaps, first.valid_count, first.minimum, first.maximum, bsum, bcount,
                       [pblocks[(i, j)] for i, j, _ in ctx.pairs] if pblocks is not None
-                      else None, first.samples, ctx.cells)
+                      else None, first.samples, ctx.cells, left_out)

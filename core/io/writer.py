@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -140,6 +142,11 @@ class _ImageWriter:
                 dst.GetRasterBand(info.alpha_band).WriteArray(
                     self.ptype.for_writing(_alpha_as(alpha, self.dtype)), col, row)
 
+    def flush(self) -> None:
+        """Write GDAL's cached blocks (their compression): on a thread of its own, once the
+        last window is written, while the next images' windows go on."""
+        _flush_all(self.dsts or [])
+
     def finish(self, feedback: Feedback) -> None:
         """Close the rasters, then their overviews or COG conversion (``feedback``: that
         part's own progress)."""
@@ -222,6 +229,7 @@ def write_outputs(
     outputs = staged if staged is not None else OutputSet()
     datasets = DatasetPool()
     writers: Dict[int, _ImageWriter] = {}
+    flushing: deque = deque()  # (k, writer, future of its flush)
 
     def targets_of(k):
         return [(OutputRaster(outputs, group[k], raster, types[k], streaming.threads),
@@ -271,12 +279,17 @@ def write_outputs(
                 # windows of all images are the run's measure.
                 quiet = Feedback(is_canceled=feedback.is_canceled, info=feedback.info,
                                  warning=feedback.warning, phase=feedback.phase)
-                for k, last, result in stream_windows(compute, tasks(), total, feedback,
-                                                      streaming.threads):
-                    writers[k].write(result)
-                    if last:
-                        writers.pop(k).finish(quiet)
+                with ThreadPoolExecutor(1, thread_name_prefix="spectralmatch-flush") as flusher:
+                    for k, last, result in stream_windows(compute, tasks(), total, feedback,
+                                                          streaming.threads):
+                        writers[k].write(result)
+                        if last:
+                            w = writers.pop(k)
+                            flushing.append((k, w, flusher.submit(w.flush)))
+                        k = _finish_flushed(flushing, quiet, FLUSHING, k)
+                    k = _finish_flushed(flushing, quiet, 0, k)
         except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
+            k = getattr(exc, "image", k)
             raise InputError(
                 f"{paths[0][k]}: writing failed ({exc}). "
                 "Fix: check free space and permissions of the output folder."
@@ -285,12 +298,34 @@ def write_outputs(
             outputs.commit()
         return paths
     except BaseException:
-        for w in writers.values():
+        for w in list(writers.values()) + [w for _, w, _ in flushing]:
             w.close()
         outputs.discard()
         raise
     finally:
         datasets.close()
+
+
+# Images whose last window is written and whose blocks are being compressed and written
+# beside the next images' windows, at most (each holds its rasters open). At 400 tiles of
+# 240² the main thread spent 3.0 of its 4.2 s of writing in GDAL's FlushCache.
+FLUSHING = 2
+
+
+def _finish_flushed(flushing: deque, feedback: Feedback, keep: int, k: int) -> int:
+    """Finish (close, overviews, COG) the images of ``flushing`` whose flush is done, in
+    order, and wait for the oldest while more than ``keep`` remain. Returns the index of
+    the last image seen (for a message naming its output), else ``k``."""
+    while flushing and (len(flushing) > keep or flushing[0][2].done()):
+        k, w, flushed = flushing[0]
+        try:
+            flushed.result()  # its GDAL error, if any, here
+        except RuntimeError as exc:
+            exc.image = k  # the message names this image's output, not the one under way
+            raise
+        flushing.popleft()
+        w.finish(feedback)
+    return k
 
 
 def write_image(info: RasterInfo, targets: Sequence[Tuple[OutputRaster, Correction]],

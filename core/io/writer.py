@@ -286,8 +286,8 @@ def write_outputs(
                         if last:
                             w = writers.pop(k)
                             flushing.append((k, w, flusher.submit(w.flush)))
-                        k = _finish_flushed(flushing, quiet, FLUSHING, k)
-                    k = _finish_flushed(flushing, quiet, 0, k)
+                        _finish_flushed(flushing, quiet, FLUSHING)
+                    _finish_flushed(flushing, quiet, 0)
         except RuntimeError as exc:  # GDAL: disk full, permission lost, ...
             k = getattr(exc, "image", k)
             raise InputError(
@@ -312,20 +312,19 @@ def write_outputs(
 FLUSHING = 2
 
 
-def _finish_flushed(flushing: deque, feedback: Feedback, keep: int, k: int) -> int:
+def _finish_flushed(flushing: deque, feedback: Feedback, keep: int) -> None:
     """Finish (close, overviews, COG) the images of ``flushing`` whose flush is done, in
-    order, and wait for the oldest while more than ``keep`` remain. Returns the index of
-    the last image seen (for a message naming its output), else ``k``."""
+    order, and wait for the oldest while more than ``keep`` remain. A GDAL error carries
+    its image's index (``image``), for a message naming that output."""
     while flushing and (len(flushing) > keep or flushing[0][2].done()):
         k, w, flushed = flushing[0]
         try:
             flushed.result()  # its GDAL error, if any, here
+            flushing.popleft()
+            w.finish(feedback)
         except RuntimeError as exc:
-            exc.image = k  # the message names this image's output, not the one under way
+            exc.image = k  # not the image whose windows are under way
             raise
-        flushing.popleft()
-        w.finish(feedback)
-    return k
 
 
 def write_image(info: RasterInfo, targets: Sequence[Tuple[OutputRaster, Correction]],

@@ -182,9 +182,12 @@ class SurfaceSystem:
             ids.append((gy * grid_cols + gx).ravel())
             unknowns.append(self.offset[k] + np.arange(rows * cols))
             weights.append(np.asarray(counts[k], dtype=float).ravel())
-        located = np.concatenate([i[w > 0] for i, w in zip(ids, weights)])
-        places, images = np.unique(located, return_counts=True)
-        overlapping = places[images > 1]  # where two or more images count, reference or not
+        # The pull is a term of the matrix: a band that reuses one (``matrix`` False) skips it.
+        pulled = rest > 0 and self.matrix
+        if pulled:
+            located = np.concatenate([i[w > 0] for i, w in zip(ids, weights)])
+            places, images = np.unique(located, return_counts=True)
+            overlapping = places[images > 1]  # where two or more images count, reference or not
         if reference is not None:
             # The reference's locations are its alone: each of its nodes is pinned to 0.
             for k in range(len(ids)):
@@ -199,7 +202,7 @@ class SurfaceSystem:
         # overlap's boundary; the membrane continues the surface there instead.
         shared, seen = np.unique(ids, return_counts=True)
         keep = np.isin(ids, shared[(seen > 1) | (shared < 0)])
-        if rest > 0 and (~keep).any():
+        if pulled and (~keep).any():
             # ... but it relaxes towards 0 (the image as it is) away from the overlaps.
             alone = ids[~keep]
             fading = _fading(alone, overlapping, grid_cols, rest_from)

@@ -19,6 +19,7 @@ gdal.UseExceptions()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENE = os.path.join(HERE, "data", "landsat_20210326_bgrn.tif")
+SCENE11 = os.path.join(HERE, "data", "landsat_20210326_11band.tif")  # 384 x 128, 11 bands
 
 # Distortions of the four tiles of a 2 x 2 set: gain and offset per band (the first tile is
 # the truth itself).
@@ -46,8 +47,9 @@ class Tile:
     valid: np.ndarray  # (bands, rows, cols) bool
 
 
-def load_scene(bands: Optional[Sequence[int]] = None) -> Tuple[np.ndarray, tuple, str]:
-    ds = gdal.Open(SCENE)
+def load_scene(bands: Optional[Sequence[int]] = None, scene: str = SCENE
+               ) -> Tuple[np.ndarray, tuple, str]:
+    ds = gdal.Open(scene)
     data = ds.ReadAsArray().astype(np.float64)
     if bands is not None:
         data = data[list(bands)]
@@ -68,12 +70,18 @@ def tile_windows(rows: int, cols: int, grid=(2, 2), overlap=0.3) -> List[Tuple[i
     return out
 
 
-def smooth_field(shape: Tuple[int, int], tilt: float, angle: float) -> np.ndarray:
-    """A multiplicative plane 1 +- tilt across the tile, in the direction ``angle``."""
+def smooth_field(shape: Tuple[int, int], tilt: float, angle: float, bump: float = 0.0
+                 ) -> np.ndarray:
+    """A multiplicative plane 1 +- tilt across the tile, in the direction ``angle``; plus
+    a dome of height ``bump`` (a Gaussian a fifth of the tile wide) a third of the way from
+    the centre towards ``angle``: a field that curves."""
     h, w = shape
     y, x = np.mgrid[0:h, 0:w]
-    u = (x / max(w - 1, 1) - 0.5) * np.cos(angle) + (y / max(h - 1, 1) - 0.5) * np.sin(angle)
-    return 1.0 + 2.0 * tilt * u
+    xn, yn = x / max(w - 1, 1) - 0.5, y / max(h - 1, 1) - 0.5
+    u = xn * np.cos(angle) + yn * np.sin(angle)
+    dome = np.exp(-((xn - np.cos(angle) / 3) ** 2 + (yn - np.sin(angle) / 3) ** 2)
+                  / (2 * 0.2 ** 2))
+    return 1.0 + 2.0 * tilt * u + bump * dome
 
 
 def write_raster(path, data, gt, crs, gdal_type, nodata=None):
@@ -103,18 +111,20 @@ def make_set(
     holes: Optional[Sequence[Optional[Tuple[int, int, int, int]]]] = None,
     bands: Optional[Sequence[int]] = None,
     haze: Optional[Sequence[Tuple[float, float]]] = None,
+    source: str = SCENE,
 ) -> List[Tile]:
     """Write distorted tiles of the scene; tile k is
     ``gains[k] * (truth * field + haze) + offsets[k]``.
 
-    ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
-    ``fields`` gives (tilt, angle) of a smooth multiplicative field per tile (vignetting);
+    ``source`` is the scene's file; ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
+    ``fields`` gives (tilt, angle[, bump]) of a smooth multiplicative field per tile
+    (vignetting; see smooth_field);
     ``haze`` (amount, angle) of a smooth additive one, a plane from -amount to +amount of the
     scene's band standard deviation across the tile (path radiance that varies across it);
     ``holes`` a
     no-data rectangle (row, col, height, width) in tile coordinates per tile.
     """
-    scene, gt, crs = load_scene(bands)
+    scene, gt, crs = load_scene(bands, source)
     if transform is not None:
         scene = transform(scene)
     dtype = np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(gdal_type))

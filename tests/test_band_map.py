@@ -20,7 +20,7 @@ from spectralmatch.core import (Feedback, InputError, LocalFit, MosaicOptions, O
 
 gdal.UseExceptions()
 
-SCENE11 = os.path.join(S.HERE, "data", "landsat_20210326_11band.tif")
+SCENE11 = S.SCENE11
 LANDSAT = tuple(range(1, 12))
 SMALL = (5, 4, 3, 2)  # the 4-band sensor's bands, as Landsat band numbers: NIR, R, G, B
 COMMON = (2, 3, 4, 5)

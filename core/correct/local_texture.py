@@ -11,8 +11,10 @@ to match the means with it: the remaining relation between two images is then
 disagreement that follows every detail of the scene.
 
 Texture is what the fields do not reach: the deviation of each cell of the overlaps
-(stats/cells.py) from the mean of its 3 x 3 neighbouring cells. Its standard deviation per
-image and overlap replaces the overlap's in the same least-squares system; the means stay.
+(stats/cells.py) from the mean of its 3 x 3 neighbouring cells, or, where the fields curve
+more than the scene varies (cirrus), from the quadratic through its 5 x 5 cells (see
+texture_std). Its spread per image and overlap replaces the overlap's standard deviation in
+the same least-squares system; the means stay.
 The local fit then starts from these gains and offsets, and its surfaces take out the fields.
 The refinement is applied as the local model's factor and shift (``(in + d) * exp(x)``), so
 the global step's own outputs and numbers stay as they are.
@@ -48,38 +50,92 @@ def texture_std(pb) -> np.ndarray:
     """(bands, 4): per band, the spreads (median absolute deviations) of the two images'
     cell texture in one overlap, the number of cells they come from, and the textures'
     correlation. All bands of a pair at once: bands of one valid mask (the usual case)
-    share their cells' neighbourhoods."""
+    share their cells' neighbourhoods.
+
+    Texture is first each cell's departure from the mean of its 3 x 3 cells, which a
+    field's slope does not reach but its curvature does. Where that texture does not
+    correlate (below MIN_CORRELATION), the departure from the quadratic through its 5 x 5
+    cells is tried instead (:func:`_curved_local`), which the curvature does not reach
+    either. Why: in a band of almost no texture (cirrus), a bump of +-15% over a tile
+    curves by more than the scene varies at the scale of a cell, so the first texture was
+    the two images' fields, which differ: on bench/local_seams.py's 3 x 3 35% set its
+    correlations were -0.19-0.99 and the band kept the global step's gains, which are
+    the fields' there (log gains 0.43 off the truth's, against 0.07 with the second
+    texture, whose correlations are 0.99-1.0). Only then: the second texture takes
+    neighbours two cells away and loses the cells within two of an overlap's edge, and on
+    bands whose first texture correlates it gave no better seams."""
     n_bands = pb.count.shape[0]
     out = np.zeros((n_bands, 4))
     if pb.count[0].size == 0:
         return out
-    kernel = np.ones((3, 3))
     previous = None
     for band in range(n_bands):
         count = pb.count[band].astype(np.float64)
         if previous is None or not np.array_equal(count, previous[0]):
-            full = count >= max(float(count.max()), 1.0)
-            around = ndimage.convolve(full.astype(np.float64), kernel, mode="constant")
-            use = full & (around >= MIN_NEIGHBOURS)
-            previous = (count, full, around, use, int(use.sum()))
-        _, full, around, use, n = previous
-        out[band, 2] = n
-        if n < MIN_CELLS:
-            continue
-        safe = np.where(full, count, 1.0)
-        textures = []
-        for k, sums in enumerate((pb.sum_i[band], pb.sum_j[band])):
-            mean = np.where(full, sums / safe, 0.0)
-            local = ndimage.convolve(mean, kernel, mode="constant") / np.maximum(around, 1.0)
-            # A median absolute deviation, not a standard deviation: a cloud's soft edge
-            # that the robust pass let through is texture of a hundred times the scene's.
-            texture = (mean - local)[use]
-            textures.append(texture)
-            out[band, k] = _median(np.abs(texture - _median(texture)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = float(np.corrcoef(*textures)[0, 1])
-        out[band, 3] = r if np.isfinite(r) else 0.0
+            previous = (count, _Neighbourhoods(count))
+        cells = previous[1]
+        out[band] = _texture(cells, pb, band, curved=False)
+        if out[band, 3] < MIN_CORRELATION and cells.curved_use().sum() >= MIN_CELLS:
+            curved = _texture(cells, pb, band, curved=True)
+            if curved[3] >= MIN_CORRELATION:
+                out[band] = curved
     return out
+
+
+class _Neighbourhoods:
+    """The cells of one overlap and band mask whose texture can be read: fully observed
+    cells with at least MIN_NEIGHBOURS of their 3 x 3 cells fully observed, or (for the
+    curved texture, made on demand) all of their 5 x 5 cells."""
+
+    def __init__(self, count: np.ndarray):
+        self.full = count >= max(float(count.max()), 1.0)
+        self.around = ndimage.convolve(self.full.astype(np.float64), np.ones((3, 3)),
+                                       mode="constant")
+        self.use = self.full & (self.around >= MIN_NEIGHBOURS)
+        self.safe = np.where(self.full, count, 1.0)
+        self._curved = None
+
+    def curved_use(self) -> np.ndarray:
+        if self._curved is None:
+            wide = ndimage.convolve(self.full.astype(np.float64), np.ones((5, 5)),
+                                    mode="constant")
+            self._curved = self.full & (wide >= 25)
+        return self._curved
+
+
+def _texture(cells: _Neighbourhoods, pb, band: int, curved: bool) -> np.ndarray:
+    """(4,) the two spreads, the cells and the correlation of one band's texture."""
+    use = cells.curved_use() if curved else cells.use
+    out = np.zeros(4)
+    out[2] = n = int(use.sum())
+    if n < MIN_CELLS:
+        return out
+    textures = []
+    for k, sums in enumerate((pb.sum_i[band], pb.sum_j[band])):
+        mean = np.where(cells.full, sums / cells.safe, 0.0)
+        local = ndimage.convolve(mean, np.ones((3, 3)), mode="constant") \
+            / np.maximum(cells.around, 1.0)
+        if curved:
+            local = _curved_local(mean, local)
+        # A median absolute deviation, not a standard deviation: a cloud's soft edge that
+        # the robust pass let through is texture of a hundred times the scene's.
+        texture = (mean - local)[use]
+        textures.append(texture)
+        out[k] = _median(np.abs(texture - _median(texture)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = float(np.corrcoef(*textures)[0, 1])
+    out[3] = r if np.isfinite(r) else 0.0
+    return out
+
+
+def _curved_local(mean: np.ndarray, mean3: np.ndarray) -> np.ndarray:
+    """Per cell whose 5 x 5 cells are all observed: the value at its centre of a quadratic
+    through them, from the means of its 3 x 3 (``mean3``) and 5 x 5 cells. Of a quadratic
+    ``a y^2 + b x^2 + ...`` the 3 x 3 mean is the centre's value plus (2/3)(a + b), the
+    5 x 5 mean the centre's plus 2 (a + b) (odd and mixed terms cancel): 1.5 mean3 - 0.5
+    mean5 is the centre's value exactly."""
+    mean5 = ndimage.convolve(mean, np.ones((5, 5)), mode="constant") / 25.0
+    return 1.5 * mean3 - 0.5 * mean5
 
 
 def _median(values: np.ndarray) -> float:

@@ -28,7 +28,10 @@ def fill_empty_blocks(local: np.ndarray, ref: np.ndarray) -> Tuple[np.ndarray, n
     """
     local, ref = local.copy(), ref.copy()
     for b in range(local.shape[0]):
-        found = nearest_fill_indices(~np.isnan(local[b]))
+        valid = ~np.isnan(local[b])
+        if valid.all():  # nothing to fill (most overlaps' cells): no distance transform
+            continue
+        found = nearest_fill_indices(valid)
         if found is None:
             local[b] = 1.0
             ref[b] = 1.0

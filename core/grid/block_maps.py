@@ -27,11 +27,14 @@ def fill_empty_blocks(local: np.ndarray, ref: np.ndarray) -> Tuple[np.ndarray, n
     a place it does not cover. A band without any usable block gets no local correction.
     """
     local, ref = local.copy(), ref.copy()
+    previous = found = None
     for b in range(local.shape[0]):
         valid = ~np.isnan(local[b])
         if valid.all():  # nothing to fill (most overlaps' cells): no distance transform
             continue
-        found = nearest_fill_indices(valid)
+        # Bands of one pair mostly have the same empty blocks: one transform serves them.
+        if previous is None or not np.array_equal(valid, previous):
+            previous, found = valid, nearest_fill_indices(valid)
         if found is None:
             local[b] = 1.0
             ref[b] = 1.0

@@ -1,10 +1,13 @@
 """The local step's surfaces (issue 16): seamless up to the boundary of every overlap, no halo
 around clouds, the reference kept, the offset form on negative Float32, the texture's gains
-carried as factor and shift through a saved model; through Processing and qgis_process."""
+carried as factor and shift through a saved model, cells cut by no-data at their pixels'
+centroid; through Processing and qgis_process."""
 import json
 import re
 
 import numpy as np
+import pytest
+from scipy import ndimage
 
 import synthetic as S
 from synthetic import GAINS, OFFSETS
@@ -161,3 +164,99 @@ def test_a_band_of_faint_texture_under_curved_fields(qgis_process, tmp_path):
     # 0.1-2.1%; the global step's were 4-11% off).
     ratio = found * gains
     assert np.all(np.abs(ratio / np.exp(np.log(ratio).mean()) - 1) <= 0.05), found
+
+
+def test_cells_at_a_no_data_edge_count_where_their_pixels_are(provider, tmp_path, monkeypatch):
+    """A no-data edge inside an overlap cuts cells in part. Placed at their centres, such
+    cells stood up to a pixel away from the pixels they hold; under +-15% tilts the surfaces
+    then disagreed along the hole's edge. At the centroid of their pixels (scan.PairBlocks
+    offsets, local_surface.PARTIAL_CELLS) they agree there about as deeper inside."""
+    import processing
+    from spectralmatch.core.correct import local_surface
+
+    from osgeo import gdal
+
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, overlap=0.4,
+                       fields=[(tilt, angle, 0.15) for tilt, angle in TILTS])
+    paths = [t.path for t in tiles]
+    # No-data below a diagonal across tile 0's part of the overlap with tile 1: cells cut
+    # at every angle.
+    rows, cols = tiles[0].truth.shape[1:]
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    in_hole = (xx - tiles[1].col + tiles[0].col) > 1.3 * yy + 20
+    ds = gdal.Open(paths[0], gdal.GA_Update)
+    for k in range(ds.RasterCount):
+        values = ds.GetRasterBand(k + 1).ReadAsArray()
+        values[in_hole] = 0
+        ds.GetRasterBand(k + 1).WriteArray(values)
+    ds = None
+
+    def at_the_edge(folder):
+        out = processing.run("spectralmatch:match", {"INPUT": paths, "OUTPUT": str(folder)})
+        (a, ma), (b, mb) = (S.read(p) for p in out["OUTPUT_LAYERS"][:2])
+        t0, t1 = tiles[0], tiles[1]
+        r0, c0 = max(t0.row, t1.row), max(t0.col, t1.col)
+        r1 = min(t0.row + t0.truth.shape[1], t1.row + t1.truth.shape[1])
+        c1 = min(t0.col + t0.truth.shape[2], t1.col + t1.truth.shape[2])
+        s0 = (slice(None), slice(r0 - t0.row, r1 - t0.row), slice(c0 - t0.col, c1 - t0.col))
+        s1 = (slice(None), slice(r0 - t1.row, r1 - t1.row), slice(c0 - t1.col, c1 - t1.col))
+        dist = ndimage.distance_transform_edt(~in_hole)[s0[1:]]
+        diff = np.abs(a[s0] - b[s1])
+        both = ma[s0] & mb[s1]
+        near = both & (dist <= 3)[None]
+        far = both & ((dist > 6) & (dist <= 30))[None]
+        return (np.where(near, diff, 0).sum(axis=(1, 2)) / near.sum(axis=(1, 2)),
+                np.where(far, diff, 0).sum(axis=(1, 2)) / far.sum(axis=(1, 2)))
+
+    near, far = at_the_edge(tmp_path / "centroids")
+    monkeypatch.setattr(local_surface, "PARTIAL_CELLS", False)
+    centred, _ = at_the_edge(tmp_path / "centres")
+    # Measured: within 3 px of the edge 0.86-0.98x (mean 0.91x) of the cells at their
+    # centres; 1.2-1.9x the disagreement 6-30 px away (1.2-2.2x at the centres).
+    assert np.all(near <= 0.99 * centred) and near.mean() <= 0.95 * centred.mean(), \
+        (near, centred)
+    assert np.all(near <= 2.0 * far), (near, far)
+
+    # The centroids the scan gives the cut cells are those of their pixels, exactly.
+    from spectralmatch.core.grid.blocks import make_block_grid
+    from spectralmatch.core.grid.inputs import load_inputs
+    from spectralmatch.core.stats.cells import partial_cells
+    from spectralmatch.core.stats.scan import scan_statistics
+
+    infos, grid, _ = load_inputs(paths)
+    scan = scan_statistics(infos, grid, make_block_grid(grid), window=64, sampling=False)
+    pb = next(p for p in scan.pair_blocks if (p.i, p.j) == (0, 1))
+    a, c, rows, cols = partial_cells(scan.cells, pb)
+    assert a.size > 20
+    both = np.zeros((grid.rows, grid.cols), bool)
+    for k in (0, 1):
+        place = grid.placements[k]
+        valid = S.read(paths[k])[1][0]
+        part = np.zeros_like(both)
+        part[place.row:place.row_end, place.col:place.col_end] = valid
+        both = part if k == 0 else both & part
+    size = scan.cells.size
+    for n in range(a.size):
+        r0, c0 = (pb.span[0] + a[n]) * size, (pb.span[1] + c[n]) * size
+        cell = both[r0:r0 + size, c0:c0 + size]
+        y, x = np.nonzero(cell)
+        assert 0 < y.size < cell.size
+        assert rows[n] == pytest.approx(r0 + y.mean() + 0.5, abs=1e-9)
+        assert cols[n] == pytest.approx(c0 + x.mean() + 0.5, abs=1e-9)
+
+
+def test_one_cell_at_a_time_has_the_weights_of_the_lattice():
+    """interpolation.point_weights gives the numbers of node_weights, inside the lattice,
+    in its outer half blocks and beyond them, and on a lattice of one node."""
+    from spectralmatch.core.grid.interpolation import node_weights, point_weights
+
+    coords = np.linspace(-20.0, 140.0, 997)
+    for first, blocks in ((0, 1), (0, 2), (3, 7), (1, 12)):
+        lo, dense = node_weights(coords, 10, first, blocks)
+        i0, w0, w1 = point_weights(coords, 10, first, blocks)
+        expected = np.zeros_like(dense)
+        rows = np.arange(coords.size)
+        expected[rows, i0 - lo] += w0
+        if blocks > 1:
+            expected[rows, i0 + 1 - lo] += w1
+        assert np.array_equal(dense, expected)

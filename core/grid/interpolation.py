@@ -97,6 +97,19 @@ def node_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):
     return lo, weights
 
 
+def point_weights(coords: np.ndarray, size: int, first_block: int, blocks: int):
+    """:func:`node_weights` one position at a time: per position, its first node and the
+    weights of that node and the next (the same numbers as node_weights gives them; the
+    next node is the first again, with weight 0, where the surface has one node)."""
+    pos = np.minimum(np.maximum(np.asarray(coords, dtype=float) / size - 0.5 - first_block,
+                                -0.5), blocks - 0.5)
+    if blocks == 1:
+        return np.zeros(pos.size, np.intp), np.ones(pos.size), np.zeros(pos.size)
+    i0 = np.minimum(np.maximum(np.floor(pos), 0), blocks - 2).astype(np.intp)
+    t = pos - i0
+    return i0, 1.0 - t, t
+
+
 def surface_window(nodes: np.ndarray, first_block: Tuple[int, int], size: int, row: int,
                    col: int, rows: int, cols: int) -> np.ndarray:
     """The (bands, rows, cols) field of a (bands, node rows, node cols) surface over a

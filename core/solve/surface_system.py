@@ -86,6 +86,30 @@ class SurfaceSystem:
             for b in range(a, 2):
                 self._add_block(terms[a], terms[b], weight, symmetric=a != b)
 
+    def add_cells(self, i: int, j: int, at_i, at_j, weight: np.ndarray,
+                  target: np.ndarray) -> None:
+        """Cells one at a time, each at a position of its own: ``x_i - x_j = target``,
+        weighted by ``weight`` (n,). ``at_i``, ``at_j``: per image, the positions' node
+        weights as interpolation.point_weights gives them, rows then cols:
+        ((first node rows, weights, next weights), (first node cols, weights, next))."""
+        coef, index = [], []
+        for k, sign, ((ry, wy0, wy1), (cx, wx0, wx1)) in ((i, 1.0, at_i), (j, -1.0, at_j)):
+            rows, cols = self.spans[k][2], self.spans[k][3]
+            for dy, wy in ((0, wy0), (1, wy1)):
+                for dx, wx in ((0, wx0), (1, wx1)):
+                    index.append(self.offset[k] + np.minimum(ry + dy, rows - 1) * cols
+                                 + np.minimum(cx + dx, cols - 1))
+                    coef.append(sign * wy * wx)
+        coef, index = np.stack(coef, axis=1), np.stack(index, axis=1)  # (cells, 8)
+        np.add.at(self.rhs, index, (weight * target)[:, None] * coef)
+        if not self.matrix:
+            return
+        block = weight[:, None, None] * coef[:, :, None] * coef[:, None, :]
+        keep = block != 0
+        rows = np.broadcast_to(index[:, :, None], block.shape)
+        cols = np.broadcast_to(index[:, None, :], block.shape)
+        self._add(rows[keep], cols[keep], block[keep])
+
     def _add_block(self, ta, tb, weight, symmetric: bool) -> None:
         (k, sk, (lyk, myk), (lxk, mxk)), (m, sm, (lym, mym), (lxm, mxm)) = ta, tb
         ra, rb = _cooccurring(myk, mym)

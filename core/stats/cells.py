@@ -11,7 +11,7 @@ the memory then stays flat in the size of the images.
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from ..grid.blocks import BlockGrid
 CELL_SIDE = 3
 # Bytes for all pair cells of a run: count and two sums per band, float32 (Float64 inputs
 # keep float64 sums, twice this).
+# (Beyond it, 8 bytes per cell, not per band: the offsets of the counted pixels within their
+# cell, scan.PairBlocks.offsets; 4 MB more at 1,000 tiles of 256 x 256 x 4 bands.)
 CELL_BUDGET = 32 * 2**20
 _BYTES_PER_CELL_BAND = 3 * 4
 
@@ -34,14 +36,41 @@ def overlap_cell_grid(grid, pairs: Sequence[Tuple[int, int, object]], bands: int
     return BlockGrid(side, -(-grid.cols // side), -(-grid.rows // side))
 
 
+def _extents(cells: BlockGrid, span, rect):
+    """Per cell row and per cell col of ``span``: the first and the end pixel of the cell
+    clipped to the overlap ``rect``."""
+    def axis(first, n, start, end):
+        return (np.maximum((first + np.arange(n)) * cells.size, start),
+                np.minimum((first + np.arange(n) + 1) * cells.size, end))
+
+    return (axis(span[0], span[2], rect.row, rect.row_end),
+            axis(span[1], span[3], rect.col, rect.col_end))
+
+
 def cell_centroids(cells: BlockGrid, span: Tuple[int, int, int, int], rect
                    ) -> Tuple[np.ndarray, np.ndarray]:
     """Continuous mosaic coordinates (pixel centre of row r at r + 0.5) of the centroid of
     every cell of ``span`` clipped to the overlap ``rect``: rows, then cols."""
-    def centres(first, n, start, end):
-        lo = np.maximum((first + np.arange(n)) * cells.size, start)
-        hi = np.minimum((first + np.arange(n) + 1) * cells.size, end)
-        return (lo + hi) / 2.0
+    (r0, r1), (c0, c1) = _extents(cells, span, rect)
+    return (r0 + r1) / 2.0, (c0 + c1) / 2.0
 
-    return (centres(span[0], span[2], rect.row, rect.row_end),
-            centres(span[1], span[3], rect.col, rect.col_end))
+
+def partial_cells(cells: BlockGrid, pb) -> Optional[Tuple[np.ndarray, np.ndarray,
+                                                          np.ndarray, np.ndarray]]:
+    """The cells of a pair (scan.PairBlocks) that count some of their pixels but not all
+    (in the first band): at a no-data edge, around a cloud, where the robust pass left
+    pixels out. Their cell rows and cols, and the continuous mosaic coordinates of the
+    centroid of the pixels they count (from ``pb.offsets``); None if there are none (or
+    no offsets). A cell's centre is its centroid only where all its pixels count."""
+    if pb.offsets is None:
+        return None
+    (r0, r1), (c0, c1) = _extents(cells, pb.span, pb.rect)
+    n = pb.count[0]
+    some = (n > 0) & (n < (r1 - r0)[:, None] * (c1 - c0)[None, :])
+    if not some.any():
+        return None
+    a, c = np.nonzero(some)
+    counted = n[a, c].astype(np.float64)
+    rows = (pb.span[0] + a) * cells.size + pb.offsets[0][a, c] / counted + 0.5
+    cols = (pb.span[1] + c) * cells.size + pb.offsets[1][a, c] / counted + 0.5
+    return a, c, rows, cols

@@ -86,6 +86,11 @@ class PairBlocks:
     sum_i: np.ndarray
     sum_j: np.ndarray
     rect: Placement  # the pair's overlap on the common grid
+    # (2, cell rows, cell cols) float32: the sums of the row and the column offsets within
+    # their cell (0 .. side - 1) of the pixels that count in the first band, whose centroid
+    # is the cell's where pixels are missing (no-data, clouds: see local_surface). None
+    # where a caller made the cells without them (they are then at their centres).
+    offsets: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -244,9 +249,14 @@ class _Pass:
         if self.cells is None:
             return None
         summer = BlockSummer(self.cells, rect.row, rect.col, rect.rows, rect.cols)
+        size = self.cells.size
+        first = keep[0].astype(np.float32)
+        rows = (np.arange(rect.row, rect.row_end) % size).astype(np.float32)
+        cols = (np.arange(rect.col, rect.col_end) % size).astype(np.float32)
         return (summer.first, summer(keep.astype(self.cell_type)),
                 summer(np.where(keep, vi, 0.0)).astype(self.cell_type),
-                summer(np.where(keep, vj, 0.0)).astype(self.cell_type))
+                summer(np.where(keep, vj, 0.0)).astype(self.cell_type),
+                summer(np.stack([first * rows[:, None], first * cols[None, :]])))
 
     def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int],
             executor=None):
@@ -291,7 +301,8 @@ def _new_pair_blocks(ctx, n_band):
         span = footprint(ctx.cells, inter)
         shape = (n_band, span[2], span[3])
         result[(i, j)] = PairBlocks(i, j, span,
-                                    *(np.zeros(shape, ctx.cell_type) for _ in range(3)), inter)
+                                    *(np.zeros(shape, ctx.cell_type) for _ in range(3)), inter,
+                                    np.zeros((2, span[2], span[3]), np.float32))
     return result
 
 
@@ -301,10 +312,11 @@ def _merge_pair(part_pair, pair_moments, pblocks, excluded) -> None:
     pair_moments[key][1].merge(*mj)
     if sums is not None:
         pb = pblocks[key]
-        first, c, s_i, s_j = sums
+        first, c, s_i, s_j, offsets = sums
         _add_at(pb.count, first, pb.span, c)
         _add_at(pb.sum_i, first, pb.span, s_i)
         _add_at(pb.sum_j, first, pb.span, s_j)
+        _add_at(pb.offsets, first, pb.span, offsets)
     if dropped is not None:
         excluded[key] += dropped
 
@@ -488,7 +500,8 @@ def rescan_overlaps(
     elif blocks is not None:  # the first pass's cells, emptied where pairs are read again
         pblocks = {(pb.i, pb.j): pb for pb in first.pair_blocks}
         for i, j, _ in again:
-            for cells in (pblocks[(i, j)].count, pblocks[(i, j)].sum_i, pblocks[(i, j)].sum_j):
+            pb = pblocks[(i, j)]
+            for cells in (pb.count, pb.sum_i, pb.sum_j, pb.offsets):
                 cells[:] = 0
     spans = [footprint(blocks, p) for p in grid.placements] if blocks is not None else None
     flag_sum = [np.zeros_like(s) for s in first.block_sum] if blocks is not None else None

@@ -21,7 +21,7 @@ CELL_SIDE = 3
 # Bytes for all pair cells of a run: count and two sums per band, float32 (Float64 inputs
 # keep float64 sums, twice this).
 # (Beyond it, 8 bytes per cell, not per band: the offsets of the counted pixels within their
-# cell, scan.PairBlocks.offsets; 4 MB more at 1,000 tiles of 256 x 256 x 4 bands.)
+# cell, scan.PairBlocks.offsets: a sixth more with 4 bands, about 5 MB at the budget.)
 CELL_BUDGET = 32 * 2**20
 _BYTES_PER_CELL_BAND = 3 * 4
 

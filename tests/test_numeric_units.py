@@ -150,6 +150,12 @@ def test_block_sums_equal_a_loop_over_pixels():
     np.testing.assert_array_equal(counts, expected_n)
     summer = BlockSummer(blocks, row, col, 13, 17)
     np.testing.assert_allclose(summer(np.where(valid, values, 0.0)), expected, atol=1e-12)
+    # Of an outer product, from the sums of its two factors: the same numbers, exactly,
+    # where they are small integers (the cells' pixel offsets, scan.pair_block_sums).
+    by_row = (np.arange(row, row + 13) % 5).astype(np.float32)
+    by_col = (np.arange(col, col + 17) % 5).astype(np.float32)
+    whole = summer((by_row[:, None] * by_col[None, :])[None])[0]
+    assert np.array_equal(summer.outer(by_row, by_col), whole)
 
 
 def test_footprint_counts_every_touched_block():

@@ -157,6 +157,14 @@ class BlockSummer:
         rows = _segment_sums(array, self._row, self._size, axis=1, dtype=dtype)
         return _segment_sums(rows, self._col, self._size, axis=2)
 
+    def outer(self, by_row: np.ndarray, by_col: np.ndarray) -> np.ndarray:
+        """(block rows, block cols) sums of the window ``by_row[:, None] * by_col[None, :]``
+        from the sums of each factor over its blocks (no array of the window's size). Exact
+        where the products and sums are (small integers)."""
+        rows = _segment_sums(by_row[None, :, None], self._row, self._size, axis=1)
+        cols = _segment_sums(by_col[None, None, :], self._col, self._size, axis=2)
+        return rows[0] * cols[0]
+
 
 def block_sums(
     blocks: BlockGrid,

@@ -250,13 +250,17 @@ class _Pass:
             return None
         summer = BlockSummer(self.cells, rect.row, rect.col, rect.rows, rect.cols)
         size = self.cells.size
-        first = keep[0].astype(np.float32)
         rows = (np.arange(rect.row, rect.row_end) % size).astype(np.float32)
         cols = (np.arange(rect.col, rect.col_end) % size).astype(np.float32)
+        if keep[0].all():  # every pixel counts (most windows): the sums separate
+            ones_r, ones_c = np.ones_like(rows), np.ones_like(cols)
+            offsets = np.stack([summer.outer(rows, ones_c), summer.outer(ones_r, cols)])
+        else:
+            first = keep[0].astype(np.float32)
+            offsets = summer(np.stack([first * rows[:, None], first * cols[None, :]]))
         return (summer.first, summer(keep.astype(self.cell_type)),
                 summer(np.where(keep, vi, 0.0)).astype(self.cell_type),
-                summer(np.where(keep, vj, 0.0)).astype(self.cell_type),
-                summer(np.stack([first * rows[:, None], first * cols[None, :]])))
+                summer(np.where(keep, vj, 0.0)).astype(self.cell_type), offsets)
 
     def run(self, fn, feedback: Feedback, window: Optional[int], threads: Optional[int],
             executor=None):

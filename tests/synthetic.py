@@ -116,7 +116,8 @@ def make_set(
     """Write distorted tiles of the scene; tile k is
     ``gains[k] * (truth * field + haze) + offsets[k]``.
 
-    ``source`` is the scene's file; ``transform`` maps the scene's values first (e.g. to a negative-valued float range);
+    ``source`` is the scene's file; ``transform`` maps the scene's values first (e.g. to a
+    negative-valued float range);
     ``fields`` gives (tilt, angle[, bump]) of a smooth multiplicative field per tile
     (vignetting; see smooth_field);
     ``haze`` (amount, angle) of a smooth additive one, a plane from -amount to +amount of the

@@ -4,10 +4,11 @@ The local fit needs, for every overlapping pair, what the two images show where 
 valid, with the true positions: per cell of a few pixels, the count of shared pixels and the
 sums of both images over them (raw values; any affine correction of the images follows from
 them exactly), and the sums of those pixels' offsets within the cell, whose centroid is not
-the cell's centre where some are missing (:func:`partial_cells`). Cells are squares anchored at the mosaic grid's origin, so that windows add
-up exactly; they are kept for overlaps only. Their side is 3 pixels, larger only where the
-overlaps of a set are so large that 3-pixel cells would not fit in ``CELL_BUDGET`` bytes:
-the memory then stays flat in the size of the images.
+the cell's centre where some are missing (:func:`partial_cells`). Cells are squares anchored
+at the mosaic grid's origin, so that windows add up exactly; they are kept for overlaps
+only. Their side is 3 pixels, larger only where the overlaps of a set are so large that
+3-pixel cells would not fit in ``CELL_BUDGET`` bytes: the memory then stays flat in the size
+of the images.
 """
 from __future__ import annotations
 

@@ -7,12 +7,15 @@ older outputs) before and after, and looks for temporaries or locks left behind.
 import os
 import subprocess
 import shutil
+import sys
+import time
 
 import numpy as np
 import pytest
 from osgeo import gdal
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
+import spectralmatch
 import synthetic as S
 from spectralmatch.core import InputError, MosaicOptions, Outputs, run_global, run_mosaic
 from spectralmatch.core.io.atomic import MARKER, OutputSet, remove_stale_temporaries
@@ -313,3 +316,50 @@ def test_a_vrt_mosaic_of_a_match_refers_to_the_final_rasters(tiles, tmp_path, mi
     assert any("view_" in text for text in texts) == mixed
     values = gdal.Open(str(out / "m.vrt")).ReadAsArray()
     assert values.any() and leftovers(tmp_path) == []
+
+
+_KILLED_COMMIT = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from spectralmatch.core.io import atomic
+folder, kill_at = sys.argv[2], int(sys.argv[3])
+outputs = atomic.OutputSet()
+for name in ("new.tif", "a.tif", "b.tif", "c.tif"):
+    with open(outputs.temporary_for(os.path.join(folder, name)), "w") as f:
+        f.write("newer " + name)
+renames = [0]
+replace = os.replace
+def dying_replace(src, dst):
+    if src.endswith(".partial.tif"):  # a temporary into place (not the journal's own)
+        renames[0] += 1
+        if renames[0] == kill_at:
+            os._exit(9)  # killed outright: no Python clean-up runs
+    replace(src, dst)
+atomic.os.replace = dying_replace
+outputs.commit()
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 4])
+def test_a_commit_killed_half_way_is_undone_by_the_next_run(tmp_path, kill_at):
+    """The process dies between two renames of the commit (os._exit: nothing of Python's
+    runs): the folder holds some newer and some older files. The next run into it, before
+    writing, puts the older set back whole, newer files and temporaries gone."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("a.tif", "b.tif", "c.tif"):
+        (out / name).write_text("older " + name)
+    script = tmp_path / "commit.py"
+    script.write_text(_KILLED_COMMIT)
+    plugins = os.path.dirname(os.path.dirname(spectralmatch.__file__))
+    done = subprocess.run([sys.executable, str(script), plugins, str(out), str(kill_at)],
+                          capture_output=True, text=True)
+    assert done.returncode == 9, done.stderr
+    newer = [n for n in ("a.tif", "b.tif", "c.tif") if (out / n).read_text().startswith("newer")]
+    assert len(newer) == max(kill_at - 2, 0)  # a mix, as a kill leaves it
+    assert (out / "new.tif").exists() == (kill_at > 1)
+    assert [p.name for p in out.iterdir() if "commit" in p.name]  # its journal is there
+    remove_stale_temporaries(str(out), older_than=time.time() + 1)
+    assert sorted(p.name for p in out.iterdir()) == ["a.tif", "b.tif", "c.tif"]
+    assert [(out / n).read_text() for n in ("a.tif", "b.tif", "c.tif")] == [
+        "older a.tif", "older b.tif", "older c.tif"]

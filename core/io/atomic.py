@@ -9,10 +9,15 @@ failure half-way through the commit puts the older files back. A folder is only 
 replaced when the run itself made it and marked it (the mosaic's ``<name>_parts``). On
 failure, cancel or an interrupt the temporaries are removed; a run killed outright leaves
 them, and the next run into that folder removes them (:func:`remove_stale_temporaries`).
+A run killed during the commit itself leaves a journal in each folder it was committing
+into (``.spectralmatch-commit.<8 hex>.partial.journal``): the next run into that folder
+undoes the renames it lists, so that the folder holds the older set whole, never a mix of
+older and newer files.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,6 +31,9 @@ MARKER = ".spectralmatch-parts"
 # GDAL may write these beside a raster; they follow their raster.
 SIDECARS = (".aux.xml", ".msk")
 _TEMPORARY = re.compile(r"^\.(?P<final>.+)\.[0-9a-f]{8}\.partial(?P<rest>.*)$")
+# The journal of a commit under way (see OutputSet.commit), in each folder it renames in.
+_JOURNAL = "spectralmatch-commit"
+_JOURNAL_REST = ".journal"
 
 
 def temporary_name(final_path: str, extension: str = "") -> str:
@@ -146,12 +154,19 @@ class OutputSet:
                         yield tmp + ext, final + ext, False
 
     def commit(self) -> List[str]:
-        """Rename every temporary into place; on any failure put the older files back."""
+        """Rename every temporary into place; on any failure put the older files back.
+
+        Each folder gets a journal of its renames first: killed outright half-way, the
+        commit is undone by the next run into the folder (remove_stale_temporaries). The
+        journals go once every rename has succeeded, before the backups do."""
         self.remove_scratch()
         backups: List[Tuple[str, str]] = []  # (final, its backup)
         placed: List[str] = []
+        moves = list(self._moves())
+        journals: List[str] = []
         try:
-            for tmp, final, folder in list(self._moves()):
+            journals = _write_journals(moves)
+            for tmp, final, folder in moves:
                 if os.path.lexists(final):
                     is_dir = os.path.isdir(final) and not os.path.islink(final)
                     if is_dir and not (folder and is_marked_folder(final)):
@@ -169,7 +184,9 @@ class OutputSet:
         except BaseException:
             _roll_back(placed, backups)
             self.discard()
+            _remove_files(journals)
             raise
+        _remove_files(journals)
         for _, backup in backups:
             try:
                 _remove(backup)
@@ -197,6 +214,75 @@ class OutputSet:
             except OSError:
                 pass
         self._pending = []
+
+
+def _write_journals(moves) -> List[str]:
+    """One journal per folder of ``moves``: the (temporary, final, is a folder) names of
+    its renames, each written whole (through a temporary) before any rename."""
+    by_folder: dict = {}
+    for tmp, final, folder in moves:
+        by_folder.setdefault(os.path.dirname(os.path.abspath(final)), []).append(
+            [os.path.basename(tmp), os.path.basename(final), folder])
+    journals: List[str] = []
+    try:
+        for where, entries in by_folder.items():
+            journal = temporary_name(os.path.join(where, _JOURNAL), _JOURNAL_REST)
+            with open(journal + ".tmp", "w", encoding="utf-8") as f:
+                json.dump(entries, f)
+            os.replace(journal + ".tmp", journal)
+            journals.append(journal)
+    except OSError as exc:
+        _remove_files(journals + [j + ".tmp" for j in journals])
+        raise InputError(f"{where}: the outputs cannot be put in place ({exc.strerror}). "
+                         "Fix: check free space and permissions of that folder.") from None
+    return journals
+
+
+def _remove_files(paths: List[str]) -> None:
+    for path in paths:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def _is_journal(name: str) -> bool:
+    match = _TEMPORARY.match(name)
+    return match is not None and match["final"] == _JOURNAL and match["rest"] == _JOURNAL_REST
+
+
+def _backup_of(name: str) -> Optional[str]:
+    """The final name whose older file ``name`` keeps, if it is such a backup."""
+    match = _TEMPORARY.match(name)
+    return match["final"] if match is not None and match["rest"] == ".bak" else None
+
+
+def _undo_journal(folder: str, journal: str) -> None:
+    """Undo the renames of a commit killed half-way, as its journal lists them: a final
+    whose temporary is gone is the newer file; its backup (the older one) is put back, or,
+    where there was none, it is removed. Temporaries still there are left to the caller's
+    clean-up (their renames never happened)."""
+    try:
+        with open(journal, encoding="utf-8") as f:
+            entries = json.load(f)
+    except (OSError, ValueError):
+        return  # written through a temporary: a journal that cannot be read is no journal
+    names = os.listdir(folder)
+    for tmp, final, is_folder in entries:
+        if os.path.lexists(os.path.join(folder, tmp)):
+            continue
+        final_path = os.path.join(folder, final)
+        backup = next((n for n in names if _backup_of(n) == final), None)
+        try:
+            if os.path.lexists(final_path):
+                if is_folder:
+                    _remove(final_path)  # only a folder the run made and marked
+                else:
+                    os.remove(final_path)
+            if backup is not None:
+                os.replace(os.path.join(folder, backup), final_path)
+        except OSError:
+            continue
 
 
 def _set_aside(final: str, backup: str, is_dir: bool) -> None:
@@ -237,6 +323,19 @@ def remove_stale_temporaries(folder: str, older_than: float) -> List[str]:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
+    journals = [entry for entry in entries if _is_journal(entry.name)]
+    for entry in journals:
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                continue
+        except OSError:
+            continue
+        _undo_journal(folder, entry.path)
+    if journals:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return removed
     for entry in entries:
         match = _TEMPORARY.match(entry.name)
         if match is None:

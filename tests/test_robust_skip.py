@@ -1,6 +1,8 @@
 """Issue 20 (robust pass linear in the overlaps): the robust pass reads again only the
 overlaps whose samples come near the band of agreement; for the others it keeps the first
 pass's statistics, which must be what reading them again gives."""
+import json
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,46 @@ def test_clear_overlaps_keep_what_reading_them_again_gives(cloudy_tiles, monkeyp
         assert (a.i, a.j, a.span) == (b.i, b.j, b.span)
         for name in ("count", "sum_i", "sum_j"):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_a_few_extreme_pixels_no_sample_hit_are_read_again(tmp_path, provider):
+    """A 3 x 3 block of 1e30 (a fill value nobody declared) inside a Float32 overlap, on
+    pixels the first pass does not sample: the samples look clear, but the overlap's moments
+    are the block's. Its spread gives it away: the overlap is read again, the block left out,
+    and the gains are those of the clean set (the old code fitted gain 1, offset 1e26)."""
+    import processing
+    from spectralmatch.core.grid.pairs import overlapping_pairs
+    from spectralmatch.core.stats.scan import sample_mask, sample_stride
+
+    gains, offsets = [[1.0] * 4, [1.2] * 4], [[0.0] * 4, [-30.0] * 4]
+    for folder in ("clean", "filled"):
+        (tmp_path / folder).mkdir()
+    clean = S.make_set(str(tmp_path / "clean"), gains, offsets, grid=(1, 2),
+                       gdal_type=S.gdal.GDT_Float32, nodata=None)
+    tiles = S.make_set(str(tmp_path / "filled"), gains, offsets, grid=(1, 2),
+                       gdal_type=S.gdal.GDT_Float32, nodata=None)
+    infos, grid, _ = load_inputs([t.path for t in tiles])
+    (_, _, rect), = overlapping_pairs(grid.placements)
+    sampled = sample_mask(rect, grid.cols, sample_stride(rect.rows * rect.cols))
+    free = ~np.lib.stride_tricks.sliding_window_view(sampled, (3, 3)).any(axis=(2, 3))
+    r, c = np.argwhere(free)[len(np.argwhere(free)) // 2]  # mid-overlap, hit by no sample
+    place = grid.placements[0]
+    data, _ = S.read(tiles[0].path)
+    data[:, rect.row - place.row + r:][:, :3, rect.col - place.col + c:][:, :, :3] = 1e30
+    ds = S.gdal.Open(tiles[0].path, S.gdal.GA_Update)
+    for b in range(data.shape[0]):
+        ds.GetRasterBand(b + 1).WriteArray(data[b])
+    ds = None
+
+    def gains_of(folder, paths):
+        out = tmp_path / folder
+        processing.run("spectralmatch:match", {"INPUT": paths, "OUTPUT": str(out),
+                                               "MODEL_OUT": str(out / "m.json")})
+        with open(out / "m.json") as f:
+            model = json.load(f)
+        return np.array(model["gains"]), np.array(model["offsets"])
+
+    gains_clean, offsets_clean = gains_of("clean_out", [t.path for t in clean])
+    gains_filled, offsets_filled = gains_of("filled_out", [t.path for t in tiles])
+    np.testing.assert_allclose(gains_filled, gains_clean, rtol=0.01)
+    np.testing.assert_allclose(offsets_filled, offsets_clean, rtol=0.01, atol=1.0)

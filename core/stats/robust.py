@@ -44,6 +44,12 @@ SAMPLES_PER_BATCH = 16384
 # An overlap none of whose samples departs by more than this fraction of the band of
 # agreement is not read again by the robust pass (see Disagreement.unchanged).
 CLEAR_WITHIN = 1.0
+# ... unless, in some band, its standard deviation over all its pixels (first pass) exceeds
+# this many times that of its samples: a few extreme pixels that no sample hit (a 3 x 3
+# block of 1e30, a fill value nobody declared as no data) leave the samples alone but made
+# the overlap's moments, and every gain and offset after them. Sampling alone moves the
+# ratio by a few percent (1,024 samples or more).
+CLEAR_SPREAD = 2.0
 # The root mean square over all bands and both directions of a pixel's departures, in
 # widths of the band of agreement, from which on it seeds a disagreeing area (pair_filter).
 # Measured with bench/local_seams.py (clear pixels left out at overlap boundaries, b/i
@@ -193,7 +199,8 @@ class Disagreement:
         groups = Groups(np.repeat(np.arange(len(keys)), sizes), sizes)
         xi, xj, where = (np.concatenate([samples[key][n] for key in keys], axis=1)
                          for n in range(3))
-        d = self._departures(keys, sizes, xi.astype(np.float64), xj.astype(np.float64), where)
+        xi, xj = xi.astype(np.float64), xj.astype(np.float64)
+        d = self._departures(keys, sizes, xi, xj, where)
         floor = MIN_SPREAD * np.stack([np.concatenate(moments[key][:0:-1]) for key in keys],
                                       axis=1)
         median, band = self._band(d, groups, floor)
@@ -215,7 +222,8 @@ class Disagreement:
         # are not read again: the robust pass would keep their pixels as the first did.
         near = np.abs(d - groups.each(median)) > CLEAR_WITHIN * groups.each(band)
         near = np.logical_or.reduceat(near.any(axis=0), groups.starts)
-        self.clear.update(key for key, n in zip(keys, near) if not n)
+        hidden = _hidden_outliers(xi, xj, groups, [moments[key] for key in keys])
+        self.clear.update(key for key, n, h in zip(keys, near, hidden) if not (n or h))
         return {key: (median[:, k], band[:, k], planes[k]) for k, key in enumerate(keys)}
 
     def _band(self, d, groups, floor):
@@ -393,6 +401,24 @@ class Disagreement:
                               win.row, win.col, win.rows, win.cols, dtype)
 
 
+def _hidden_outliers(xi: np.ndarray, xj: np.ndarray, groups: Groups, moments) -> np.ndarray:
+    """Per group (pair) of samples ``xi``, ``xj`` (bands, n): whether, in some band, the
+    standard deviation of all the overlap's pixels (``moments``: (count, std i, std j) per
+    pair) exceeds CLEAR_SPREAD times the samples' own."""
+    sizes = groups.counts.astype(np.float64)
+
+    def spread(x):
+        mean = groups.sums(x) / sizes
+        deviation = x - groups.each(mean)
+        return np.sqrt(groups.sums(deviation * deviation) / sizes)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        sampled = np.concatenate([spread(xi), spread(xj)])  # (2 bands, pairs)
+        full = np.stack([np.concatenate([m[1], m[2]]) for m in moments], axis=1)
+        # Written so that a NaN (an overflowing spread) counts as hidden too.
+        return ~(full <= CLEAR_SPREAD * sampled).all(axis=0)
+
+
 def _bilinear_at(field: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """(layers, n) bilinear values of a (layers, rows, cols) map at fractional positions,
     continued flat beyond the outermost cell centres (ndimage.map_coordinates with order 1
@@ -504,7 +530,9 @@ def pair_filter(disagree: Disagreement) -> PairFilter:
             uj = np.abs(dj - float(median[b])) / max(float(width[b]), _NARROWEST)
             ui = np.abs(di - float(median[n + b])) / max(float(width[n + b]), _NARROWEST)
             beyond |= both[b] & ((uj > 1) | (ui > 1))
-            squares += np.where(both[b], uj * uj + ui * ui, 0)
+            # Extreme values (1e30 in Float32) overflow to inf here: a seed, as they are.
+            with np.errstate(over="ignore"):
+                squares += np.where(both[b], uj * uj + ui * ui, 0)
             rows += 2 * both[b]
         if not beyond.any():
             return both

@@ -3,6 +3,7 @@ checked before any pixel is read, and values brought into their type."""
 from __future__ import annotations
 
 import os
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -276,6 +277,11 @@ def probe_raster_format(fmt: RasterFormat, ptype: PixelType, bands: int) -> None
     path = f"/vsimem/spectralmatch-probe-{os.getpid()}-{id(fmt)}.tif"
     handler = _Collect()
     gdal.PushErrorHandler(handler)
+    # Closing the probe raises GDAL's error once more, inside the dataset's destructor,
+    # where Python can only print it ("Exception ignored in: delete_Dataset", a traceback):
+    # collected with the others instead.
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = lambda report: handler.messages.append(str(report.exc_value))
     try:
         if fmt.driver == "COG":
             src = gdal.GetDriverByName("MEM").Create("", 16, 16, bands, ptype.gdal_type)
@@ -294,6 +300,7 @@ def probe_raster_format(fmt: RasterFormat, ptype: PixelType, bands: int) -> None
         made = False
         handler.messages.append(str(exc))
     finally:
+        sys.unraisablehook = unraisable
         gdal.PopErrorHandler()
         gdal.Unlink(path)
     if not made or handler.messages:

@@ -252,3 +252,17 @@ def test_qgis_process_with_a_local_cluster(qgis_process, tiles, tmp_path):
     assert "local Dask cluster of 2 worker processes" in proc.stdout
     same_files(expected.outputs, [str(out / os.path.basename(p)) for p in expected.outputs])
     only_outputs(out, [os.path.basename(p) for p in expected.outputs])
+
+
+def test_a_scheduler_nobody_listens_at_is_named_in_the_fix(monkeypatch):
+    """Nothing listens at the address (a real client, a shortened timeout): the message
+    names the address in the commands it suggests, not a placeholder."""
+    import spectralmatch.core.io.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(ClusterError) as err:
+        with cluster.connect("tcp://127.0.0.1:1", Feedback()):
+            pass
+    message = str(err.value)
+    assert "cannot be reached" in message and "{value}" not in message
+    assert "`dask worker tcp://127.0.0.1:1`" in message

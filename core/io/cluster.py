@@ -117,7 +117,7 @@ def connect(scheduler: str, feedback: Feedback):
             except (OSError, TimeoutError) as exc:
                 raise ClusterError(
                     f"{value}: the Dask scheduler cannot be reached ({exc}). Fix: start it "
-                    "(`dask scheduler`) and its workers (`dask worker {value}`), check the "
+                    f"(`dask scheduler`) and its workers (`dask worker {value}`), check the "
                     "address and the firewall, or leave the scheduler empty.") from None
             name = f"the Dask cluster at {value}"
         workers = len(client.scheduler_info().get("workers", {}))

@@ -4,6 +4,7 @@ Every row of docs/bad_inputs.md is one case here: either a message that names th
 the fix, with nothing written, or a run that works and says what it did.
 """
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -134,6 +135,29 @@ def test_one_input_is_refused_before_the_run(provider, tiles, tmp_path):
         processing.run("spectralmatch:match", {"INPUT": [tiles[0].path],
                                                "OUTPUT": str(tmp_path / "o")})
     assert "at least two overlapping rasters" in str(err.value)
+
+
+def test_a_name_too_long_for_its_temporary_is_refused_before_the_run(provider, tiles,
+                                                                      tmp_path):
+    """A legal input name (230 bytes) whose output name is legal too (243) but whose
+    temporary (38 more) is not: refused before any pixel is read, with the fix; one of
+    200 bytes goes through."""
+    import processing
+
+    for length, refused in ((230, True), (200, False)):
+        paths = [shutil.copy(t.path, tmp_path / ("z" * length + f"{k}.tif"))
+                 for k, t in enumerate(tiles[:2])]
+        out = tmp_path / f"out{length}"
+        if refused:
+            with pytest.raises(QgsProcessingException) as err:
+                processing.run("spectralmatch:match", {"INPUT": [str(p) for p in paths],
+                                                       "OUTPUT": str(out)})
+            assert "shorten the input's file name" in str(err.value)
+            assert not out.exists()
+        else:
+            processing.run("spectralmatch:match", {"INPUT": [str(p) for p in paths],
+                                                   "OUTPUT": str(out)})
+            assert len(list(out.glob("*_matched.tif"))) == 2
 
 
 @pytest.mark.parametrize("name", ["not a raster", "no CRS", "no overlap at all"])

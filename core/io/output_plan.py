@@ -288,6 +288,19 @@ def _sidecars(inputs: Sequence[str]) -> List[str]:
     return found
 
 
+# The most a temporary's name adds to its final name (atomic.temporary_name):
+# ".<name>.<8 hex>.partial.scratch.tif.aux.xml".
+TEMPORARY_EXTRA = len("..01234567.partial.scratch.tif.aux.xml")
+
+
+def _longest_name(folder: str) -> int:
+    """The longest file name, in bytes, the file system of ``folder`` takes."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):
+        return 255
+
+
 def _check_place(out: Planned) -> None:
     """The path's type and its folder: writable, a folder, not a file in the way."""
     path = os.path.abspath(out.path)
@@ -307,6 +320,13 @@ def _check_place(out: Planned) -> None:
     ancestor = _existing_ancestor(path)
     if not ancestor:
         return
+    longest = _longest_name(ancestor) - TEMPORARY_EXTRA
+    if len(os.path.basename(path).encode("utf-8", "surrogateescape")) > longest:
+        raise InputError(
+            f"{path}: the name is {len(os.path.basename(path))} characters long; written "
+            f"first under a temporary name {TEMPORARY_EXTRA} characters longer, it would pass "
+            f"the file system's limit of {longest + TEMPORARY_EXTRA} bytes. Fix: shorten the "
+            "input's file name (or the output's), or choose a shorter SUFFIX.")
     if not os.path.isdir(ancestor):
         raise InputError(f"{ancestor}: this is a file, so {out.role} ({path}) cannot be "
                          f"written under it. Fix: {out.fix}.")

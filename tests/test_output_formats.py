@@ -402,3 +402,29 @@ def test_blas_runs_on_one_thread_while_windows_run_on_the_pool():
         assert inside == [1, 1, 1, 1] and lib.openblas_get_num_threads() == 2
     finally:
         lib.openblas_set_num_threads(before)
+
+
+def test_a_narrower_output_type_says_how_much_it_clipped(tmp_path):
+    """UInt16 data written as Byte (OUTPUT_TYPE): nearly every value is clipped to 255; the
+    run says so per image, with the count and the fix. Written as UInt16, nothing is said."""
+    from spectralmatch.core import Feedback, Outputs, run_global
+    from spectralmatch.core.options import RasterFormat
+
+    tiles = S.make_set(str(tmp_path), GAINS, OFFSETS)
+    paths = [t.path for t in tiles]
+    for data_type, expect in (("Byte", True), (None, False)):
+        warnings = []
+        result = run_global(paths, Outputs(str(tmp_path / f"o{data_type}"),
+                                           raster=RasterFormat(data_type=data_type)),
+                            feedback=Feedback(warning=warnings.append))
+        clipped = [w for w in warnings if "were clipped" in w]
+        if not expect:
+            assert not clipped, clipped
+            continue
+        assert len(clipped) == len(paths), warnings
+        for path, out in zip(paths, result.outputs):
+            values = S.read(out)[0]
+            corrected = int(np.count_nonzero(values == 255))
+            line = next(w for w in clipped if w.startswith(path))
+            assert f"({corrected}) lie beyond the range of Byte (0 to 255)" in line, line
+            assert "Fix: write the input's own type (UInt16)" in line

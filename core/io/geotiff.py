@@ -84,7 +84,7 @@ def check_nodata_fits(nodata: Sequence[Optional[float]], ptype: PixelType, path:
     for value in nodata:
         if value is None:
             continue
-        lo, hi = _type_range(ptype.numpy_type)
+        lo, hi = type_range(ptype.numpy_type)
         if ptype.is_integer:
             fits = np.isfinite(value) and float(value).is_integer() and lo <= value <= hi
         else:
@@ -97,7 +97,7 @@ def check_nodata_fits(nodata: Sequence[Optional[float]], ptype: PixelType, path:
             )
 
 
-def _type_range(dtype: np.dtype) -> Tuple[float, float]:
+def type_range(dtype: np.dtype) -> Tuple[float, float]:
     """The type's range as floats that cast back into it (64-bit integers' maxima are not
     floats: the largest float below them)."""
     if np.issubdtype(dtype, np.integer):
@@ -119,7 +119,7 @@ def to_output_type(
     ``in_place``: ``values`` (float, not needed afterwards) is the work array and is
     overwritten, one temporary less per window and band."""
     dtype = np.dtype(dtype)
-    lo, hi = _type_range(dtype)
+    lo, hi = type_range(dtype)
     reuse = in_place and values.dtype.kind == "f" and values.flags.writeable
     out = values if reuse else values.astype(np.float64)
     integer = np.issubdtype(dtype, np.integer)

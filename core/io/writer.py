@@ -18,7 +18,7 @@ from .atomic import OutputSet
 from .executor import default_executor
 from .geotiff import (TILE, OutputRaster, PixelType, check_nodata_fits, check_raster_format,
                       create_internal_mask, pixel_type, probe_raster_format, set_nodata,
-                      to_output_type)
+                      to_output_type, type_range)
 from .output_plan import unique_stems
 from .parallel import DatasetPool, ThreadDatasets
 from .rasters import RasterInfo, open_readonly, read_window
@@ -85,8 +85,11 @@ class _ImageWriter:
         self.rasters = [raster for raster, _ in targets]
         self.ptype = self.rasters[0].ptype
         self.dtype = self.ptype.numpy_type
-        # Float64 written as Float32: values beyond its range are clipped, and counted.
-        self.narrowing = self.dtype == np.float32 and info.numpy_type == np.float64
+        # An output type of a narrower range than the input's (Float64 as Float32, UInt16 as
+        # Byte): values beyond its range are clipped, and counted.
+        self.range = type_range(self.dtype)
+        within = type_range(info.numpy_type)
+        self.narrowing = self.range[0] > within[0] or self.range[1] < within[1]
         self.keep_infinite = info.is_float and not self.ptype.is_integer
         self.infinite = self.clipped = 0
         self.datasets, self.observer = datasets, observer
@@ -103,14 +106,19 @@ class _ImageWriter:
             if info.alpha_band is not None:  # copied as it is
                 alpha = ds.GetRasterBand(info.alpha_band).ReadAsArray(col, row, cols, rows)
         infinite = np.isinf(values) if info.is_float else None
-        limit = float(np.finfo(np.float32).max)
+        # Integers round first: beyond the range is beyond half a step past its ends.
+        half = 0.5 if self.ptype.is_integer else 0.0
+        lo, hi = self.range[0] - half, self.range[1] + half
         outs, seen, clipped = [], None, 0
         for _, correct in self.targets:
             corrected = correct(values, valid, row, col)
             if self.observer is not None and seen is None:
                 seen = self.observer.measure(corrected, valid, row, col)
             if self.narrowing:
-                clipped += int(np.count_nonzero(valid & (np.abs(corrected) > limit)))
+                beyond = (corrected < lo) | (corrected > hi)
+                if infinite is not None:  # +-inf are no data, copied as they are
+                    beyond &= ~infinite
+                clipped += int(np.count_nonzero(valid & beyond))
             own = not np.may_share_memory(corrected, values)  # else the next one needs it
             bands = [to_output_type(corrected[b], valid[b], self.dtype, info.nodata[b], own)
                      for b in range(info.band_count)]
@@ -155,7 +163,8 @@ class _ImageWriter:
         # one open, and a COG was then translated from a scratch file whose overviews were
         # still in GDAL's cache: all zero).
         self.dsts = None
-        _report_counts(self.info, self.infinite, self.clipped, len(self.targets), feedback)
+        _report_counts(self.info, self.infinite, self.clipped, len(self.targets), feedback,
+                       self.ptype.name, self.range)
         if self.observer is not None:
             self.observer.result()  # its means now, so that only one image's sums are alive
         for k, raster in enumerate(self.rasters):
@@ -182,8 +191,10 @@ def _alpha_as(alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _report_counts(info: RasterInfo, infinite: int, clipped: int, outputs: int,
-                   feedback: Feedback) -> None:
-    """Warn of +-inf pixels (no data, copied unchanged) and of values clipped to Float32."""
+                   feedback: Feedback, type_name: str = "Float32",
+                   limits: Tuple[float, float] = (-3.4e38, 3.4e38)) -> None:
+    """Warn of +-inf pixels (no data, copied unchanged) and of values clipped to the range
+    of a narrower output type."""
     pixels = info.width * info.height * info.band_count
     if infinite:
         feedback.warning(
@@ -193,8 +204,9 @@ def _report_counts(info: RasterInfo, infinite: int, clipped: int, outputs: int,
     if clipped:
         feedback.warning(
             f"{info.path}: {100.0 * clipped / (pixels * outputs):.3g}% of the corrected values "
-            f"({clipped}) lie beyond the range of Float32 (3.4e38) and were clipped to it. "
-            "Fix: write the input's own type (Float64) instead of Float32.")
+            f"({clipped}) lie beyond the range of {type_name} ({limits[0]:.6g} to "
+            f"{limits[1]:.6g}) and were clipped to it. Fix: write the input's own type "
+            f"({gdal.GetDataTypeName(info.gdal_type)}) instead of {type_name}.")
 
 
 def write_outputs(

@@ -211,6 +211,9 @@ def test_tiny_overlap_is_ignored_with_a_warning(tmp_path):
     assert any("share only 9 valid pixels" in w for w in warnings)
     assert any("tile_2.tif: overlaps no other input" in w for w in warnings)
     assert all(np.isfinite(S.read(p)[0]).all() for p in result.outputs)
+    # As the log says: written with gain 1 and offset 0, and no local field either (the
+    # ignored corner pulled it towards tile 1 before).
+    np.testing.assert_array_equal(S.read(result.outputs[2])[0], S.read(tiles[2].path)[0])
 
 
 def test_constant_image_gives_finite_gains_and_a_warning(tmp_path):

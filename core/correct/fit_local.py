@@ -28,7 +28,7 @@ def _corrected_range(scan: ScanResult, model: GlobalModel) -> Tuple[np.ndarray, 
             np.where(has_data, hi, -np.inf).max(axis=0))
 
 
-def _texture_base(scan: ScanResult, base: GlobalModel, reference: Optional[int],
+def _texture_base(scan: ScanResult, pairs, base: GlobalModel, reference: Optional[int],
                   feedback: Feedback) -> Tuple[np.ndarray, np.ndarray]:
     """The gains and offsets the linear surfaces start from: the texture's, per band where
     every image is related through texture and the set's values stay positive; the global
@@ -37,7 +37,7 @@ def _texture_base(scan: ScanResult, base: GlobalModel, reference: Optional[int],
     sums = np.array([s.sum(axis=(1, 2)) for s in scan.block_sum], dtype=np.float64)
     means = np.where(counts > 0, sums / np.maximum(counts, 1.0), 0.0)
     gains, offsets, used = local_texture.texture_gains(
-        scan.overlaps, scan.pair_blocks, base.gains, base.offsets, means, reference)
+        scan.overlaps, pairs, base.gains, base.offsets, means, reference)
     lo, _ = _corrected_range(scan, GlobalModel(gains, offsets, []))
     used &= lo > 0
     if not used.any():
@@ -70,13 +70,19 @@ def fit_local(
     method = fit.method
     if method not in METHODS:
         raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")
+    # Only the overlaps the statistics kept (check_statistics drops those of too few
+    # pixels, and says so): an image none of whose overlaps is kept stays as it is, here
+    # as in the global step, and takes no part in the central tendency.
+    kept = {(o.i, o.j) for o in scan.overlaps}
+    pairs = [pb for pb in scan.pair_blocks or [] if (pb.i, pb.j) in kept]
+    linked = {k for pair in kept for k in pair}
     gains, offsets = base.gains, base.offsets
     # Texture compares like with like only where every image sits on the common grid: one
     # resampled to it (another CRS or pixel size) has its texture smoothed, and would read
     # as a lower gain (tests/test_mixed_grids.py: 1.6% error to the truth instead of 0.2%).
     same_grid = not grid.native or all(grid.native)
-    if refine_gains and method == LINEAR and scan.pair_blocks and same_grid:
-        gains, offsets = _texture_base(scan, base, reference, feedback)
+    if refine_gains and method == LINEAR and pairs and same_grid:
+        gains, offsets = _texture_base(scan, pairs, base, reference, feedback)
     lo, hi = _corrected_range(scan, GlobalModel(gains, offsets, []))
     if method in (GAMMA, LINEAR) and np.any(lo <= 0):
         bands = ", ".join(str(b + 1) for b in np.flatnonzero(lo <= 0))
@@ -88,14 +94,18 @@ def fit_local(
         gains, offsets = base.gains, base.offsets
         lo, hi = _corrected_range(scan, base)
     spans = [local_surface.node_span(blocks, p) for p in grid.placements]
-    node_counts = [local_surface.on_span(c, footprint(blocks, p), s)
-                   for c, p, s in zip(scan.block_count, grid.placements, spans)]
+    node_counts = [local_surface.on_span(c, footprint(blocks, p), s) if k in linked
+                   else np.zeros((c.shape[0],) + tuple(s[2:]))
+                   for k, (c, p, s) in enumerate(zip(scan.block_count, grid.placements, spans))]
     scale = gamma_scale(hi)
     min_count = fit.min_valid_fraction * blocks.size * blocks.size
     nodes = local_surface.fit_surfaces(
-        blocks, spans, scan.pair_blocks or [], scan.cells, node_counts, gains,
+        blocks, spans, pairs, scan.cells, node_counts, gains,
         offsets, method, scale, reference, min_count, grid.placements, threads,
         scan.left_out)
+    for k in range(len(nodes)):
+        if k not in linked:
+            nodes[k][:] = 0.0
     shifts = None
     changed = (gains != base.gains) | (offsets != base.offsets)
     if changed.any():

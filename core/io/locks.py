@@ -1,4 +1,5 @@
-"""One run at a time into a folder: a lock file holding the run's process id.
+"""One run at a time into a folder: a lock file holding the run's process id (and, where
+the system tells, when that process started: an id can be given to another process later).
 
 A run takes ``.spectralmatch.lock`` in every folder it writes into before it writes anything,
 and removes it when it ends. A second run into one of those folders is refused while the
@@ -43,6 +44,17 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _started(pid: int) -> Optional[str]:
+    """When process ``pid`` started (Linux: clock ticks since boot, /proc/<pid>/stat), so
+    that a later process that got the same id is not taken for it; None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            text = f.read()
+        return text[text.rindex(")") + 2:].split()[19]  # field 22, after the command name
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _holder(path: str) -> Optional[str]:
     """Who holds the lock at ``path``: a description, or None where it is stale."""
     try:
@@ -58,7 +70,14 @@ def _holder(path: str) -> Optional[str]:
         return None  # unreadable: a lock killed while being written
     if host != socket.gethostname():
         return f"process {pid} on {host}"  # cannot be checked from here: taken as live
-    return f"process {pid}" if _pid_alive(pid) else None
+    if not _pid_alive(pid):
+        return None
+    # The id may since have gone to another process (after a kill and many others).
+    started = fields[2] if len(fields) > 2 and fields[2] != "-" else None
+    now = _started(pid)
+    if started is not None and now is not None and started != now:
+        return None
+    return f"process {pid}"
 
 
 def _ours(path: str) -> bool:
@@ -120,7 +139,8 @@ class FolderLocks:
             self._held.append(path)
             self._creating = None
             try:
-                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+                started = _started(os.getpid()) or "-"
+                os.write(fd, f"{os.getpid()} {socket.gethostname()} {started}\n".encode())
             finally:
                 os.close(fd)
             return

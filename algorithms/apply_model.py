@@ -30,7 +30,11 @@ class ApplyModelAlgorithm(SpectralMatchAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add_input_parameters(with_reference=False)
         self.add(
-            QgsProcessingParameterFile(self.MODEL, self.tr("Saved model"), extension="json"),
+            # A filter, not an extension: a model renamed (model.txt) is still read, and a
+            # file that is no model is refused with a message of its own.
+            QgsProcessingParameterFile(
+                self.MODEL, self.tr("Saved model"),
+                fileFilter=self.tr("Saved models (*.json);;All files (*)")),
             self.tr("A model file written by the Saved model output of a matching run."),
         )
         self.add_raster_format_parameters(with_type=False)

@@ -9,6 +9,11 @@ from qgis.core import (
     QgsMapLayer,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
     QgsProviderRegistry,
     QgsRasterLayer,
@@ -113,7 +118,7 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
                 except QgsProcessingException as exc:
                     return False, str(exc)
             elif not param.checkValueIsAcceptable(value, context):
-                return False, self.tr("Incorrect parameter value for {}").format(name)
+                return False, self._refusal(param, value)
         paths = self.raster_sources(parameters.get(self.INPUT), context)
         if len(paths) < self.MINIMUM_INPUTS:
             return False, self.tr(
@@ -121,6 +126,33 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
                 "Fix: add the rasters to match."
             ).format(len(paths))
         return self.check_raster_format(parameters, context)
+
+    def _refusal(self, param, value) -> str:
+        """Why a value QGIS does not accept for ``param`` is refused, and the fix (QGIS's
+        own message names the parameter only)."""
+        what = self.tr("{} ({}): {!r} is not accepted").format(
+            param.description(), param.name(), value)
+        if value is None or value == "":
+            return what + self.tr(": the parameter needs a value. Fix: give one.")
+        if isinstance(param, QgsProcessingParameterNumber):
+            lo, hi = param.minimum(), param.maximum()
+            bounds = [] if lo <= -1e300 else [self.tr("at least {:g}").format(lo)]
+            bounds += [] if hi >= 1e300 else [self.tr("at most {:g}").format(hi)]
+            kind = self.tr("a whole number") if param.dataType() == \
+                QgsProcessingParameterNumber.Integer else self.tr("a number")
+            return what + self.tr(": it takes {}{}. Fix: give a value in that range.").format(
+                kind, " " + self.tr(" and ").join(bounds) if bounds else "")
+        if isinstance(param, QgsProcessingParameterEnum):
+            return what + self.tr(": it takes one of {} (or its number, from 0). Fix: give "
+                                  "one of those.").format(", ".join(param.options()))
+        if isinstance(param, (QgsProcessingParameterVectorLayer,
+                              QgsProcessingParameterFeatureSource)):
+            return what + self.tr(": no vector layer opens from it. Fix: give a polygon "
+                                  "layer's file (GeoPackage, Shapefile, GeoJSON) that exists.")
+        if isinstance(param, QgsProcessingParameterFile):
+            return what + self.tr(": no such file. Fix: give the path of an existing file.")
+        return what + self.tr(". Fix: see this algorithm's help (qgis_process help "
+                              "spectralmatch:{}).").format(self.name())
 
     def raster_sources(self, value, context, optional: bool = False) -> List[str]:
         """File paths of a layer parameter's value: layers, layer ids or paths."""

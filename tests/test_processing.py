@@ -1,7 +1,7 @@
 """The algorithms through Processing: processing.run and qgis_process.bin."""
 import numpy as np
 import pytest
-from qgis.core import QgsProcessingException, QgsRasterLayer
+from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer
 
 import synthetic as S
 from synthetic import GAINS, OFFSETS
@@ -143,3 +143,32 @@ def test_qgis_process_exclude_and_robust_switch(qgis_process, tmp_path):
     err = {name: S.affine_error(tiles, sorted(str(p) for p in (tmp_path / name).iterdir()),
                                 clear).max() for name in ("off", "masked", "robust")}
     assert err["masked"] < 0.02 and err["robust"] < 0.02 and err["off"] > 0.1, err
+
+
+def test_qgis_process_says_what_a_refused_value_takes(qgis_process, provider, tiles,
+                                                      tmp_path):
+    """Values QGIS itself refuses (out of range, another type, not a layer): the message
+    names the parameter, what it takes and the fix, where QGIS says only "Incorrect
+    parameter value for X"; and a saved model renamed to .txt is read."""
+    inputs = [f"INPUT={t.path}" for t in tiles]
+    for param, value, takes in (("BLOCKS", "0", "at least"), ("MIN_VALID_FRACTION", "5",
+                                                                "at most 1"),
+                                ("THREADS", "-3", "at least"),
+                                ("EXCLUDE", str(tmp_path / "none.gpkg"), "no vector layer")):
+        algorithm = QgsApplication.processingRegistry().algorithmById("spectralmatch:match")
+        assert algorithm.parameterDefinition(param) is not None, param  # declared
+        proc = qgis_process("run", "spectralmatch:match", "--", *inputs,
+                            f"OUTPUT={tmp_path / 'out'}", f"{param}={value}")
+        text = proc.stdout + proc.stderr
+        assert proc.returncode != 0, text
+        assert f"({param})" in text and takes in text and "Fix:" in text, text
+        assert "Traceback" not in text
+    model = tmp_path / "model.json"
+    done = qgis_process("run", "spectralmatch:globalmatch", "--", *inputs,
+                        f"OUTPUT={tmp_path / 'g'}", f"MODEL_OUT={model}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    renamed = tmp_path / "model.txt"
+    model.rename(renamed)
+    applied = qgis_process("run", "spectralmatch:applymodel", "--", *inputs,
+                           f"MODEL={renamed}", f"OUTPUT={tmp_path / 'again'}")
+    assert applied.returncode == 0, applied.stdout + applied.stderr

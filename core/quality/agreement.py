@@ -10,7 +10,8 @@ from ..grid.band_plan import select_bands
 from ..grid.common_grid import Placement
 from ..grid.inputs import prepared_inputs
 from ..grid.pairs import overlapping_pairs
-from ..io.rasters import open_readonly, read_window
+from ..io.parallel import DatasetPool
+from ..io.rasters import read_window
 from ..io.windows import iter_windows
 from ..stats.moments import Moments, masked_moments
 
@@ -40,28 +41,34 @@ def overlap_agreement(paths: List[str], window: int = 512,
         if bands is not None:
             infos = [select_bands(view, info, numbers)
                      for view, info, numbers in zip(infos, originals, bands)]
-        datasets = [open_readonly(i.path) for i in infos]
-        n_bands = infos[0].band_count
-        result = []
-        for i, j, inter in overlapping_pairs(grid.placements):
-            pi, pj = grid.placements[i], grid.placements[j]
-            total = np.zeros(n_bands)
-            mom_i, mom_j = Moments((n_bands,)), Moments((n_bands,))
-            for c, r, w, h in iter_windows(inter.cols, inter.rows, window):
-                rect = Placement(inter.col + c, inter.row + r, w, h)
-                vi, mi = read_window(datasets[i], infos[i], rect.col - pi.col,
-                                     rect.row - pi.row, w, h)
-                vj, mj = read_window(datasets[j], infos[j], rect.col - pj.col,
-                                     rect.row - pj.row, w, h)
-                both = mi & mj
-                total += np.where(both, np.abs(vi - vj), 0.0).sum(axis=(1, 2))
-                mom_i.merge(*masked_moments(vi, both))
-                mom_j.merge(*masked_moments(vj, both))
-            if not mom_i.count.any():
-                continue
-            mad = total / np.maximum(mom_i.count, 1)
-            result.append(PairAgreement(i, j, mom_i.count, mad, mom_i.mean, mom_j.mean,
-                                        mom_i.std, mom_j.std))
+        # A bounded pool, not every raster open at once: at 1,000 images the report's two
+        # passes (inputs, then outputs) held 2,000 datasets and their buffers.
+        datasets = DatasetPool()
+        try:
+            n_bands = infos[0].band_count
+            result = []
+            for i, j, inter in overlapping_pairs(grid.placements):
+                pi, pj = grid.placements[i], grid.placements[j]
+                total = np.zeros(n_bands)
+                mom_i, mom_j = Moments((n_bands,)), Moments((n_bands,))
+                with datasets.reading(infos[i].path) as di, datasets.reading(infos[j].path) as dj:
+                    for c, r, w, h in iter_windows(inter.cols, inter.rows, window):
+                        rect = Placement(inter.col + c, inter.row + r, w, h)
+                        vi, mi = read_window(di, infos[i], rect.col - pi.col,
+                                             rect.row - pi.row, w, h)
+                        vj, mj = read_window(dj, infos[j], rect.col - pj.col,
+                                             rect.row - pj.row, w, h)
+                        both = mi & mj
+                        total += np.where(both, np.abs(vi - vj), 0.0).sum(axis=(1, 2))
+                        mom_i.merge(*masked_moments(vi, both))
+                        mom_j.merge(*masked_moments(vj, both))
+                if not mom_i.count.any():
+                    continue
+                mad = total / np.maximum(mom_i.count, 1)
+                result.append(PairAgreement(i, j, mom_i.count, mad, mom_i.mean, mom_j.mean,
+                                            mom_i.std, mom_j.std))
+        finally:
+            datasets.close()
         return result
 
 

@@ -291,3 +291,24 @@ def test_disk_full_mid_run_leaves_nothing(qgis_process, tmp_path):
 def _qgis_env(qgis_process):
     """The environment the qgis_process fixture runs with (plugin path, own profile)."""
     return qgis_process.env
+
+
+def test_fill_values_nobody_declared_are_named(tmp_path):
+    """Float32 tiles, one holding a block of 9.96921e36 (NetCDF's fill value) with no
+    no-data value declared: the run goes on, and warns with the band and the fix."""
+    from spectralmatch.core import Feedback
+
+    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2),
+                       gdal_type=gdal.GDT_Float32, nodata=None)
+    ds = gdal.Open(tiles[0].path, gdal.GA_Update)
+    band = ds.GetRasterBand(2)
+    values = band.ReadAsArray()
+    values[5:8, 5:8] = 9.96921e36
+    band.WriteArray(values)
+    ds = None
+    warnings = []
+    run_match([t.path for t in tiles], Outputs(str(tmp_path / "o")),
+              feedback=Feedback(warning=warnings.append))
+    named = [w for w in warnings if "far beyond any measurement" in w]
+    assert len(named) == 1 and named[0].startswith(tiles[0].path), warnings
+    assert "band(s) 2 hold values up to 9.96921e+36" in named[0] and "-a_nodata" in named[0]

@@ -77,6 +77,9 @@ def gather_statistics(
 
 # Beyond this magnitude, squared deviations overflow float64.
 MAX_MAGNITUDE = 1e150
+# Floating-point values this large are fill values of missing data in practice (1e30,
+# NetCDF's 9.96921e36, Float32's largest); a run warns of them.
+FILL_LIKE = 1e30
 # Below this magnitude (and above 0), squared deviations underflow to 0 in float64.
 MIN_MAGNITUDE = 1e-150
 
@@ -115,6 +118,17 @@ def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedba
                 f"what float64 statistics can square ({MIN_MAGNITUDE:g}): their spread would "
                 "vanish in rounding. Fix: rescale the data first (Raster Calculator: multiply "
                 "by a power of ten that brings them near 1).")
+        if info.is_float and magnitude >= FILL_LIKE:
+            extreme = [b + 1 for b in range(len(scan.maximum[k]))
+                       if max(abs(scan.minimum[k][b]), abs(scan.maximum[k][b])) >= FILL_LIKE]
+            feedback.warning(
+                f"{_name(info)}: band(s) {', '.join(map(str, extreme))} hold values up to "
+                f"{magnitude:.6g}, far beyond any measurement: the fill value of missing data "
+                "(1e30, 9.96921e36 of NetCDF, 3.40282e38) that no no-data value declares? "
+                "They are corrected and written like any value. Fix: if they are missing "
+                "data, declare their no-data value (gdal_edit.py -a_nodata VALUE FILE, or "
+                "Raster > Conversion > Translate with 'Assign a specified NoData value') and "
+                "run again.")
     kept = []
     for o in scan.overlaps:
         if o.count.min() < MIN_OVERLAP_PIXELS:

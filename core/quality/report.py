@@ -32,22 +32,23 @@ def _pair_entry(names, before: PairAgreement, after: Optional[PairAgreement]) ->
 def build_report(title: str, inputs: List[str], outputs: List[str],
                  gains: Optional[np.ndarray] = None,
                  offsets: Optional[np.ndarray] = None, bands=None,
-                 output_names: Optional[List[str]] = None) -> dict:
+                 output_names: Optional[List[str]] = None,
+                 threads: Optional[int] = None) -> dict:
     """The numbers: per image and band the gain and offset, per overlap the agreement
     before and after, and a summary (pixel-weighted mean absolute difference in overlaps).
 
     ``bands``, for inputs whose bands differ: (band plan, per band group (gains, offsets) or
     None); the overlaps are compared on the common bands, and the plan is reported.
     ``outputs`` are read (they may be staged temporaries); ``output_names``: the paths they
-    will have (default: ``outputs``)."""
+    will have (default: ``outputs``); ``threads`` read the overlaps (None: one per core)."""
     output_names = output_names or outputs
     names = [os.path.basename(p) for p in inputs]
     if len(set(names)) < len(names):  # same names in different folders: say which
         names = [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), n)
                  for p, n in zip(inputs, names)]
     common = [list(b) for b in bands[0].common.bands] if bands else None
-    before = overlap_agreement(inputs, bands=common)
-    after = {(p.i, p.j): p for p in overlap_agreement(outputs, bands=common)}
+    before = overlap_agreement(inputs, bands=common, threads=threads)
+    after = {(p.i, p.j): p for p in overlap_agreement(outputs, bands=common, threads=threads)}
     with prepared_inputs(inputs, same_bands=not bands) as (infos, grid, _):
         centres = [((p.col + p.cols / 2) * grid.pixel_width + grid.origin_x,
                     grid.origin_y - (p.row + p.rows / 2) * grid.pixel_height)

@@ -192,7 +192,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
                                     raster, streaming, feedback.stage(0.45, end), observers,
                                     staging, stems, executor)
             _write_report_and_model(title, infos, written[0], outputs, plan, fits, feedback,
-                                    staging, stems)
+                                    staging, stems, streaming.threads)
         result = RunResult(written[0], written[1] if len(written) > 1 else [],
                            fitted.global_model, fitted.local_model, fitted.scan,
                            band_plan=plan,
@@ -340,9 +340,10 @@ def _check_float32_range(infos: List[RasterInfo], scan: ScanResult) -> None:
 
 def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[str],
                             outputs: Outputs, plan: BandPlan, fits: List[Fitted],
-                            feedback: Feedback, staging: OutputSet, stems: List[str]) -> None:
+                            feedback: Feedback, staging: OutputSet, stems: List[str],
+                            threads: Optional[int] = None) -> None:
     """The saved model and the quality report, where ``outputs`` asks for them, staged
-    with the rasters (the report reads the staged rasters)."""
+    with the rasters (the report reads the staged rasters, on ``threads``)."""
     fitted = fits[0]
     model = fitted.global_model
     groups = [(f.global_model, f.local_model) for f in fits[1:]]
@@ -358,7 +359,7 @@ def _write_report_and_model(title: str, infos: List[RasterInfo], written: List[s
                             if f.fitted_gains else None for f in fits])
         numbers = build_report(title, [i.path for i in infos],
                                [staging.temporary_of(p) for p in written], *gains,
-                               bands=mixed, output_names=written)
+                               bands=mixed, output_names=written, threads=threads)
         write_report(numbers, outputs.report, staging)
         before, after = (numbers["summary"][w]["mean"] for w in ("before", "after"))
         feedback.info(

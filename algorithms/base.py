@@ -130,29 +130,36 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
     def _refusal(self, param, value) -> str:
         """Why a value QGIS does not accept for ``param`` is refused, and the fix (QGIS's
         own message names the parameter only)."""
-        what = self.tr("{} ({}): {!r} is not accepted").format(
-            param.description(), param.name(), value)
+        label, name = param.description(), param.name()
         if value is None or value == "":
-            return what + self.tr(": the parameter needs a value. Fix: give one.")
+            return self.tr("{} ({}) needs a value. Fix: give one.").format(label, name)
         if isinstance(param, QgsProcessingParameterNumber):
             lo, hi = param.minimum(), param.maximum()
-            bounds = [] if lo <= -1e300 else [self.tr("at least {:g}").format(lo)]
-            bounds += [] if hi >= 1e300 else [self.tr("at most {:g}").format(hi)]
+            if lo > -1e300 and hi < 1e300:
+                bounds = self.tr("from {:g} to {:g}").format(lo, hi)
+            elif lo > -1e300:
+                bounds = self.tr("of at least {:g}").format(lo)
+            else:
+                bounds = self.tr("of at most {:g}").format(hi)
             kind = self.tr("a whole number") if param.dataType() == \
                 QgsProcessingParameterNumber.Integer else self.tr("a number")
-            return what + self.tr(": it takes {}{}. Fix: give a value in that range.").format(
-                kind, " " + self.tr(" and ").join(bounds) if bounds else "")
+            return self.tr("{} ({}): {!r} is not accepted; it takes {} {}. Fix: give a value "
+                           "in that range.").format(label, name, value, kind, bounds)
         if isinstance(param, QgsProcessingParameterEnum):
-            return what + self.tr(": it takes one of {} (or its number, from 0). Fix: give "
-                                  "one of those.").format(", ".join(param.options()))
+            return self.tr("{} ({}): {!r} is not accepted; it takes one of {} (or its number, "
+                           "from 0). Fix: give one of those.").format(
+                label, name, value, ", ".join(param.options()))
         if isinstance(param, (QgsProcessingParameterVectorLayer,
                               QgsProcessingParameterFeatureSource)):
-            return what + self.tr(": no vector layer opens from it. Fix: give a polygon "
-                                  "layer's file (GeoPackage, Shapefile, GeoJSON) that exists.")
+            return self.tr("{} ({}): no vector layer opens from {!r}. Fix: give the file of a "
+                           "polygon layer that exists (GeoPackage, Shapefile, GeoJSON).").format(
+                label, name, value)
         if isinstance(param, QgsProcessingParameterFile):
-            return what + self.tr(": no such file. Fix: give the path of an existing file.")
-        return what + self.tr(". Fix: see this algorithm's help (qgis_process help "
-                              "spectralmatch:{}).").format(self.name())
+            return self.tr("{} ({}): {!r} is no file. Fix: give the path of an existing "
+                           "file.").format(label, name, value)
+        return self.tr("{} ({}): {!r} is not accepted. Fix: see this algorithm's help "
+                       "(qgis_process help spectralmatch:{}).").format(
+            label, name, value, self.name())
 
     def raster_sources(self, value, context, optional: bool = False) -> List[str]:
         """File paths of a layer parameter's value: layers, layer ids or paths."""

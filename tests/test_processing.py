@@ -151,9 +151,9 @@ def test_qgis_process_says_what_a_refused_value_takes(qgis_process, provider, ti
     names the parameter, what it takes and the fix, where QGIS says only "Incorrect
     parameter value for X"; and a saved model renamed to .txt is read."""
     inputs = [f"INPUT={t.path}" for t in tiles]
-    for param, value, takes in (("BLOCKS", "0", "at least"), ("MIN_VALID_FRACTION", "5",
-                                                                "at most 1"),
-                                ("THREADS", "-3", "at least"),
+    for param, value, takes in (("BLOCKS", "0", "of at least 1"), ("MIN_VALID_FRACTION", "5",
+                                                                "from 0 to 1"),
+                                ("THREADS", "-3", "a whole number"),
                                 ("EXCLUDE", str(tmp_path / "none.gpkg"), "no vector layer")):
         algorithm = QgsApplication.processingRegistry().algorithmById("spectralmatch:match")
         assert algorithm.parameterDefinition(param) is not None, param  # declared

@@ -410,7 +410,9 @@ def _hidden_outliers(xi: np.ndarray, xj: np.ndarray, groups: Groups, moments) ->
     def spread(x):
         mean = groups.sums(x) / sizes
         deviation = x - groups.each(mean)
-        return np.sqrt(groups.sums(deviation * deviation) / sizes)
+        # Plus the rounding of the first pass's moments (a constant band: 0 against 1e-13).
+        return (np.sqrt(groups.sums(deviation * deviation) / sizes)
+                + 1e-9 * (np.abs(mean) + 1.0))
 
     with np.errstate(over="ignore", invalid="ignore"):
         sampled = np.concatenate([spread(xi), spread(xj)])  # (2 bands, pairs)

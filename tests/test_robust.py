@@ -86,7 +86,7 @@ def test_clear_pixels_at_the_boundary_of_narrow_overlaps_stay_in(tmp_path):
     from the cell lines grow towards the overlaps' boundaries. Testing each band alone left
     out 3.1% of each overlap, mostly there, and the boundary / interior ratio of the
     outputs' disagreement rose to 1.3-1.7x that of the run without the robust pass (issue
-    16); seeded areas (robust.pair_filter) leave out 0.6% and stay within 1.1x."""
+    16); seeded areas (robust_pass.pair_filter) leave out 0.6% and stay within 1.1x."""
     tiles = S.make_set(str(tmp_path), GAINS, OFFSETS, overlap=0.15, fields=TILTS)
     paths = [t.path for t in tiles]
     messages = []

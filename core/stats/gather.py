@@ -13,7 +13,8 @@ from ..grid.exclusion import Exclusion
 from ..io.parallel import release_freed_memory, thread_count
 from ..io.rasters import RasterInfo
 from ..options import Statistics, Streaming
-from .robust import Disagreement, pair_rects, robust_rescan
+from .robust import Disagreement, pair_rects
+from .robust_pass import robust_rescan
 from .scan import MIN_OVERLAP_PIXELS, ScanResult, scan_statistics
 
 

@@ -151,49 +151,52 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
         f"tile_{k}_global.tif" for k in range(4)]
 
 
-def test_a_lock_of_a_live_process_refuses_and_a_dead_ones_is_taken_over(tmp_path):
+@pytest.fixture
+def live_lock_holder(tmp_path):
+    """Two tiles, an empty output folder, and a live process of the test's own (killed at
+    the end) whose id the tests write into the folder's lock."""
     tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
-    paths = [t.path for t in tiles]
     out = tmp_path / "out"
     out.mkdir()
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        import socket
-
-        (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()}\n")
-        with pytest.raises(InputError, match=f"process {sleeper.pid}.*Fix: wait"):
-            run_global(paths, Outputs(str(out)))
-        assert os.listdir(out) == [LOCK]
+        yield [t.path for t in tiles], out, sleeper
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_lock_of_a_live_process_refuses_and_a_dead_ones_is_taken_over(tmp_path,
+                                                                         live_lock_holder):
+    import socket
+
+    paths, out, sleeper = live_lock_holder
+    (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()}\n")
+    with pytest.raises(InputError, match=f"process {sleeper.pid}.*Fix: wait"):
+        run_global(paths, Outputs(str(out)))
+    assert os.listdir(out) == [LOCK]
+    sleeper.kill()
+    sleeper.wait()
     result = run_global(paths, Outputs(str(out)))  # its process is gone: stale
     assert len(result.outputs) == 2 and leftovers(tmp_path) == []
 
 
-def test_a_lock_whose_process_id_went_to_another_process_is_taken_over(tmp_path):
+def test_a_lock_whose_process_id_went_to_another_process_is_taken_over(tmp_path,
+                                                                       live_lock_holder):
     """A run killed outright leaves its lock; its process id may later belong to another,
     unrelated process. The lock records when its process started: a live process of that id
     that started at another time does not hold it."""
     import socket
 
-    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
-    paths = [t.path for t in tiles]
-    out = tmp_path / "out"
-    out.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        with open(f"/proc/{sleeper.pid}/stat") as f:
-            started = f.read().rsplit(")", 1)[1].split()[19]
-        (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()} {started}\n")
-        with pytest.raises(InputError, match=f"process {sleeper.pid}"):
-            run_global(paths, Outputs(str(out)))  # the same process: held
-        (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()} {int(started) - 7}\n")
-        result = run_global(paths, Outputs(str(out)))  # another process of that id: stale
-        assert len(result.outputs) == 2 and leftovers(tmp_path) == []
-    finally:
-        sleeper.kill()
-        sleeper.wait()
+    paths, out, sleeper = live_lock_holder
+    with open(f"/proc/{sleeper.pid}/stat") as f:
+        started = f.read().rsplit(")", 1)[1].split()[19]
+    (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()} {started}\n")
+    with pytest.raises(InputError, match=f"process {sleeper.pid}"):
+        run_global(paths, Outputs(str(out)))  # the same process: held
+    (out / LOCK).write_text(f"{sleeper.pid} {socket.gethostname()} {int(started) - 7}\n")
+    result = run_global(paths, Outputs(str(out)))  # another process of that id: stale
+    assert len(result.outputs) == 2 and leftovers(tmp_path) == []
 
 
 # -- disk full, for each kind of output ---------------------------------------------------

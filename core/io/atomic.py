@@ -36,6 +36,11 @@ _JOURNAL = "spectralmatch-commit"
 _JOURNAL_REST = ".journal"
 
 
+# The most a temporary's name adds to its final name (the longest extension the run uses,
+# a COG's scratch file, and a sidecar of it): ".<name>.<8 hex>.partial.scratch.tif.aux.xml".
+TEMPORARY_EXTRA = len("..01234567.partial.scratch.tif.aux.xml")
+
+
 def temporary_name(final_path: str, extension: str = "") -> str:
     """A fresh temporary path beside ``final_path``, of the plugin's own naming."""
     folder, name = os.path.split(final_path)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import InputError
-from .atomic import is_marked_folder
+from .atomic import TEMPORARY_EXTRA, is_marked_folder
 from .rasters import file_of, raster_stem
 
 
@@ -286,11 +286,6 @@ def _sidecars(inputs: Sequence[str]) -> List[str]:
             if os.path.isfile(candidate):
                 found.append(candidate)
     return found
-
-
-# The most a temporary's name adds to its final name (atomic.temporary_name):
-# ".<name>.<8 hex>.partial.scratch.tif.aux.xml".
-TEMPORARY_EXTRA = len("..01234567.partial.scratch.tif.aux.xml")
 
 
 def _longest_name(folder: str) -> int:

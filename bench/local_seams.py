@@ -156,6 +156,51 @@ def run_oracle(tiles, folder, float32=False):
     return outputs
 
 
+def run_observable(tiles, folder, carried):
+    """What a relative method could reach at best: every field known exactly wherever two or
+    more tiles overlap, and there each tile brought to the mean log field of the tiles on
+    that pixel (the central tendency ours keeps), gains and offsets known exactly. Where a
+    tile is alone, no image sees its field: ``carried`` False leaves the tile's own field
+    there (no correction), True carries the correction of the nearest overlapped pixel of
+    the tile on unchanged. Float32, so that no rounding enters."""
+    os.makedirs(folder, exist_ok=True)
+    gain = np.mean([t["gain"] for t in tiles], axis=0)
+    offset = np.mean([t["offset"] for t in tiles], axis=0)
+    h = max(t["row"] + t["valid"].shape[0] for t in tiles)
+    w = max(t["col"] + t["valid"].shape[1] for t in tiles)
+    total, cover = np.zeros((h, w)), np.zeros((h, w))
+    for t in tiles:
+        th, tw = t["valid"].shape
+        total[t["row"]:t["row"] + th, t["col"]:t["col"] + tw] += np.where(
+            t["valid"], np.log(t["field"]), 0.0)
+        cover[t["row"]:t["row"] + th, t["col"]:t["col"] + tw] += t["valid"]
+    outputs = []
+    for t in tiles:
+        th, tw = t["valid"].shape
+        window = (slice(t["row"], t["row"] + th), slice(t["col"], t["col"] + tw))
+        shared = (cover[window] > 1) & t["valid"]
+        correction = np.where(shared, total[window] / np.maximum(cover[window], 1)
+                              - np.log(t["field"]), 0.0)
+        if carried and shared.any() and not shared.all():
+            _, (iy, ix) = ndimage.distance_transform_edt(~shared, return_indices=True)
+            correction = correction[iy, ix]
+        src = gdal.Open(t["path"])
+        stored = src.ReadAsArray().astype(np.float64)
+        out = gain * (stored - t["offset"]) / t["gain"] * np.exp(correction)[None] + offset
+        out[:, stored[0] == 0] = 0
+        path = os.path.join(folder, os.path.basename(t["path"]))
+        dst = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize,
+                                                   src.RasterCount, gdal.GDT_Float32)
+        dst.SetGeoTransform(src.GetGeoTransform())
+        dst.SetProjection(src.GetProjection())
+        for b in range(src.RasterCount):
+            dst.GetRasterBand(b + 1).SetNoDataValue(0)
+            dst.GetRasterBand(b + 1).WriteArray(out[b])
+        dst = None
+        outputs.append(path)
+    return outputs
+
+
 def _scene_under(path, scene, gt):
     """The part of the scene under a raster on its grid."""
     g = gdal.Open(path).GetGeoTransform()
@@ -414,6 +459,8 @@ def main() -> None:
     ap.add_argument("--profile", type=int, metavar="N",
                     help="only: the boundary profile of set N (0-based; a diagnostic)")
     ap.add_argument("--bands", default="4,9", help="bands of --profile (1-based)")
+    ap.add_argument("--observable", action="store_true",
+                    help="also the best a relative method could reach (run_observable)")
     ap.add_argument("--oracle", action="store_true",
                     help="also score the floor: each tile's exact inverse, UInt16 and Float32")
     args = ap.parse_args()
@@ -474,6 +521,11 @@ def main() -> None:
                     kind = "Float32" if float32 else "UInt16"
                     scores[f"oracle {kind}"] = score(tiles, run_oracle(
                         tiles, os.path.join(folder, f"oracle{kind}"), float32))
+            if args.observable:
+                for carried in (False, True):
+                    kind = "carried" if carried else "alone"
+                    scores[f"observable, {kind}"] = score(tiles, run_observable(
+                        tiles, os.path.join(folder, f"observable{kind}"), carried))
             label = f"{name}{' clouds' if cloudy else ''}"
             print_set(f"{name} (Landsat {date}){', clouds in every other tile' if cloudy else ''}",
                       scores)
@@ -508,6 +560,15 @@ def print_summary(results):
         if "ring_base" in new:
             rows.append(("ring/else            <= 1.1", new["ring"], 1.1))
             rows.append(("ring/(ring no clouds) <= 1.1", new["ring"] / new["ring_base"], 1.1))
+        for kind in ("alone", "carried"):
+            o = sc.get(f"observable, {kind}")
+            if o is not None:
+                if "peer 1.0.4" in sc:
+                    rows.append((f"observable {kind:<7} err - peer", o["err"] - peer["err"],
+                                 0.0))
+                rows.append((f"observable {kind:<7} err - ours", o["err"] - new["err"], 0.0))
+                if "ring_base" in new:
+                    rows.append((f"observable {kind:<7} ring/else", o["ring"], 1.1))
         if "peer 1.0.4" in sc:
             rows.append(("boundary/peer's boundary (DN)", new["edge"] / peer["edge"], 1.0))
         if "oracle UInt16" in sc:

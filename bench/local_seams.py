@@ -21,6 +21,11 @@ checkout), optionally ours as of another checkout (--old) and the peer (--peer, 
   gives ours' ring/else over that of the same tiles with the clouds left out (the same
   masks; a second run of ours): the halo itself.
 
+``--observable`` adds the best a relative method could reach (:func:`run_observable`):
+every field exact wherever two tiles overlap, and where a tile is alone its own field left
+("alone") or the nearest overlap's correction carried on ("carried"). What it misses, no
+method that sees only the overlaps can promise.
+
 ``--profile N [--bands 4,9]`` (a diagnostic): on set N without clouds, per band, mean |A - B|
 and mean A - B against the distance (0..30 px) to the overlap's boundary, separately where
 that boundary is image A's edge and where it is B's, for ours, the oracle and the global
@@ -33,7 +38,7 @@ default smoothness was chosen. Not a test; the peer is never imported here.
 
 usage: .venv/bin/python bench/local_seams.py [--peer VENV] [--old CHECKOUT]
            [--scenes DIR] [--smoothness 0.03,0.1,0.3] [--keep DIR [--reuse-peer]]
-           [--oracle] [--mosaic] [--agree] [--profile N [--bands 4,9]]
+           [--oracle] [--observable] [--mosaic] [--agree] [--profile N [--bands 4,9]]
 """
 from __future__ import annotations
 

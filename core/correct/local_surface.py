@@ -19,7 +19,6 @@ never enter a cell, and the surfaces bridge them.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from typing import List, Optional, Sequence, Tuple
 
@@ -277,8 +276,9 @@ def fit_surfaces(
                                 for s, p in zip(spans, places)])
     # A band whose weights (cells and gauge) equal the previous band's has the same matrix:
     # it gathers its right-hand side only and reuses the reduced system. The weights are
-    # compared by digest and the cells' targets made pair by pair: the arrays of all pairs,
-    # kept for the comparison, took 60 MB at 1,000 images.
+    # compared by digest as the right-hand side is gathered, the cells' targets made pair by
+    # pair (the arrays of all pairs, kept instead, took 60 MB at 1,000 images); a band whose
+    # matrix differs makes them once more for it.
     shared: dict = {}
     previous = None
     for b in range(n_bands):
@@ -286,26 +286,20 @@ def fit_surfaces(
             return cell_targets(pb, b, gains, offsets, method, scale[b])
 
         counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
-        digest = _digest(itertools.chain((targets(pb)[0] for pb in pair_cells), counts))
-        same = digest == previous
+        digest = hashlib.blake2b(digest_size=32)
+        system = SurfaceSystem(spans, matrix=False)
+        _add_cells(system, pair_cells, geometry, targets, area, digest)
+        _digest(counts, digest)
+        same = previous is not None and digest.digest() == previous
+        previous = digest.digest()
         if not same:
             shared.clear()  # before the next matrix is built
-        previous = digest
-        system = SurfaceSystem(spans, matrix=not same)
-        # First: the terms are then summed reduced.
-        system.gauge(counts, blocks.cols, reference, REST, REST_FROM, held)
-        for pb, (wy, wx, apart) in zip(pair_cells, geometry):
-            weight, target = targets(pb)
-            if apart is not None:
-                a, c, at = apart
-                if weight[a, c].any():
-                    system.add_cells(pb.i, pb.j, at[0], at[1], weight[a, c] / area,
-                                     target[a, c])
-                weight[a, c] = 0.0  # not again at the cells' centres
-            if weight.any():
-                system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
-        system.add_membrane(SMOOTHNESS)
-        system.add_bending(BENDING, outer)
+            system = SurfaceSystem(spans)
+            # First: the terms are then summed reduced.
+            system.gauge(counts, blocks.cols, reference, REST, REST_FROM, held)
+            _add_cells(system, pair_cells, geometry, targets, area)
+            system.add_membrane(SMOOTHNESS)
+            system.add_bending(BENDING, outer)
         x = system.solve(shared, threads)
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
@@ -314,14 +308,29 @@ def fit_surfaces(
     return result
 
 
-def _digest(arrays) -> bytes:
-    """One digest of the shapes and bytes of ``arrays`` (equal arrays, equal digests)."""
-    h = hashlib.blake2b(digest_size=32)
+def _add_cells(system: SurfaceSystem, pair_cells, geometry, targets, area: float,
+               digest=None) -> None:
+    """The cells of every pair into ``system``, their weights into ``digest`` (if given)."""
+    for pb, (wy, wx, apart) in zip(pair_cells, geometry):
+        weight, target = targets(pb)
+        if digest is not None:
+            _digest([weight], digest)
+        if apart is not None:
+            a, c, at = apart
+            if weight[a, c].any():
+                system.add_cells(pb.i, pb.j, at[0], at[1], weight[a, c] / area, target[a, c])
+            weight[a, c] = 0.0  # not again at the cells' centres
+        if weight.any():
+            system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
+
+
+def _digest(arrays, h) -> None:
+    """The shapes and bytes of ``arrays`` into the blake2b ``h`` (equal arrays, equal
+    digests)."""
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(repr((a.shape, a.dtype.str)).encode())
         h.update(a.data)
-    return h.digest()
 
 
 def local_block_grid(grid: CommonGrid, blocks_per_image: float, block_size: Optional[float],

@@ -153,6 +153,8 @@ class SurfaceSystem:
 
     def add_membrane(self, smoothness: float) -> None:
         """``smoothness * (x_a - x_b)^2`` for every pair of 4-neighbouring nodes of an image."""
+        if not self.matrix:  # terms of the matrix only
+            return
         for k, (_, _, rows, cols) in enumerate(self.spans):
             ids = self.offset[k] + np.arange(rows * cols).reshape(rows, cols)
             for a, b in ((ids[:, :-1], ids[:, 1:]), (ids[:-1, :], ids[1:, :])):
@@ -165,6 +167,8 @@ class SurfaceSystem:
         """``weight * (x_a - 2 x_b + x_c)^2`` for every three nodes in a row or column of an
         image: penalises curvature, not slope, so tilts pass unbent up to an image's edge.
         ``outer`` (a boolean per unknown) marks nodes that no three take part in."""
+        if not self.matrix:  # terms of the matrix only
+            return
         for k, (_, _, rows, cols) in enumerate(self.spans):
             ids = self.offset[k] + np.arange(rows * cols).reshape(rows, cols)
             for a, b, c in ((ids[:, :-2], ids[:, 1:-1], ids[:, 2:]),
@@ -191,7 +195,8 @@ class SurfaceSystem:
 
     def gauge(self, counts: Sequence[np.ndarray], grid_cols: int,
               reference: Optional[int] = None, rest: float = 0.0,
-              rest_from: float = 0.0, held: Optional[np.ndarray] = None) -> sp.csr_matrix:
+              rest_from: float = 0.0, held: Optional[np.ndarray] = None
+              ) -> Optional[sp.csr_matrix]:
         """One row per node of the block grid: the count-weighted mean of the images that
         cover it (``counts[k]``, (node rows, node cols), 0 where an image does not count
         there) is 0; with a ``reference``, its nodes are 0 and constrain their locations.
@@ -199,15 +204,17 @@ class SurfaceSystem:
         from the nearest location of two or more images on (see :func:`_fading`), and
         everywhere where ``held`` (block rows, block cols) is True: where the other images'
         pixels were left out. Called before the other terms are added, it lets them be
-        summed in the gauge's basis (less memory)."""
+        summed in the gauge's basis (less memory). A system without ``matrix`` takes its
+        gauge with the matrix it reuses: nothing to do."""
+        if not self.matrix:
+            return None
         ids, unknowns, weights = [], [], []
         for k, (r0, c0, rows, cols) in enumerate(self.spans):
             gy, gx = np.mgrid[r0:r0 + rows, c0:c0 + cols]
             ids.append((gy * grid_cols + gx).ravel())
             unknowns.append(self.offset[k] + np.arange(rows * cols))
             weights.append(np.asarray(counts[k], dtype=float).ravel())
-        # The pull is a term of the matrix: a band that reuses one (``matrix`` False) skips it.
-        pulled = rest > 0 and self.matrix
+        pulled = rest > 0
         if pulled:
             located = np.concatenate([i[w > 0] for i, w in zip(ids, weights)])
             places, images = np.unique(located, return_counts=True)
@@ -238,11 +245,10 @@ class SurfaceSystem:
         total = np.bincount(row, weights=weights, minlength=locations.size)
         gauge = sp.csr_matrix((weights / total[row], (row, unknowns)),
                               shape=(locations.size, self.n))
-        if self.matrix:
-            self._sum_pending()  # what came before, in full
-            self.basis = _gauge_basis(gauge, self.n)
-            if self._summed is not None and self.REDUCE_WHILE_SUMMING:
-                self._summed = _upper(self.basis.T @ self._summed @ self.basis)
+        self._sum_pending()  # what came before, in full
+        self.basis = _gauge_basis(gauge, self.n)
+        if self._summed is not None and self.REDUCE_WHILE_SUMMING:
+            self._summed = _upper(self.basis.T @ self._summed @ self.basis)
         return gauge
 
     def solve(self, reuse: Optional[dict] = None, threads: int = 1) -> np.ndarray:

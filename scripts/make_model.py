@@ -60,9 +60,24 @@ def chained_model(title: str, help_content: dict, number, first: tuple, second: 
         offered[name] = output
     children[1].setModelOutputs(offered)
     for child in children:
+        _defaults(child)
         model.addChildAlgorithm(child)
     model.updateDestinationParameters()
     return model
+
+
+def _defaults(child: QgsProcessingModelChildAlgorithm) -> None:
+    """Every other parameter of ``child`` at its algorithm's default, as the modeler sets
+    it when an algorithm is added: without a value, a parameter that is not optional makes
+    the modeler show the model as invalid, and ask before each run."""
+    child.setAlgorithmId(child.algorithmId())  # the algorithm itself, from the registry
+    algorithm = child.algorithm()
+    assert algorithm is not None, child.algorithmId()
+    for definition in algorithm.parameterDefinitions():
+        if definition.isDestination() or definition.name() in child.parameterSources():
+            continue
+        child.addParameterSources(definition.name(), [
+            QgsProcessingModelChildParameterSource.fromStaticValue(definition.defaultValue())])
 
 
 def build() -> QgsProcessingModelAlgorithm:

@@ -218,6 +218,47 @@ def test_a_failed_commit_puts_the_older_files_back(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_a_replaced_rasters_older_sidecar_goes_with_it(tiles, tmp_path, monkeypatch):
+    """QGIS writes ``<raster>.aux.xml`` (statistics) when it closes a layer it drew, as the
+    plugin's dialog does before it replaces a run's outputs: left beside the newer raster,
+    GDAL read the older one's statistics for it. It goes with the older raster; a sidecar
+    of another name stays."""
+    monkeypatch.setenv("GDAL_PAM_ENABLED", "YES")
+    out = tmp_path / "out"
+    run_global([t.path for t in tiles], Outputs(str(out)))
+    first = str(out / "tile_0_global.tif")
+    ds = gdal.Open(first)
+    ds.GetRasterBand(1).SetStatistics(1.0, 2.0, 1.5, 0.1)  # as if drawn: stale for the next
+    ds = None
+    assert os.path.exists(first + ".aux.xml")
+    (out / "notes.aux.xml").write_text("mine")
+    run_global([t.path for t in tiles[:2]] + [tiles[2].path], Outputs(str(out)),
+               reference=tiles[1].path)
+    assert not os.path.exists(first + ".aux.xml")
+    ds = gdal.Open(first)
+    stats = ds.GetRasterBand(1).GetStatistics(False, True)
+    ds = None
+    assert stats[3] > 1.0, stats  # computed from the newer raster, not the older 0.1
+    assert (out / "notes.aux.xml").read_text() == "mine"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_commit_puts_an_older_sidecar_back(tmp_path):
+    finals = [tmp_path / f"o{k}.tif" for k in range(2)]
+    finals[0].write_text("older 0")
+    (tmp_path / "o0.tif.aux.xml").write_text("older statistics")
+    outputs = OutputSet()
+    for path in finals:
+        with open(outputs.temporary_for(str(path)), "w") as f:
+            f.write("new")
+    finals[1].mkdir()  # in the way of the last rename
+    with pytest.raises(InputError, match="did not make"):
+        outputs.commit()
+    assert finals[0].read_text() == "older 0"
+    assert (tmp_path / "o0.tif.aux.xml").read_text() == "older statistics"
+    assert leftovers(tmp_path) == []
+
+
 def test_stale_temporaries_are_removed_by_the_next_run_and_nothing_else(tiles, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -349,6 +390,7 @@ def test_a_commit_killed_half_way_is_undone_by_the_next_run(tmp_path, kill_at):
     out.mkdir()
     for name in ("a.tif", "b.tif", "c.tif"):
         (out / name).write_text("older " + name)
+    (out / "a.tif.aux.xml").write_text("older statistics")  # goes with a.tif (no newer one)
     script = tmp_path / "commit.py"
     script.write_text(_KILLED_COMMIT)
     plugins = os.path.dirname(os.path.dirname(spectralmatch.__file__))
@@ -360,6 +402,8 @@ def test_a_commit_killed_half_way_is_undone_by_the_next_run(tmp_path, kill_at):
     assert (out / "new.tif").exists() == (kill_at > 1)
     assert [p.name for p in out.iterdir() if "commit" in p.name]  # its journal is there
     remove_stale_temporaries(str(out), older_than=time.time() + 1)
-    assert sorted(p.name for p in out.iterdir()) == ["a.tif", "b.tif", "c.tif"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.tif", "a.tif.aux.xml", "b.tif",
+                                                      "c.tif"]
+    assert (out / "a.tif.aux.xml").read_text() == "older statistics"
     assert [(out / n).read_text() for n in ("a.tif", "b.tif", "c.tif")] == [
         "older a.tif", "older b.tif", "older c.tif"]

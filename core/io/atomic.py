@@ -150,13 +150,21 @@ class OutputSet:
         return [final for _, final, _ in self._pending]
 
     def _moves(self):
-        """(temporary, final, is a folder) of every rename, sidecars included."""
+        """(temporary, final, is a folder) of every rename, sidecars included. A sidecar of
+        the older file that the new one lacks comes as (None, its path, False): it goes with
+        the older file (kept with it until the commit succeeds).
+
+        Why: QGIS writes ``<raster>.aux.xml`` (statistics, histograms) when it closes a layer
+        it drew; left beside a replaced raster, GDAL and QGIS read the older file's
+        statistics for the newer file."""
         for tmp, final, folder in self._pending:
             yield tmp, final, folder
             if not folder:
                 for ext in SIDECARS:
                     if os.path.exists(tmp + ext):
                         yield tmp + ext, final + ext, False
+                    elif os.path.lexists(final + ext) and not os.path.isdir(final + ext):
+                        yield None, final + ext, False
 
     def commit(self) -> List[str]:
         """Rename every temporary into place; on any failure put the older files back.
@@ -182,10 +190,12 @@ class OutputSet:
                         raise InputError(f"{final}: a file is where the run's folder goes. "
                                          "Fix: move or rename that file.")
                     backup = temporary_name(final, ".bak")
-                    _set_aside(final, backup, is_dir)
+                    # An older sidecar without a newer one is moved, not linked: it goes.
+                    _set_aside(final, backup, move=is_dir or tmp is None)
                     backups.append((final, backup))
-                os.replace(tmp, final)
-                placed.append(final)
+                if tmp is not None:
+                    os.replace(tmp, final)
+                    placed.append(final)
         except BaseException:
             _roll_back(placed, backups)
             self.discard()
@@ -227,7 +237,7 @@ def _write_journals(moves) -> List[str]:
     by_folder: dict = {}
     for tmp, final, folder in moves:
         by_folder.setdefault(os.path.dirname(os.path.abspath(final)), []).append(
-            [os.path.basename(tmp), os.path.basename(final), folder])
+            [tmp and os.path.basename(tmp), os.path.basename(final), folder])
     journals: List[str] = []
     try:
         for where, entries in by_folder.items():
@@ -266,7 +276,8 @@ def _undo_journal(folder: str, journal: str) -> None:
     """Undo the renames of a commit killed half-way, as its journal lists them: a final
     whose temporary is gone is the newer file; its backup (the older one) is put back, or,
     where there was none, it is removed. Temporaries still there are left to the caller's
-    clean-up (their renames never happened)."""
+    clean-up (their renames never happened). An older sidecar that was only to go (no
+    temporary) is put back where it went, and left where it did not."""
     try:
         with open(journal, encoding="utf-8") as f:
             entries = json.load(f)
@@ -274,11 +285,13 @@ def _undo_journal(folder: str, journal: str) -> None:
         return  # written through a temporary: a journal that cannot be read is no journal
     names = os.listdir(folder)
     for tmp, final, is_folder in entries:
-        if os.path.lexists(os.path.join(folder, tmp)):
+        if tmp is not None and os.path.lexists(os.path.join(folder, tmp)):
             continue
         final_path = os.path.join(folder, final)
         backup = next((n for n in names if _backup_of(n) == final), None)
         try:
+            if tmp is None and os.path.lexists(final_path):
+                continue  # not gone yet: the older sidecar is where it was
             if os.path.lexists(final_path):
                 if is_folder:
                     _remove(final_path)  # only a folder the run made and marked
@@ -290,10 +303,11 @@ def _undo_journal(folder: str, journal: str) -> None:
             continue
 
 
-def _set_aside(final: str, backup: str, is_dir: bool) -> None:
+def _set_aside(final: str, backup: str, move: bool) -> None:
     """Keep ``final`` as ``backup``: a second hard link where the file system has them (the
-    final path never goes missing), else a rename."""
-    if not is_dir:
+    final path never goes missing), else, or where ``move`` (a folder, a file that is to go),
+    a rename."""
+    if not move:
         try:
             os.link(final, backup, follow_symlinks=False)
             return

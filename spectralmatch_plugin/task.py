@@ -65,13 +65,7 @@ class MatchTask(QgsTask):
                                         feedback=feedback)
             else:
                 result = core.run_global(r.paths, outputs, reference=r.reference,
-                                         feedback=feedback.stage(0.0, 0.8 if mosaic else 1.0))
-                if mosaic:
-                    try:
-                        core.run_mosaic(result.outputs, mosaic,
-                                        feedback=feedback.stage(0.8, 1.0))
-                    except Cancelled:
-                        raise Cancelled("", kept=result.outputs) from None
+                                         mosaic=mosaic, feedback=feedback)
             self.outputs = result.outputs
             self.mosaic = mosaic.output if mosaic else None
             return True

@@ -302,7 +302,7 @@ def test_cancel_while_mosaicking_loads_the_kept_rasters_and_stays_cancelled(tmp_
     task.progressChanged.connect(cancel_in_the_mosaic, Qt.DirectConnection)
     wait_for(task)
     names = [f"tile_{k}_x4_global.tif" for k in range(2)]
-    assert at and at[0] == names
+    assert at and at[0] == []  # written under temporary names, placed when kept
     # Cancelled, not failed: QGIS reports a terminated task as "Task failed".
     assert task.isCanceled() and task.status() == QgsTask.Complete
     assert sorted(os.listdir(tmp_path / "out")) == names
@@ -313,6 +313,31 @@ def test_cancel_while_mosaicking_loads_the_kept_rasters_and_stays_cancelled(tmp_
     assert len(messages.seen) == 1
     level, text, _ = messages.seen[0]
     assert level == Qgis.Info and "cancelled while mosaicking" in text and "kept" in text
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_cancel_while_mosaicking_over_an_earlier_mosaic_keeps_the_earlier_set(tmp_path, local):
+    """Kept beside an earlier run's mosaic, the new rasters would make a folder whose mosaic
+    shows other rasters than its own: a cancel while mosaicking then keeps nothing new."""
+    from tree_state import leftovers, snapshot
+
+    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
+    paths = upsampled(tiles, 4)
+    first = MatchTask(request_for(tiles, tmp_path / "out", mosaic=True, local=local,
+                                  paths=paths), QgsProject(), Messages())
+    assert wait_for(first) == "completed" and not first.isCanceled()
+    before = snapshot(tmp_path / "out")
+    assert "mosaic.tif" in before
+    messages = Messages()
+    task = MatchTask(request_for(tiles, tmp_path / "out", mosaic=True, local=local,
+                                 paths=paths, reference=paths[1]), QgsProject(), messages)
+    task.progressChanged.connect(lambda p: p > 80.01 and task.cancel(), Qt.DirectConnection)
+    wait_for(task)
+    assert task.isCanceled()
+    assert snapshot(tmp_path / "out") == before
+    assert leftovers(tmp_path) == []
+    assert [text for _, text, _ in messages.seen] == [
+        "Spectral match was cancelled; no output was kept."]
 
 
 def test_input_deleted_after_the_dialog_ends_in_a_message_and_no_folder(project, tmp_path):

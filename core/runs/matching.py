@@ -10,6 +10,7 @@ blend it.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -74,8 +75,10 @@ def run_global(
     streaming: Streaming = Streaming(),
     feedback: Optional[Feedback] = None,
     band_map: Optional[BandMap] = None,
+    mosaic: Optional[MosaicOptions] = None,
 ) -> RunResult:
-    """Global matching: one gain and offset per image and band, ``<stem>_global.tif``.
+    """Global matching: one gain and offset per image and band, ``<stem>_global.tif``;
+    ``mosaic`` the seamless mosaic of the matched rasters, committed with them.
 
     ``band_map`` says which bands correspond where the inputs' bands differ (see
     grid/band_plan.py; without it, band metadata or band positions)."""
@@ -87,7 +90,7 @@ def run_global(
         return Fitted([(outputs.suffix, model.correction)], model)
 
     return _matching_run("Global match", inputs, outputs, None, fitted, reference,
-                         statistics, streaming, feedback, band_map=band_map)
+                         statistics, streaming, feedback, mosaic, band_map)
 
 
 def run_local(
@@ -267,7 +270,9 @@ def _corrections(plan: BandPlan, infos: List[RasterInfo], fits: List[Fitted]):
 def _mosaic_of_written(written: List[str], seen, mosaic: MosaicOptions, streaming: Streaming,
                        feedback: Feedback, staging: OutputSet, folder: str):
     """The mosaic of the staged rasters, staged with them. A cancel keeps the complete
-    rasters (committed) and writes no mosaic; a signal or failure keeps nothing new."""
+    rasters (committed) and writes no mosaic, unless a mosaic or its seamlines are there
+    from an earlier run: they would not show the rasters kept beside them, so nothing new is
+    kept. A signal or failure keeps nothing new."""
     release_freed_memory()
     feedback.phase("mosaic")
     mosaic_staging = OutputSet()
@@ -278,8 +283,14 @@ def _mosaic_of_written(written: List[str], seen, mosaic: MosaicOptions, streamin
         mosaic_staging.discard()
         raise
     except Cancelled:
-        # The matched rasters, report and model are complete: they are kept.
         mosaic_staging.discard()
+        older = [p for p in (mosaic.output, mosaic.seamlines_out) if p and os.path.lexists(p)]
+        if older:
+            staging.discard()
+            raise Cancelled(f"while mosaicking; {older[0]} is an earlier run's, which the new "
+                            "rasters would not match: no output was kept, the older outputs "
+                            "are as they were") from None
+        # The matched rasters, report and model are complete: they are kept.
         staging.commit()
         raise Cancelled(f"while mosaicking; the {len(written)} matched rasters are complete "
                         f"and kept in {folder}, no mosaic was written", kept=written) from None

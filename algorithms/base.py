@@ -25,7 +25,7 @@ from ..core import Cancelled, Feedback, SpectralMatchError
 from ..core.io.rasters import raster_opens
 from .dependencies import dependency_message
 from .conventions import ToolboxConventions
-from .loading import MatchedSet, register_outputs
+from .loading import MatchedSet, passed_on, register_outputs
 from .parameters import MatchingParameters
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
@@ -66,6 +66,7 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
         ok, message = self.canExecute()
         if not ok:  # qgis_process runs algorithms without asking canExecute
             raise QgsProcessingException(message)
+        self._passed_on = passed_on(parameters.get(self.OUTPUT))
         return True
 
     def citation(self) -> str:
@@ -224,7 +225,8 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
         matched = MatchedSet(result.outputs, inputs, self.run_title())
         if mosaic is not None:
             matched.mosaic, matched.seamlines = mosaic.output, mosaic.seamlines_out
-        register_outputs(context, matched, self.OUTPUT_LAYERS)
+        if not getattr(self, "_passed_on", False):
+            register_outputs(context, matched, self.OUTPUT_LAYERS)
         declared = {p.name() for p in self.outputDefinitions()}
         found = {self.OUTPUT: outputs.folder, self.OUTPUT_LAYERS: result.outputs,
                  self.REPORT: outputs.report, self.MODEL_OUT: outputs.model_out}

@@ -328,6 +328,21 @@ class LoadIntoSet(QgsProcessingLayerPostProcessorInterface):
             _PENDING.remove(self)
 
 
+def passed_on(output) -> bool:
+    """Whether the OUTPUT folder a run was given is an in-between result of a model: a
+    temporary destination the model made (``<temporary folder>/<32 hex>/OUTPUT``) for an
+    output it passes on to the next algorithm and does not offer. Those are not loaded, as
+    QGIS loads no in-between result of its own algorithms (a run of the model loaded the
+    first step's rasters beside the model's results). A run given ``TEMPORARY_OUTPUT`` (the
+    toolbox's temporary folder) makes its folder itself and loads it."""
+    if not isinstance(output, str) or not output or output == QgsProcessing.TEMPORARY_OUTPUT:
+        return False
+    parent = os.path.dirname(os.path.abspath(output))
+    return (len(os.path.basename(parent)) == 32
+            and all(c in "0123456789abcdef" for c in os.path.basename(parent))
+            and os.path.dirname(parent) == os.path.abspath(QgsProcessingUtils.tempFolder()))
+
+
 def register_outputs(context: QgsProcessingContext, matched: MatchedSet,
                      output_name: str) -> None:
     """Have QGIS load a run's outputs when it ends (toolbox and models, not qgis_process):

@@ -195,6 +195,30 @@ def _groups(node) -> List[QgsLayerTreeGroup]:
     return found
 
 
+def remove_layers(project: QgsProject, layers: Sequence) -> None:
+    """Remove ``layers`` from the project, and the run groups (of earlier runs) that they
+    leave empty: a run that replaces an earlier one's files left an empty group behind."""
+    root = project.layerTreeRoot()
+    groups = set()
+    for layer in layers:
+        node = root.findLayer(layer.id())
+        parent = node.parent() if node is not None else None
+        while isinstance(parent, QgsLayerTreeGroup) and parent.customProperty(RUN_GROUP):
+            groups.add(parent)
+            parent = parent.parent()
+    project.removeMapLayers([layer.id() for layer in layers])
+    for group in sorted(groups, key=_depth, reverse=True):  # inner groups first
+        if not group.children() and group.parent() is not None:
+            group.parent().removeChildNode(group)
+
+
+def _depth(node) -> int:
+    depth = 0
+    while node.parent() is not None:
+        node, depth = node.parent(), depth + 1
+    return depth
+
+
 def stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 

@@ -75,6 +75,7 @@ class SpectralMatchPlugin:
     def start(self, request):
         """Run a request as a background task; the results arrive on the map. Layers that
         show a file the run replaces are removed from the project first (the dialog asked)."""
+        from ..algorithms.loading import remove_layers
         from .dialog import layers_of_files
         from .task import MatchTask
 
@@ -82,7 +83,7 @@ class SpectralMatchPlugin:
         stale = layers_of_files(project, [p for p in request.planned_outputs()
                                           if os.path.exists(p)])
         if stale:
-            project.removeMapLayers([layer.id() for layer in stale])
+            remove_layers(project, stale)
         task = MatchTask(request, project, self.notify)
         self.tasks.append(task)
         task.taskCompleted.connect(lambda: self._forget(task))

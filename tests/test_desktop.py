@@ -447,6 +447,23 @@ def test_one_message_per_run_with_the_error_in_full_behind_details(plugin, tmp_p
     assert tiles[1].path in plugin.details and "Fix:" in plugin.details
 
 
+def test_a_run_that_replaces_an_earlier_one_leaves_no_empty_group(plugin, tmp_path):
+    from qgis.core import QgsLayerTreeGroup
+
+    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
+    request = request_for(tiles, tmp_path / "out", local=False)
+    root = QgsProject.instance().layerTreeRoot()
+    mine = QgsProject.instance().addMapLayer(QgsRasterLayer(tiles[0].path, "mine"), False)
+    root.addGroup("my group").addLayer(mine)  # a group of the user's: stays
+    run_through(plugin, request)
+    groups = [n for n in root.children() if isinstance(n, QgsLayerTreeGroup)]
+    assert len(groups) == 2 and len(groups[0].findLayers()) == 2
+    second = run_through(plugin, request)  # replaces the first run's files: its layers go
+    groups = [n for n in root.children() if isinstance(n, QgsLayerTreeGroup)]
+    assert sorted(g.name() for g in groups) == sorted(["my group", second.group_name])
+    assert len(root.findGroup(second.group_name).findLayers()) == 2
+
+
 def test_task_through_the_plugin_writes_and_loads(plugin, tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
     run_through(plugin, request_for(tiles, tmp_path / "out", local=False))

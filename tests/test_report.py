@@ -155,3 +155,71 @@ def test_apply_model_refuses_a_block_map_model_of_an_older_version(matched, tmp_
         processing.run("spectralmatch:applymodel", {
             "INPUT": [t.path for t in tiles], "MODEL": str(old), "OUTPUT": str(tmp_path / "o")})
     assert "older version of the plugin" in str(err.value) and "Fix:" in str(err.value)
+
+
+def _edited(model, edit):
+    data = json.loads(json.dumps(model))
+    edit(data)
+    return data
+
+
+EDITS = {
+    "an output stem that climbs out of the folder":
+        (lambda d: d["images"][0].update(output_stem="../victim/important"), "output stem"),
+    "an absolute output stem":
+        (lambda d: d["images"][0].update(output_stem="/tmp/sm_escape"), "output stem"),
+    "a suffix with a folder": (lambda d: d.update(suffix="/../x"), "suffix"),
+    "a NaN gain": (lambda d: d["gains"][0].__setitem__(0, float("nan")), "finite"),
+    "gains of fewer images": (lambda d: d["gains"].pop(), "gains"),
+    "a gain that is text": (lambda d: d["gains"][0].__setitem__(0, "abc"), "gains"),
+    "no offsets": (lambda d: d.pop("offsets"), "offsets"),
+    "an image without its bands": (lambda d: d["images"][1].pop("bands"), "bands"),
+    "an unknown local method": (lambda d: d["local"].update(method="bogus"), "local method"),
+    "a surface too few": (lambda d: d["local"]["nodes"].pop(), "surface"),
+    "negative blocks": (lambda d: d["local"].update(blocks=[-1, 0, 5]), "blocks"),
+    "float32 as text": (lambda d: d.update(float32="yes"), "float32"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_an_edited_or_damaged_model_is_refused_before_anything_is_written(matched, tmp_path,
+                                                                          case):
+    """A model is JSON a user can edit: every field Apply saved model uses is checked first.
+    An output stem of ../victim/important wrote ../victim/important_matched.tif over a file
+    outside the output folder; others ended in tracebacks, or NaN outputs with exit 0."""
+    import processing
+
+    folder, tiles, _ = matched
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important_matched.tif").write_text("keep me")
+    edit, named = EDITS[case]
+    path = tmp_path / "out" / "edited.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(_edited(json.load(open(folder / "model.json")), edit)))
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:applymodel", {
+            "INPUT": [t.path for t in tiles], "MODEL": str(path),
+            "OUTPUT": str(tmp_path / "out")})
+    message = str(err.value)
+    assert str(path) in message and named in message and "Fix:" in message, message
+    assert (victim / "important_matched.tif").read_text() == "keep me"
+    assert sorted(os.listdir(tmp_path / "out")) == ["edited.json"]
+    assert not os.path.exists("/tmp/sm_escape_matched.tif")
+
+
+def test_qgis_process_refuses_a_model_that_writes_outside_its_folder(matched, qgis_process,
+                                                                   tmp_path):
+    folder, tiles, _ = matched
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "victim" / "important_matched.tif").write_text("keep me")
+    path = tmp_path / "out" / "edited.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(_edited(json.load(open(folder / "model.json")),
+                                       EDITS["an output stem that climbs out of the folder"][0])))
+    proc = qgis_process("run", "spectralmatch:applymodel", "--",
+                        *[f"INPUT={t.path}" for t in tiles], f"MODEL={path}",
+                        f"OUTPUT={tmp_path / 'out'}")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "output stem" in proc.stdout + proc.stderr
+    assert (tmp_path / "victim" / "important_matched.tif").read_text() == "keep me"

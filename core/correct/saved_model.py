@@ -20,6 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError
+from .model_check import check_model
 from ..grid.band_plan import BandPlan
 from ..grid.blocks import BlockGrid
 from ..grid.common_grid import CommonGrid, Placement
@@ -122,6 +123,7 @@ def load_model(path: str) -> dict:
             f"({data.get('plugin_version', 'unknown')}), whose local correction was a block "
             "map; this version applies fitted surfaces and cannot reproduce it. Fix: run the "
             "matching again with MODEL_OUT to save a current model.")
+    check_model(path, data)
     return data
 
 

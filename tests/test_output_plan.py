@@ -337,25 +337,32 @@ def test_names_that_differ_only_in_case_collide_where_the_folder_ignores_case(
 
 
 @pytest.mark.parametrize("mixed", [False, True])
-def test_a_vrt_mosaic_of_a_match_refers_to_the_final_rasters(tiles, tmp_path, mixed):
+def test_a_vrt_mosaic_of_a_match_refers_to_the_final_rasters(tiles, tmp_path, mixed,
+                                                             monkeypatch):
     """The mosaic reads the matched rasters while they are staged under temporary names;
-    the VRT and its parts must name the files they become (also through a warped view)."""
+    the VRT and its parts must name the files they become (also through a warped view),
+    wherever it is opened from: here the inputs and the output are given relative to the
+    working folder (a warped view's source was the working folder joined twice)."""
     from spectralmatch.core import run_match
 
-    paths = [t.path for t in tiles]
+    monkeypatch.chdir(tmp_path)
+    paths = [os.path.relpath(t.path) for t in tiles]
     if mixed:  # another pixel size: that image enters the VRT through a warped view
         gt = gdal.Open(paths[2]).GetGeoTransform()
         coarse = str(tmp_path / "in" / "coarse.tif")
         gdal.Warp(coarse, paths[2], xRes=gt[1] * 1.5, yRes=-gt[5] * 1.5)
         paths[2] = coarse
     out = tmp_path / "out"
-    result = run_match(paths, Outputs(str(out)), mosaic=MosaicOptions(str(out / "m.vrt")))
+    result = run_match(paths, Outputs("out"), mosaic=MosaicOptions(os.path.join("out", "m.vrt")))
+    monkeypatch.chdir(tmp_path / "in")  # read from elsewhere
     texts = [(out / "m.vrt").read_text()] + [
         p.read_text() for p in (out / "m_parts").iterdir() if p.suffix == ".vrt"]
     assert not any(".partial" in text for text in texts)
     assert all(os.path.basename(p) in "".join(texts) for p in result.outputs)
     assert any("view_" in text for text in texts) == mixed
-    values = gdal.Open(str(out / "m.vrt")).ReadAsArray()
+    ds = gdal.Open(str(out / "m.vrt"))
+    values = ds.ReadAsArray()
+    ds = None
     assert values.any() and leftovers(tmp_path) == []
 
 

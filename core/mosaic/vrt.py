@@ -10,8 +10,9 @@ breaks the VRT, moving the mosaic together with its folder does not.
 from __future__ import annotations
 
 import os
+import re
 from typing import Dict, List, Optional
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 import numpy as np
 from osgeo import gdal
@@ -45,6 +46,31 @@ def _vsimem_text(path: str) -> str:
         gdal.VSIFCloseL(handle)
 
 
+_SOURCE = re.compile(r'<SourceDataset relativeToVRT="([01])">(.*?)</SourceDataset>', re.S)
+
+
+def _absolute_sources(text: str, renamed: Dict[str, str]) -> str:
+    """A warped view's VRT ``text`` with the file it reads as an absolute path, and as its
+    final path where that file is a staged temporary (``renamed``).
+
+    Why: GDAL writes the source as it was given; a path relative to the working folder
+    breaks as soon as the mosaic is opened from another one, and replacing the temporary's
+    name as a piece of text joined the working folder twice where GDAL had made it absolute.
+    """
+    final = {os.path.abspath(tmp): os.path.abspath(path) for tmp, path in renamed.items()}
+
+    def absolute(match) -> str:
+        path = unescape(match.group(2))
+        if match.group(1) == "0" and not path.startswith("/vsi"):
+            path = os.path.abspath(path)
+            path = final.get(path, path)
+        elif match.group(1) == "1":
+            return match.group(0)  # beside the view: nothing of the run's
+        return f'<SourceDataset relativeToVRT="0">{escape(path)}</SourceDataset>'
+
+    return _SOURCE.sub(absolute, text)
+
+
 def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: str,
               renamed: Dict[str, str]) -> str:
     """The VRT of image k on its footprint, masked to the pixels the mosaic takes from it.
@@ -54,10 +80,7 @@ def _part_vrt(k: int, view: RasterInfo, native: bool, grid: CommonGrid, folder: 
         source, relative = os.path.abspath(renamed.get(view.path, view.path)), "0"
     else:  # the warped view lives in memory: keep a copy of it beside the index
         source, relative = f"view_{k}.vrt", "1"
-        text = _vsimem_text(view.path)
-        if view.source in renamed:  # the view reads a temporary: refer to its final path
-            text = text.replace(escape(view.source),
-                                escape(os.path.abspath(renamed[view.source])))
+        text = _absolute_sources(_vsimem_text(view.path), renamed)
         with open(os.path.join(folder, source), "w", encoding="utf-8") as out:
             out.write(text)
     gt = (grid.origin_x + place.col * grid.pixel_width, grid.pixel_width, 0.0,

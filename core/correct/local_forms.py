@@ -31,6 +31,8 @@ def apply_local(values: np.ndarray, field: np.ndarray, method: str, scale: np.nd
     if method == LINEAR:
         return np.multiply(values, np.exp(field), out=values) if own else values * np.exp(field)
     if method == GAMMA:
+        if not field.any():  # a zero field (the reference's): its values exactly, as the
+            return values if in_place else values.copy()  # others' forms keep them
         t = np.maximum(values / scale, _TINY)
         return scale * np.power(t, np.exp(field))
     raise ValueError(f"unknown local method {method!r}; use one of {METHODS}")

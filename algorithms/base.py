@@ -1,6 +1,7 @@
 """What every spectralmatch Processing algorithm shares: translation, parameters, feedback."""
 from __future__ import annotations
 
+import math
 import os
 import time
 from typing import Callable, List, Optional
@@ -29,6 +30,17 @@ from .loading import MatchedSet, passed_on, register_outputs
 from .parameters import MatchingParameters
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "spectralmatch.svg")
+
+
+def _not_a_number(param, value) -> bool:
+    """A number parameter given NaN, which QGIS's range check lets pass (no comparison with
+    it is true): it ended in a traceback (a node spacing of NaN) or changed outputs quietly."""
+    if not isinstance(param, QgsProcessingParameterNumber) or value is None or value == "":
+        return False
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):  # a data-defined property, text QGIS refuses itself
+        return False
 
 
 class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessingAlgorithm):
@@ -118,7 +130,8 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
                     self.raster_sources(value, context, optional=name == self.REFERENCE)
                 except QgsProcessingException as exc:
                     return False, str(exc)
-            elif not param.checkValueIsAcceptable(value, context):
+            elif not param.checkValueIsAcceptable(value, context) or _not_a_number(param,
+                                                                                   value):
                 return False, self._refusal(param, value)
         paths = self.raster_sources(parameters.get(self.INPUT), context)
         if len(paths) < self.MINIMUM_INPUTS:

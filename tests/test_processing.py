@@ -154,6 +154,9 @@ def test_qgis_process_says_what_a_refused_value_takes(qgis_process, provider, ti
     for param, value, takes in (("BLOCKS", "0", "of at least 1"), ("MIN_VALID_FRACTION", "5",
                                                                 "from 0 to 1"),
                                 ("THREADS", "-3", "a whole number"),
+                                ("BLOCK_SIZE", "nan", "of at least"),
+                                ("FEATHER", "nan", "of at least"),
+                                ("MIN_VALID_FRACTION", "nan", "from 0 to 1"),
                                 ("EXCLUDE", str(tmp_path / "none.gpkg"), "no vector layer")):
         algorithm = QgsApplication.processingRegistry().algorithmById("spectralmatch:match")
         assert algorithm.parameterDefinition(param) is not None, param  # declared

@@ -5,14 +5,15 @@ scripts alike. The errors, the feedback and the options objects import nothing h
 runs (and their result type) are imported on first use, so that the plugin can load, and say
 what is missing, on a Python without numpy, scipy or GDAL. See ``core/README.md``.
 """
-from .errors import Cancelled, InputError, SpectralMatchError
+from .errors import Cancelled, InputError, Interrupted, SpectralMatchError
 from .feedback import Feedback
-from .options import (GlobalFit, LocalFit, MosaicOptions, Outputs, Statistics, Streaming,
-                      parse_band_map)
+from .options import (GlobalFit, LocalFit, MosaicOptions, Outputs, RasterFormat, Statistics,
+                      Streaming, parse_band_map)
 
 __all__ = [
-    "Cancelled", "Feedback", "InputError", "SpectralMatchError",
-    "GlobalFit", "LocalFit", "MosaicOptions", "Outputs", "Statistics", "Streaming",
+    "Cancelled", "Feedback", "InputError", "Interrupted", "SpectralMatchError",
+    "GlobalFit", "LocalFit", "MosaicOptions", "Outputs", "RasterFormat", "Statistics",
+    "Streaming",
     "parse_band_map",
     "RunResult", "run_global", "run_local", "run_match", "apply_model", "run_mosaic",
 ]

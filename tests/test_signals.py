@@ -309,3 +309,31 @@ def test_a_lock_interrupted_while_being_taken_is_released(tmp_path):
     locks._creating = str(path)
     locks.release()
     assert path.exists()
+
+
+@pytest.mark.parametrize("driver", ["GTiff", "COG"])
+def test_a_signal_while_gdal_builds_overviews_is_an_interruption(tmp_path, driver):
+    """SIGTERM arrives while GDAL builds a mosaic's overviews (or converts it to a COG): the
+    only Python code running then is GDAL's progress callback. The interruption raised there
+    was printed as an ignored exception, GDAL failed with "User terminated", and the run
+    said "writing the mosaic failed ... check free space"."""
+    from spectralmatch.core import Interrupted, MosaicOptions, RasterFormat, run_mosaic
+
+    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
+    (tmp_path / "m.tif").write_text("an older mosaic")
+    stage = []
+    sent = []
+
+    def progress(fraction):
+        if stage and stage[-1] in ("overviews", "cog") and not sent:
+            sent.append(fraction)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    feedback = Feedback(progress=progress, phase=stage.append)
+    with pytest.raises(Interrupted, match="interrupted by SIGTERM"):
+        run_mosaic([t.path for t in tiles], MosaicOptions(
+            str(tmp_path / "m.tif"), raster=RasterFormat(driver=driver, overviews=True)),
+            feedback=feedback)
+    assert sent
+    assert (tmp_path / "m.tif").read_text() == "an older mosaic"
+    assert leftovers(tmp_path) == []

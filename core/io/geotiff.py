@@ -451,18 +451,22 @@ class OutputRaster:
         cols, rows = dst.RasterXSize, dst.RasterYSize
         if self.has_finishing_for(cols, rows):
             release_freed_memory()  # the windows' buffers, before GDAL's own peak
-        with _cache_at_most(FINISH_CACHE_BYTES), \
-                _thread_config("GDAL_NUM_THREADS", _threads(self.threads)):
-            if self.fmt.driver == "GTiff" and wants_overviews(self.fmt, cols, rows):
-                feedback.phase("overviews")
-                _gdal_call(lambda cb: dst.BuildOverviews(
-                    "AVERAGE", overview_factors(cols, rows), callback=cb), feedback)
-                nearest_mask_overviews(dst)
-            if self.fmt.driver == "COG":
-                feedback.phase("cog")
-                options = self._cog_overviews(dst, cols, rows, feedback.stage(0.0, 0.25))
-                dst = None  # closed before the COG driver reads it
-                self._translate_to_cog(options, feedback.stage(0.25, 1.0))
+        try:
+            with _cache_at_most(FINISH_CACHE_BYTES), \
+                    _thread_config("GDAL_NUM_THREADS", _threads(self.threads)):
+                if self.fmt.driver == "GTiff" and wants_overviews(self.fmt, cols, rows):
+                    feedback.phase("overviews")
+                    _gdal_call(lambda cb: dst.BuildOverviews(
+                        "AVERAGE", overview_factors(cols, rows), callback=cb), feedback)
+                    nearest_mask_overviews(dst)
+                if self.fmt.driver == "COG":
+                    feedback.phase("cog")
+                    options = self._cog_overviews(dst, cols, rows, feedback.stage(0.0, 0.25))
+                    dst = None  # closed before the COG driver reads it
+                    self._translate_to_cog(options, feedback.stage(0.25, 1.0))
+        finally:
+            # Closed here also on a cancel or a signal, not whenever the exception's
+            # traceback (which keeps this frame and the lambda's reference) is let go.
             dst = None
 
     def _cog_overviews(self, dst: gdal.Dataset, cols: int, rows: int,
@@ -535,16 +539,35 @@ class _thread_config:
 
 
 def _gdal_call(call, feedback: Feedback) -> None:
-    """A GDAL call with a progress callback that reports and stops it on a cancel."""
-    def progress(fraction, _message, _data):
-        feedback.progress(fraction)
-        return 0 if feedback.is_canceled() else 1
+    """A GDAL call with a progress callback that reports and stops it on a cancel.
 
+    A signal's Interrupted (runs/interrupts.py) is raised in whatever Python code runs, and
+    during a long GDAL call that is this callback: GDAL printed it as an ignored exception
+    and failed with "User terminated", which read as a failed write. It is kept, GDAL is
+    stopped, and it is raised again once GDAL has returned."""
+    stopped = []
+
+    def progress(fraction, _message, _data):
+        try:
+            feedback.progress(fraction)
+            return 0 if feedback.is_canceled() else 1
+        except BaseException as exc:  # noqa: BLE001 - raised again after the call
+            stopped.append(exc.with_traceback(None))  # (not the frames of GDAL's call)
+            return 0
+
+    # Raised from the list, never from a name of this frame: the exception's traceback
+    # holds this frame, and a frame that held the exception made a cycle that only the
+    # garbage collector frees, with the run's GDAL datasets in it (freed after GDAL itself
+    # at the end of a test session: a crash).
     try:
         result = call(progress)
     except RuntimeError:
+        if stopped:
+            raise stopped.pop() from None
         feedback.check_cancel()
         raise
+    if stopped:
+        raise stopped.pop()
     feedback.check_cancel()
     if result is None or result == gdal.CE_Failure:
         raise RuntimeError("GDAL gave no result")

@@ -53,6 +53,10 @@ def check_raster_format(fmt: RasterFormat) -> None:
     check(fmt)
 
 
+# Vector files that core reads through GDAL as they are (their extensions).
+VECTOR_FILES = ["gpkg", "shp", "geojson", "json", "fgb", "kml", "gml", "sqlite", "tab"]
+
+
 class MatchingParameters:
     """Mixed into the algorithms: each ``add_*`` declares parameters, and a reader of the
     same name turns their values into one of core's options objects."""
@@ -338,11 +342,13 @@ class MatchingParameters:
 
     def vector_file(self, parameters, name: str, context, feedback):
         """(path, layer name or None) of a vector parameter as a file GDAL reads; layers
-        that are not files (memory, databases) are written to a temporary GeoPackage."""
+        that are not files (memory, databases) are written to a temporary GeoPackage. Files
+        GDAL reads are taken as they are, so that messages name them (a GeoJSON was copied
+        to a GeoPackage in QGIS's temporary folder, and the messages named that copy)."""
         if parameters.get(name) in (None, ""):
             return None, None
         path, layer = self.parameterAsCompatibleSourceLayerPathAndLayerName(
-            parameters, name, context, ["gpkg", "shp"], "gpkg", feedback)
+            parameters, name, context, VECTOR_FILES, "gpkg", feedback)
         return path or None, layer or None
 
     def add_extra_outputs(self) -> None:

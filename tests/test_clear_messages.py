@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 from osgeo import gdal, ogr
-from qgis.core import (QgsProcessingException, QgsProcessingFeedback, QgsProject,
+from qgis.core import (QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsProject,
                        QgsRasterLayer)
 
 import small_rasters as R
@@ -63,6 +63,26 @@ def test_exclusion_covering_a_whole_input_says_so(tmp_path):
     assert "no-data" not in message and "Fix: shrink the exclusion polygons" in message
     assert R.digests(folder) == before
     assert not os.path.exists(tmp_path / "o") or not os.listdir(tmp_path / "o")
+
+
+def test_a_geojson_exclusion_is_named_as_the_user_gave_it(provider, tmp_path):
+    """QGIS copied a GeoJSON to a GeoPackage in its temporary folder, and the message named
+    the copy (/tmp/processing_.../EXCLUDE.gpkg), a file the user never saw."""
+    import processing
+
+    folder = str(tmp_path / "in")
+    paths = R.tiles(folder)
+    geojson = polygon_file(os.path.join(folder, "all.geojson"), COVERS_TILE_0, "GeoJSON",
+                           _utm())
+    alg = QgsApplication.processingRegistry().algorithmById("spectralmatch:globalmatch")
+    assert alg.parameterDefinition("EXCLUDE") is not None
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:globalmatch", {
+            "INPUT": paths, "EXCLUDE": geojson, "ROBUST": False,
+            "OUTPUT": str(tmp_path / "o")})
+    message = str(err.value)
+    assert f"the exclusion polygons of {geojson} cover all of it" in message, message
+    assert "processing_" not in message
 
 
 def _utm():

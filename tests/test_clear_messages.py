@@ -65,6 +65,22 @@ def test_exclusion_covering_a_whole_input_says_so(tmp_path):
     assert not os.path.exists(tmp_path / "o") or not os.listdir(tmp_path / "o")
 
 
+def test_an_exclusion_over_every_overlap_is_named_not_the_inputs(tmp_path):
+    """Polygons that cover the overlaps (not a whole input) left no pair: the message said
+    the inputs do not overlap, and to give rasters that cover a common area."""
+    folder = str(tmp_path / "in")
+    paths = R.tiles(folder)  # the overlap: x 500720-501440
+    gpkg = polygon_file(os.path.join(folder, "overlap.gpkg"),
+                        "POLYGON ((500700 3998000, 501460 3998000, 501460 4001000, "
+                        "500700 4001000, 500700 3998000))", "GPKG", _utm())
+    with pytest.raises(InputError) as err:
+        run_global(paths, Outputs(str(tmp_path / "o")),
+                   statistics=Statistics(robust=False, exclude=gpkg))
+    message = str(err.value)
+    assert f"outside the exclusion polygons of {gpkg}" in message, message
+    assert "Fix: shrink the exclusion polygons" in message
+
+
 def test_a_geojson_exclusion_is_named_as_the_user_gave_it(provider, tmp_path):
     """QGIS copied a GeoJSON to a GeoPackage in its temporary folder, and the message named
     the copy (/tmp/processing_.../EXCLUDE.gpkg), a file the user never saw."""

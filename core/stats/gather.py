@@ -142,6 +142,12 @@ def check_statistics(infos: List[RasterInfo], scan: ScanResult, feedback: Feedba
     scan.overlaps = kept
     if not kept:
         names = ", ".join(info.name for info in infos)
+        if exclusion is not None:  # the overlaps may be there, under the polygons
+            raise InputError(
+                f"No two of the inputs overlap with valid pixels outside the exclusion "
+                f"polygons of {exclusion.source} ({names}). Fix: shrink the exclusion "
+                "polygons so that some of each overlap stays, or give rasters that cover a "
+                "common area.")
         raise InputError(
             f"No two of the inputs overlap with valid pixels ({names}). Fix: give rasters "
             "that cover a common area, in CRSs that are assigned correctly."

@@ -260,6 +260,7 @@ def test_disk_full_for_each_kind_of_output_leaves_nothing(tmp_path):
         out = tmp_path / kind.replace(" ", "_")
         assert stdout.startswith("REFUSED"), (kind, stdout, stderr)
         assert "failed" in stdout and "Fix: check free space" in stdout, (kind, stdout)
+        assert "Exception ignored" not in stderr and "Traceback" not in stderr, (kind, stderr)
         assert snapshot(out) == befores[kind], kind
         assert leftovers(out) == [], kind
     assert {p: S.file_digest(p) for p in paths} == before_inputs
@@ -337,3 +338,26 @@ def test_a_signal_while_gdal_builds_overviews_is_an_interruption(tmp_path, drive
     assert sent
     assert (tmp_path / "m.tif").read_text() == "an older mosaic"
     assert leftovers(tmp_path) == []
+
+
+def test_a_full_disk_met_again_as_the_mosaic_is_closed_prints_no_traceback(tmp_path):
+    """A mosaic larger than GDAL's block cache, uncompressed, on a disk that fills up: the
+    write fails (reported), and GDAL meets the full disk once more as the dataset is
+    dropped, in its destructor, which Python printed as an exception it ignored, with a
+    traceback on stderr."""
+    import conftest
+
+    paths = big_tiles(str(tmp_path / "in"), factor=6)
+    out = tmp_path / "out"
+    out.mkdir()
+    call = ("run_mosaic(paths, MosaicOptions(os.path.join(out, 'm.tif'), "
+            "raster=RasterFormat(creation_options=('COMPRESS=NONE',))))")
+    script = SCRIPT.format(plugins=conftest.PLUGINS, paths=paths, out=str(out), limit=8000,
+                           call=call)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=240)
+    assert done.stdout.startswith("REFUSED") and "Fix: check free space" in done.stdout, (
+        done.stdout, done.stderr)
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, \
+        done.stderr
+    assert os.listdir(out) == []

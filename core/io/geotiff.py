@@ -462,12 +462,16 @@ class OutputRaster:
                 if self.fmt.driver == "COG":
                     feedback.phase("cog")
                     options = self._cog_overviews(dst, cols, rows, feedback.stage(0.0, 0.25))
-                    dst = None  # closed before the COG driver reads it
+                    with closing_quietly() as closed:
+                        dst = None  # closed before the COG driver reads it
+                    closed.raise_any()
                     self._translate_to_cog(options, feedback.stage(0.25, 1.0))
         finally:
             # Closed here also on a cancel or a signal, not whenever the exception's
             # traceback (which keeps this frame and the lambda's reference) is let go.
-            dst = None
+            with closing_quietly() as closed:
+                dst = None
+        closed.raise_any()  # (not reached where an exception is on its way already)
 
     def _cog_overviews(self, dst: gdal.Dataset, cols: int, rows: int,
                        feedback: Feedback) -> List[str]:
@@ -500,7 +504,30 @@ class OutputRaster:
                 os.remove(path)
 
     def close(self) -> None:
-        self.dataset = None
+        """Drop the dataset, after a failure: GDAL's error in flushing it again (a full
+        disk) was printed from its destructor, where Python cannot raise it."""
+        with closing_quietly():
+            self.dataset = None
+
+
+class closing_quietly:
+    """GDAL datasets dropped meanwhile: an error their destructor meets in writing the last
+    blocks (a full disk) is kept in ``errors``, not printed by Python as an exception
+    ignored in ``delete_Dataset`` with a traceback on stderr; :meth:`raise_any` raises it
+    where no other failure was reported."""
+
+    def __enter__(self):
+        self.errors = []
+        self._hook = sys.unraisablehook
+        sys.unraisablehook = lambda report: self.errors.append(str(report.exc_value))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.unraisablehook = self._hook
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise RuntimeError(self.errors[0])
 
 
 FINISH_CACHE_BYTES = 8 * 1024 * 1024

@@ -5,10 +5,19 @@ and every run of :mod:`.runs` takes them (see ``core/README.md``).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import Dict, Optional, Tuple
 
 from . import defaults
+
+
+def _as_paths(options, *names: str) -> None:
+    """Path-like fields (``pathlib.Path``) as the strings the runs work with."""
+    for name in names:
+        value = getattr(options, name)
+        if isinstance(value, os.PathLike):
+            object.__setattr__(options, name, os.fspath(value))
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,9 @@ class Statistics:
     robust: bool = True
     exclude: Optional[str] = None
     exclude_layer: Optional[str] = None
+
+    def __post_init__(self):
+        _as_paths(self, "exclude")
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,9 @@ class Outputs:
     model_out: Optional[str] = None
     producer: Optional[str] = None
     raster: RasterFormat = RasterFormat()
+
+    def __post_init__(self):
+        _as_paths(self, "folder", "report", "model_out")
 
     @property
     def data_type(self) -> Optional[str]:
@@ -111,6 +126,9 @@ class MosaicOptions:
     feather: float = 0.0
     seamlines_out: Optional[str] = None
     raster: RasterFormat = RasterFormat()
+
+    def __post_init__(self):
+        _as_paths(self, "output", "seamlines_out")
 
 
 # Which band of each input is which common band: input file name (with or without its

@@ -232,3 +232,24 @@ def test_infinite_values_are_not_blamed_on_the_scale(tmp_path):
     run_global(paths, Outputs(str(tmp_path / "o")), feedback=Feedback(warning=warnings.append))
     assert any("1.04% of its values (48) are +inf or -inf" in w for w in warnings), warnings
     assert R.digests(folder) == before
+
+
+def test_python_callers_get_paths_as_they_write_them(tmp_path):
+    """From Python: pathlib.Path inputs and folders work; one path instead of a list, or
+    apply_model's arguments in the order of the other runs, get a message (they gave
+    "i_matched.tif would be written inside the input /" and a TypeError)."""
+    from pathlib import Path
+
+    from spectralmatch.core import apply_model, run_match
+
+    paths = [Path(p) for p in R.tiles(str(tmp_path / "in"))]
+    result = run_global(paths, Outputs(tmp_path / "o", model_out=tmp_path / "m.json"))
+    assert [os.path.basename(p) for p in result.outputs] == ["t0_global.tif", "t1_global.tif"]
+    with pytest.raises(InputError, match="a list of raster paths, not one path"):
+        run_match(str(paths[0]), Outputs(str(tmp_path / "o2")))
+    with pytest.raises(InputError, match=r"apply_model\(model_path, inputs, outputs\)"):
+        apply_model([str(p) for p in paths], str(tmp_path / "m.json"),
+                    Outputs(str(tmp_path / "o3")))
+    again = apply_model(tmp_path / "m.json", paths, Outputs(tmp_path / "o4"))
+    assert len(again.outputs) == 2
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()

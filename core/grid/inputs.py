@@ -35,7 +35,20 @@ def load_planned_inputs(
     return _load(paths, reference, None, 2, band_map, planned=True)
 
 
+def input_paths(paths) -> List[str]:
+    """The input rasters as a list of path strings (``pathlib.Path`` items welcome). One
+    path given alone was taken letter by letter ("i_matched.tif would be written inside
+    the input /")."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise InputError(f"{os.fsdecode(paths)}: the inputs are a list of raster paths, not "
+                         "one path. Fix: give a list, e.g. [first, second].")
+    return [os.fspath(p) for p in paths]
+
+
 def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_bands=False):
+    paths = input_paths(paths)
+    if reference is not None:
+        reference = os.fspath(reference)
     if not paths:
         raise InputError("No input raster given. Fix: add the rasters to mosaic.")
     if len(paths) < minimum:

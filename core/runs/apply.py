@@ -13,6 +13,7 @@ from ..correct.saved_model import (band_plan_of, global_model_of, group_models_o
 from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.band_plan import select_bands
+from ..grid.inputs import input_paths
 from ..io.atomic import file_digest
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
@@ -57,6 +58,12 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
     names and the data type of the run that saved it; images of the same name in different
     folders are told apart by checksum, else by the name of their folder."""
     feedback = feedback or Feedback()
+    if not isinstance(model_path, (str, os.PathLike)):
+        raise InputError("apply_model takes the model's path first, then the inputs: "
+                         "apply_model(model_path, inputs, outputs). Fix: give them in that "
+                         "order.")
+    model_path = os.fspath(model_path)
+    inputs = input_paths(inputs)
     note_thread_cap(streaming.threads, feedback)
     check_raster_format(outputs.raster)
     data = load_model(model_path)

@@ -28,7 +28,7 @@ from ..feedback import Feedback
 from ..grid.band_plan import BandPlan, group_inputs
 from ..grid.blocks import BlockGrid, make_block_grid
 from ..grid.common_grid import CommonGrid
-from ..grid.inputs import note_scaling, prepared_planned_inputs
+from ..grid.inputs import input_paths, note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
 from ..io.parallel import (mapped_large_arrays, note_thread_cap, release_freed_memory,
                            run_memory, thread_count)
@@ -167,6 +167,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     Each band group of the inputs' band plan (grid/band_plan.py) is gathered and fitted on
     its own, among the inputs that have its bands; a single-sensor set has one group."""
     feedback = feedback or Feedback()
+    inputs = input_paths(inputs)
     raster = _checked_formats(outputs, mosaic)
     stems = unique_stems(inputs)
     suffixes = list(suffixes) or [outputs.suffix]

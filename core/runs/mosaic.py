@@ -5,7 +5,7 @@ from typing import List, Optional
 
 from ..errors import InputError
 from ..feedback import Feedback
-from ..grid.inputs import prepared_inputs
+from ..grid.inputs import input_paths, prepared_inputs
 from ..io.geotiff import check_raster_format
 from ..io.parallel import note_thread_cap, run_memory
 from ..io.atomic import OutputSet
@@ -39,6 +39,7 @@ def run_mosaic(
     of the mosaic to the images their polygons name.
     """
     feedback = feedback or Feedback()
+    inputs = input_paths(inputs)
     check_mosaic_format(mosaic)
     note_thread_cap(streaming.threads, feedback)
     check_raster_format(mosaic.raster)

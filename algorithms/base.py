@@ -19,7 +19,7 @@ from qgis.core import (
     QgsProviderRegistry,
     QgsRasterLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QVariant
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import Cancelled, Feedback, SpectralMatchError
@@ -177,7 +177,9 @@ class SpectralMatchAlgorithm(ToolboxConventions, MatchingParameters, QgsProcessi
 
     def raster_sources(self, value, context, optional: bool = False) -> List[str]:
         """File paths of a layer parameter's value: layers, layer ids or paths."""
-        if value is None or value == "" or value == []:
+        # (qgis_process passes "REFERENCE=" as a null QVariant, which read as "NULL")
+        if value is None or value == "" or value == [] or (
+                isinstance(value, QVariant) and value.isNull()):
             if optional:
                 return []
             raise QgsProcessingException(self.tr("No input rasters given."))

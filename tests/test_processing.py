@@ -1,4 +1,6 @@
 """The algorithms through Processing: processing.run and qgis_process.bin."""
+import os
+
 import numpy as np
 import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer
@@ -175,3 +177,15 @@ def test_qgis_process_says_what_a_refused_value_takes(qgis_process, provider, ti
     applied = qgis_process("run", "spectralmatch:applymodel", "--", *inputs,
                            f"MODEL={renamed}", f"OUTPUT={tmp_path / 'again'}")
     assert applied.returncode == 0, applied.stdout + applied.stderr
+
+
+def test_qgis_process_takes_an_empty_reference_as_none(qgis_process, provider, tiles, tmp_path):
+    """``REFERENCE=`` reaches the algorithm as a null value: it was refused as "NULL: no such
+    raster file or layer"."""
+    algorithm = QgsApplication.processingRegistry().algorithmById("spectralmatch:globalmatch")
+    assert algorithm.parameterDefinition("REFERENCE") is not None
+    proc = qgis_process("run", "spectralmatch:globalmatch", "--",
+                        *[f"INPUT={t.path}" for t in tiles], "REFERENCE=",
+                        f"OUTPUT={tmp_path / 'out'}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(os.listdir(tmp_path / "out")) == len(tiles)

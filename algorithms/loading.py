@@ -39,6 +39,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
 CUMULATIVE_CUT = (0.02, 0.98)
@@ -287,12 +288,24 @@ class MatchedSet:
             style_seamlines(layer)
         layer.triggerRepaint()
 
+    def name_of(self, path: str) -> str:
+        """The file's stem; a temporary mosaic or seamlines file is named after its
+        parameter (MOSAIC, SEAMLINES_OUT, OUTPUT), and gets a readable name instead."""
+        name = stem(path)
+        if name in ("MOSAIC", "SEAMLINES_OUT", "OUTPUT"):
+            for output, label in (
+                    (self.mosaic, QCoreApplication.translate("LoadIntoSet", "Mosaic")),
+                    (self.seamlines, QCoreApplication.translate("LoadIntoSet", "Seamlines"))):
+                if output and os.path.normpath(output) == os.path.normpath(path):
+                    return label
+        return name
+
     def add_layer(self, layer, project: QgsProject, path: Optional[str] = None) -> None:
         """Style ``layer``, name it so that runs can be told apart, and put it in the run's
         group at its place (seamlines, mosaic, then the rasters in input order)."""
         path = path or layer.source().split("|")[0]
         self.style(layer, project)
-        layer.setName(unique_name(project, stem(path), exclude=layer.id()))
+        layer.setName(unique_name(project, self.name_of(path), exclude=layer.id()))
         if layer.id() not in project.mapLayers():
             project.addMapLayer(layer, False)
         node = project.layerTreeRoot().findLayer(layer.id())
@@ -347,6 +360,8 @@ class LoadIntoSet(QgsProcessingLayerPostProcessorInterface):
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
         project = self.project or context.project() or QgsProject.instance()
+        # A temporary output is named after its file, which QGIS names after the parameter
+        # (MOSAIC, SEAMLINES_OUT, OUTPUT); a name a user or a model gave stays.
         self.matched.add_layer(layer, project)
         if self in _PENDING:
             _PENDING.remove(self)
@@ -390,6 +405,7 @@ def register_outputs(context: QgsProcessingContext, matched: MatchedSet,
     for path in (matched.mosaic, matched.seamlines):
         if path and context.willLoadLayerOnCompletion(path):
             context.layerToLoadOnCompletionDetails(path).setPostProcessor(post())
+
 
 
 class RasterInputs(QgsProcessingParameterMultipleLayers):

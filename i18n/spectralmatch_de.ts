@@ -27,7 +27,7 @@ Jede Eingabe muss den Namen eines Bildes des Modells und dessen Bänder tragen; 
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/apply_model.py" line="36"/>
+        <location filename="../algorithms/apply_model.py" line="32"/>
         <source>Saved models (*.json);;All files (*)</source>
         <translation>Gespeicherte Modelle (*.json);;Alle Dateien (*)</translation>
     </message>
@@ -69,6 +69,19 @@ Ohne Referenz behält der Satz seine eigene zentrale Tendenz (mittlerer Faktor 1
 Schreibt je Eingabe ein GeoTIFF, &lt;Eingabename&gt;_global.tif, auf dem Raster der Eingabe mit deren Datentyp und NoData-Wert. Faktoren und Versätze stehen im Protokoll.
 
 </translation>
+    </message>
+</context>
+<context>
+    <name>LoadIntoSet</name>
+    <message>
+        <location filename="../algorithms/loading.py" line="296"/>
+        <source>Mosaic</source>
+        <translation>Mosaik</translation>
+    </message>
+    <message>
+        <location filename="../algorithms/loading.py" line="296"/>
+        <source>Seamlines</source>
+        <translation>Schnittlinien</translation>
     </message>
 </context>
 <context>
@@ -285,37 +298,37 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Spectral match {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="120"/>
+        <location filename="../spectralmatch_plugin/task.py" line="114"/>
         <source>Warning: </source>
         <translation>Warnung: </translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="90"/>
+        <location filename="../spectralmatch_plugin/task.py" line="84"/>
         <source>Unexpected error: {}</source>
         <translation>Unerwarteter Fehler: {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="103"/>
+        <location filename="../spectralmatch_plugin/task.py" line="97"/>
         <source>Spectral match was cancelled; no output was kept.</source>
         <translation>Spectral match wurde abgebrochen; es wurde keine Ausgabe behalten.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="122"/>
+        <location filename="../spectralmatch_plugin/task.py" line="116"/>
         <source>{} matched rasters written to {}</source>
         <translation>{} abgeglichene Raster geschrieben nach {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="125"/>
+        <location filename="../spectralmatch_plugin/task.py" line="119"/>
         <source>, with their mosaic</source>
         <translation>, mit ihrem Mosaik</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="114"/>
+        <location filename="../spectralmatch_plugin/task.py" line="108"/>
         <source>Spectral match was cancelled while mosaicking; the {} matched rasters in {} are complete and kept (loaded), no mosaic was written.</source>
         <translation>Spectral match wurde beim Mosaikieren abgebrochen; die {} angeglichenen Raster in {} sind vollständig und bleiben erhalten (geladen), es wurde kein Mosaik geschrieben.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/task.py" line="127"/>
+        <location filename="../spectralmatch_plugin/task.py" line="121"/>
         <source>; {} warning(s), see Details</source>
         <translation>; {} Warnung(en), siehe Details</translation>
     </message>
@@ -323,302 +336,302 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
 <context>
     <name>MatchingParameters</name>
     <message>
-        <location filename="../algorithms/parameters.py" line="100"/>
+        <location filename="../algorithms/parameters.py" line="104"/>
         <source>Input rasters</source>
         <translation>Eingaberaster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="103"/>
+        <location filename="../algorithms/parameters.py" line="107"/>
         <source>Two or more overlapping rasters with the same bands in the same order (or bands that Band correspondence or their metadata relate), in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Zwei oder mehr überlappende Raster mit denselben Bändern in derselben Reihenfolge (oder Bändern, die die Bandzuordnung oder ihre Metadaten einander zuordnen), in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="114"/>
+        <location filename="../algorithms/parameters.py" line="118"/>
         <source>One of the inputs whose values are kept unchanged; the others are matched to it. Without one, all rasters move to the set&apos;s common central tendency.</source>
         <translation>Eine der Eingaben, deren Werte unverändert bleiben; die anderen werden an sie angeglichen. Ohne Referenz bewegen sich alle Raster zur gemeinsamen zentralen Tendenz des Satzes.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="128"/>
+        <location filename="../algorithms/parameters.py" line="132"/>
         <source>Output data type</source>
         <translation>Datentyp der Ausgabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="128"/>
+        <location filename="../algorithms/parameters.py" line="132"/>
         <source>Same as input</source>
         <translation>Wie Eingabe</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="200"/>
+        <location filename="../algorithms/parameters.py" line="204"/>
         <source>Weight of overlap means</source>
         <translation>Gewicht der Überlappungsmittelwerte</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="200"/>
+        <location filename="../algorithms/parameters.py" line="204"/>
         <source>Weight of the equations that equalise overlap means.</source>
         <translation>Gewicht der Gleichungen, die die Mittelwerte der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="200"/>
+        <location filename="../algorithms/parameters.py" line="204"/>
         <source>Weight of overlap standard deviations</source>
         <translation>Gewicht der Überlappungs-Standardabweichungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="200"/>
+        <location filename="../algorithms/parameters.py" line="204"/>
         <source>Weight of the equations that equalise overlap standard deviations.</source>
         <translation>Gewicht der Gleichungen, die die Standardabweichungen der Überlappungen angleichen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="218"/>
+        <location filename="../algorithms/parameters.py" line="222"/>
         <source>MEAN_WEIGHT and STD_WEIGHT must both be greater than 0 (given {} and {}). Fix: use positive weights; 1 and 1 reproduce the published method.</source>
         <translation>MEAN_WEIGHT und STD_WEIGHT müssen beide größer als 0 sein (angegeben: {} und {}). Abhilfe: positive Gewichte verwenden; 1 und 1 entsprechen der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="227"/>
+        <location filename="../algorithms/parameters.py" line="231"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="227"/>
+        <location filename="../algorithms/parameters.py" line="231"/>
         <source>Target number of blocks per image for the local correction: the block side is chosen so that an average image holds about this many blocks. More blocks follow finer spatial differences.</source>
         <translation>Angestrebte Anzahl Blöcke je Bild für die lokale Korrektur: die Blockgröße wird so gewählt, dass ein durchschnittliches Bild etwa so viele Blöcke enthält. Mehr Blöcke folgen feineren räumlichen Unterschieden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="238"/>
+        <location filename="../algorithms/parameters.py" line="242"/>
         <source>Side of the square blocks in map units; when set, overrides Blocks per image.</source>
         <translation>Seitenlänge der quadratischen Blöcke in Karteneinheiten; ersetzt, wenn gesetzt, Blöcke je Bild.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="247"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="247"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>Gamma (Yu et al. 2017)</source>
         <translation>Gamma (Yu et al. 2017)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="247"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>Linear (ratio)</source>
         <translation>Linear (Verhältnis)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="247"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>Offset (difference)</source>
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="247"/>
+        <location filename="../algorithms/parameters.py" line="251"/>
         <source>How a pixel moves with its local mean: gamma, out = in ^ (log ref / log local); linear, out = in * ref / local; offset, out = in + ref - local. Gamma and linear need positive values; on data with zero or negative values offset is used.</source>
         <translation>Wie sich ein Pixel mit seinem lokalen Mittelwert bewegt: Gamma, aus = ein ^ (log ref / log lokal); linear, aus = ein * ref / lokal; Versatz, aus = ein + ref - lokal. Gamma und linear brauchen positive Werte; bei Daten mit Null oder negativen Werten wird der Versatz verwendet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="260"/>
+        <location filename="../algorithms/parameters.py" line="264"/>
         <source>Minimum valid fraction of a block</source>
         <translation>Mindestanteil gültiger Pixel eines Blocks</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="260"/>
+        <location filename="../algorithms/parameters.py" line="264"/>
         <source>Where an image has fewer valid pixels in a block than this fraction of the block, it does not count in that place&apos;s central tendency.</source>
         <translation>Hat ein Bild in einem Block weniger gültige Pixel als diesen Anteil des Blocks, zählt es dort nicht zur zentralen Tendenz.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="285"/>
+        <location filename="../algorithms/parameters.py" line="289"/>
         <source>Polygons (clouds, water, a known change; any CRS) whose pixels count in no statistic. They are still corrected in the outputs.</source>
         <translation>Polygone (Wolken, Wasser, eine bekannte Veränderung; beliebiges KBS), deren Pixel in keine Statistik eingehen. In den Ausgaben werden sie trotzdem korrigiert.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="295"/>
+        <location filename="../algorithms/parameters.py" line="299"/>
         <source>Robust statistics (ignore clouds and change)</source>
         <translation>Robuste Statistik (Wolken und Veränderungen ignorieren)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="295"/>
+        <location filename="../algorithms/parameters.py" line="299"/>
         <source>Leave pixels where the images disagree beyond what a smooth correction explains (clouds, shadows, real change) out of all statistics; costs one more read of the overlaps. Off reproduces the published method.</source>
         <translation>Pixel, an denen die Bilder mehr voneinander abweichen, als eine glatte Korrektur erklärt (Wolken, Schatten, echte Veränderung), aus allen Statistiken auslassen; kostet ein weiteres Lesen der Überlappungen. Aus entspricht der veröffentlichten Methode.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="393"/>
+        <location filename="../algorithms/parameters.py" line="399"/>
         <source>Threads</source>
         <translation>Threads</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="393"/>
+        <location filename="../algorithms/parameters.py" line="399"/>
         <source>How many windows are processed at once; 0 uses all cores.</source>
         <translation>Wie viele Fenster gleichzeitig verarbeitet werden; 0 nutzt alle Kerne.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="423"/>
+        <location filename="../algorithms/parameters.py" line="429"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="423"/>
+        <location filename="../algorithms/parameters.py" line="429"/>
         <source>Folder for the corrected rasters, named &lt;input name&gt;{0}.tif. Inputs of the same name in different folders (d1/img.tif, d2/img.tif) are written as img{0}.tif, img_2{0}.tif, ... in input order; a saved model tells them apart.</source>
         <translation>Ordner für die korrigierten Raster, benannt &lt;Eingabename&gt;{0}.tif. Eingaben gleichen Namens in verschiedenen Ordnern (d1/img.tif, d2/img.tif) werden in der Reihenfolge der Eingaben als img{0}.tif, img_2{0}.tif, ... geschrieben; ein gespeichertes Modell hält sie auseinander.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="430"/>
+        <location filename="../algorithms/parameters.py" line="436"/>
         <source>Corrected rasters</source>
         <translation>Korrigierte Raster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="363"/>
+        <location filename="../algorithms/parameters.py" line="369"/>
         <source>Quality report</source>
         <translation>Qualitätsbericht</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="352"/>
+        <location filename="../algorithms/parameters.py" line="358"/>
         <source>HTML files (*.html)</source>
         <translation>HTML-Dateien (*.html)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="352"/>
+        <location filename="../algorithms/parameters.py" line="358"/>
         <source>An HTML report of gains, offsets and the agreement of every overlap before and after, with plots (opens offline); the numbers also as JSON beside it.</source>
         <translation>Ein HTML-Bericht der Faktoren, Versätze und der Übereinstimmung jeder Überlappung vorher und nachher, mit Diagrammen (öffnet sich offline); die Zahlen auch als JSON daneben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="364"/>
+        <location filename="../algorithms/parameters.py" line="370"/>
         <source>Saved model</source>
         <translation>Gespeichertes Modell</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="364"/>
+        <location filename="../algorithms/parameters.py" line="370"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="364"/>
+        <location filename="../algorithms/parameters.py" line="370"/>
         <source>The fitted correction as JSON, to apply again with Apply saved model (to the same files, or files of the same names in another folder).</source>
         <translation>Die angepasste Korrektur als JSON, um sie mit Gespeichertes Modell anwenden erneut anzuwenden (auf dieselben Dateien oder gleichnamige Dateien in einem anderen Ordner).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="436"/>
+        <location filename="../algorithms/parameters.py" line="442"/>
         <source>Avoid disagreement (clouds, change)</source>
         <translation>Abweichungen meiden (Wolken, Veränderung)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="436"/>
+        <location filename="../algorithms/parameters.py" line="442"/>
         <source>Centre lines of the overlaps</source>
         <translation>Mittellinien der Überlappungen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="436"/>
+        <location filename="../algorithms/parameters.py" line="442"/>
         <source>How the parts of the mosaic are chosen: seams that go around what only one image shows (a cloud, a shadow, a change) and cross where the images agree best; or centre lines midway through the overlaps.</source>
         <translation>Wie die Teile des Mosaiks gewählt werden: Schnittlinien, die um das herumführen, was nur ein Bild zeigt (eine Wolke, einen Schatten, eine Veränderung), und dort verlaufen, wo die Bilder am besten übereinstimmen; oder Mittellinien in der Mitte der Überlappungen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="446"/>
+        <location filename="../algorithms/parameters.py" line="452"/>
         <source>Feather width (map units)</source>
         <translation>Überblendbreite (Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="446"/>
+        <location filename="../algorithms/parameters.py" line="452"/>
         <source>Width over which images are blended across a seam; 0 cuts hard. A VRT mosaic only cuts.</source>
         <translation>Breite, über die Bilder an einer Schnittlinie überblendet werden; 0 schneidet hart. Ein VRT-Mosaik schneidet nur.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="454"/>
+        <location filename="../algorithms/parameters.py" line="460"/>
         <source>One polygon per image, the part of the mosaic it shows (fields image and image_index): to inspect, edit and give back as Cutlines. Written as a GeoPackage (.gpkg).</source>
         <translation>Ein Polygon je Bild, der Teil des Mosaiks, den es zeigt (Felder image und image_index): zum Prüfen, Bearbeiten und Zurückgeben als Schnittpolygone. Geschrieben als GeoPackage (.gpkg).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="108"/>
+        <location filename="../algorithms/parameters.py" line="112"/>
         <source>One or more rasters with the same bands in the same order, in any CRS and pixel size. Their no-data values, masks and NaN are respected.</source>
         <translation>Ein oder mehrere Raster mit denselben Bändern in derselben Reihenfolge, in beliebigem KBS und beliebiger Pixelgröße. Ihre NoData-Werte, Masken und NaN werden beachtet.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="310"/>
+        <location filename="../algorithms/parameters.py" line="314"/>
         <source>Band correspondence (BAND_MAP)</source>
         <translation>Bandzuordnung (BAND_MAP)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="310"/>
+        <location filename="../algorithms/parameters.py" line="314"/>
         <source>For inputs whose bands differ (sensors): one line per input, &apos;file name: 2,3,4,5&apos;, giving for each common band, in one common order, that input&apos;s band number (the file name with or without its extension). Empty: taken from the bands&apos; wavelength metadata or names (Blue, Red, NIR...), else from the band order of inputs with equal band counts. Common bands are matched across all inputs; other bands among the inputs that have them; bands no other input has are written unchanged.</source>
         <translation>Für Eingaben mit unterschiedlichen Bändern (Sensoren): eine Zeile je Eingabe, 'Dateiname: 2,3,4,5', die für jedes gemeinsame Band, in einer gemeinsamen Reihenfolge, die Bandnummer dieser Eingabe angibt (der Dateiname mit oder ohne Endung). Leer: aus den Wellenlängen-Metadaten oder Namen der Bänder (Blue, Red, NIR...), sonst aus der Bandreihenfolge von Eingaben mit gleicher Bandzahl. Gemeinsame Bänder werden über alle Eingaben abgeglichen, weitere Bänder unter den Eingaben, die sie haben; Bänder, die keine andere Eingabe hat, werden unverändert geschrieben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="114"/>
+        <location filename="../algorithms/parameters.py" line="118"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="238"/>
+        <location filename="../algorithms/parameters.py" line="242"/>
         <source>Block size (map units)</source>
         <translation>Blockgröße (Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="285"/>
+        <location filename="../algorithms/parameters.py" line="289"/>
         <source>Exclusion mask</source>
         <translation>Ausschlussmaske</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="436"/>
+        <location filename="../algorithms/parameters.py" line="442"/>
         <source>Seam placement</source>
         <translation>Verlauf der Schnittlinien</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="454"/>
+        <location filename="../algorithms/parameters.py" line="460"/>
         <source>Seamline polygons</source>
         <translation>Schnittlinien-Polygone</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="403"/>
+        <location filename="../algorithms/parameters.py" line="409"/>
         <source>Dask scheduler</source>
         <translation>Dask-Scheduler</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="403"/>
+        <location filename="../algorithms/parameters.py" line="409"/>
         <source>Run the statistics and the writing on a Dask cluster: the scheduler&apos;s address (tcp://host:8786), or local:N for N worker processes on this computer; empty runs here. Every worker must see the inputs and the output folder at the same paths (a shared file system), or inputs as GDAL virtual paths (/vsis3/..., /vsicurl/...). Needs Dask (Debian: python3-distributed; pip: dask[distributed]).</source>
         <translation>Statistik und Schreiben auf einem Dask-Cluster ausführen: die Adresse des Schedulers (tcp://host:8786) oder local:N für N Worker-Prozesse auf diesem Rechner; leer läuft hier. Jeder Worker muss die Eingaben und den Ausgabeordner unter denselben Pfaden sehen (ein gemeinsames Dateisystem) oder Eingaben als virtuelle GDAL-Pfade (/vsis3/..., /vsicurl/...). Benötigt Dask (Debian: python3-distributed; pip: dask[distributed]).</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="143"/>
+        <location filename="../algorithms/parameters.py" line="147"/>
         <source>Output format</source>
         <translation>Ausgabeformat</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="146"/>
+        <location filename="../algorithms/parameters.py" line="150"/>
         <source>GTiff: a tiled GeoTIFF. COG: a Cloud Optimized GeoTIFF (GDAL&apos;s COG driver, with overviews), for web and cloud storage. On the command line by name, e.g. OUTPUT_FORMAT=COG.</source>
         <translation>GTiff: ein gekacheltes GeoTIFF. COG: ein Cloud Optimized GeoTIFF (GDALs COG-Treiber, mit Übersichten), für Web- und Cloud-Speicher. Auf der Kommandozeile mit Namen, z. B. OUTPUT_FORMAT=COG.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="150"/>
+        <location filename="../algorithms/parameters.py" line="154"/>
         <source>Creation options</source>
         <translation>Erstellungsoptionen</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="153"/>
+        <location filename="../algorithms/parameters.py" line="157"/>
         <source>GDAL creation options of the output format, KEY=VALUE items separated by |, e.g. COMPRESS=ZSTD|ZSTD_LEVEL=1 or COMPRESS=NONE. They add to, or replace, the defaults: tiled, DEFLATE with a predictor, compressed on all threads. An option the format does not know is refused before the run starts.</source>
         <translation>GDAL-Erstellungsoptionen des Ausgabeformats, Einträge KEY=VALUE getrennt durch |, z. B. COMPRESS=ZSTD|ZSTD_LEVEL=1 oder COMPRESS=NONE. Sie ergänzen oder ersetzen die Vorgaben: gekachelt, DEFLATE mit Prädiktor, komprimiert auf allen Threads. Eine Option, die das Format nicht kennt, wird vor dem Start des Laufs abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Internal overviews</source>
         <translation>Interne Übersichten</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Automatic (rasters larger than {} pixels a side)</source>
         <translation>Automatisch (Raster mit mehr als {} Pixeln Seitenlänge)</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Always</source>
         <translation>Immer</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Never</source>
         <translation>Nie</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="158"/>
+        <location filename="../algorithms/parameters.py" line="162"/>
         <source>Reduced-resolution copies inside the GeoTIFF (averaged; the mask follows), so that QGIS draws large rasters fast. A COG always has them unless Never.</source>
         <translation>Kopien in verringerter Auflösung im GeoTIFF (gemittelt; die Maske folgt), damit QGIS große Raster schnell zeichnet. Ein COG hat sie immer, außer bei Nie.</translation>
     </message>
     <message>
-        <location filename="../algorithms/parameters.py" line="128"/>
+        <location filename="../algorithms/parameters.py" line="132"/>
         <source>Same as input keeps each input&apos;s type. Integer types round the corrected values and clip them to the type&apos;s range; Float32 and Float64 keep them unrounded. The no-data value must fit the type. Scale, offset and unit of the bands are copied unchanged: the correction works on the stored values.</source>
         <translation>Wie Eingabe behält den Datentyp jeder Eingabe. Ganzzahlige Typen runden die korrigierten Werte und begrenzen sie auf den Wertebereich des Typs; Float32 und Float64 behalten sie ungerundet. Der NoData-Wert muss in den Typ passen. Skalierung, Versatz und Einheit der Bänder werden unverändert übernommen: die Korrektur wirkt auf die gespeicherten Werte.</translation>
     </message>
@@ -682,47 +695,47 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 <context>
     <name>SpectralMatchAlgorithm</name>
     <message>
-        <location filename="../algorithms/base.py" line="107"/>
+        <location filename="../algorithms/base.py" line="120"/>
         <source>The parameters cannot be checked ({}). Fix: check the inputs and outputs given.</source>
         <translation>Die Parameter können nicht geprüft werden ({}). Abhilfe: Eingaben und Ausgaben prüfen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="53"/>
+        <location filename="../algorithms/base.py" line="65"/>
         <source>Radiometric matching</source>
         <translation>Radiometrischer Abgleich</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="73"/>
+        <location filename="../algorithms/base.py" line="86"/>
         <source>Method: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</source>
         <translation>Methode: Yu et al. (2017), An auto-adapting global-to-local color balancing method for optical imagery mosaic. ISPRS Journal of Photogrammetry and Remote Sensing 132, 1-19, doi:10.1016/j.isprsjprs.2017.08.002.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="183"/>
+        <location filename="../algorithms/base.py" line="199"/>
         <source>{}: no such raster file or layer. Fix: check the path, or choose a raster layer of the project.</source>
         <translation>{}: keine solche Rasterdatei und kein solcher Layer. Abhilfe: den Pfad prüfen oder einen Rasterlayer des Projekts wählen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="124"/>
+        <location filename="../algorithms/base.py" line="138"/>
         <source>{} input raster(s) given: matching needs at least two overlapping rasters. Fix: add the rasters to match.</source>
         <translation>{} Eingaberaster angegeben: der Abgleich braucht mindestens zwei überlappende Raster. Abhilfe: die abzugleichenden Raster hinzufügen.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="169"/>
+        <location filename="../algorithms/base.py" line="185"/>
         <source>No input rasters given.</source>
         <translation>Keine Eingaberaster angegeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="203"/>
+        <location filename="../algorithms/base.py" line="219"/>
         <source>{name}: this layer is not a raster file on disk ({source}). Fix: save it as a GeoTIFF (Export &gt; Save As) and use that file.</source>
         <translation>{name}: dieser Layer ist keine Rasterdatei auf der Festplatte ({source}). Abhilfe: als GeoTIFF speichern (Exportieren &gt; Speichern als) und diese Datei verwenden.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="247"/>
+        <location filename="../algorithms/base.py" line="264"/>
         <source>Cancelled: {}</source>
         <translation>Abgebrochen: {}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="81"/>
+        <location filename="../algorithms/base.py" line="94"/>
         <source>Inputs whose bands differ (sensors, e.g. an 11-band Landsat scene beside a 4-band blue, green, red, NIR image) are matched band by corresponding band. Which bands correspond is given by Band correspondence (BAND_MAP), else by the bands&apos; wavelength metadata (CENTRAL_WAVELENGTH_UM) or names (Blue, Green, Red, NIR, SWIR1...); the log and the report list it. Bands that some inputs share but not all are matched among those inputs where they overlap; bands that no overlapping input shares are written unchanged. Every output keeps its input&apos;s bands, order, type and band descriptions.
 
 </source>
@@ -731,57 +744,57 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
 </translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="135"/>
+        <location filename="../algorithms/base.py" line="149"/>
         <source>{} ({}) needs a value. Fix: give one.</source>
         <translation>{} ({}) braucht einen Wert. Abhilfe: einen angeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="139"/>
+        <location filename="../algorithms/base.py" line="153"/>
         <source>from {:g} to {:g}</source>
         <translation>von {:g} bis {:g}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="141"/>
+        <location filename="../algorithms/base.py" line="155"/>
         <source>of at least {:g}</source>
         <translation>von mindestens {:g}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="143"/>
+        <location filename="../algorithms/base.py" line="157"/>
         <source>of at most {:g}</source>
         <translation>von höchstens {:g}</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="144"/>
+        <location filename="../algorithms/base.py" line="158"/>
         <source>a whole number</source>
         <translation>eine ganze Zahl</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="145"/>
+        <location filename="../algorithms/base.py" line="159"/>
         <source>a number</source>
         <translation>eine Zahl</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="146"/>
+        <location filename="../algorithms/base.py" line="160"/>
         <source>{} ({}): {!r} is not accepted; it takes {} {}. Fix: give a value in that range.</source>
         <translation>{} ({}): {!r} wird nicht angenommen; erwartet wird {} {}. Abhilfe: einen Wert in diesem Bereich angeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="149"/>
+        <location filename="../algorithms/base.py" line="163"/>
         <source>{} ({}): {!r} is not accepted; it takes one of {} (or its number, from 0). Fix: give one of those.</source>
         <translation>{} ({}): {!r} wird nicht angenommen; erwartet wird eines von {} (oder seine Nummer, ab 0). Abhilfe: eines davon angeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="154"/>
+        <location filename="../algorithms/base.py" line="168"/>
         <source>{} ({}): no vector layer opens from {!r}. Fix: give the file of a polygon layer that exists (GeoPackage, Shapefile, GeoJSON).</source>
         <translation>{} ({}): aus {!r} lässt sich kein Vektorlayer öffnen. Abhilfe: die Datei eines vorhandenen Polygonlayers angeben (GeoPackage, Shapefile, GeoJSON).</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="158"/>
+        <location filename="../algorithms/base.py" line="172"/>
         <source>{} ({}): {!r} is no file. Fix: give the path of an existing file.</source>
         <translation>{} ({}): {!r} ist keine Datei. Abhilfe: den Pfad einer vorhandenen Datei angeben.</translation>
     </message>
     <message>
-        <location filename="../algorithms/base.py" line="160"/>
+        <location filename="../algorithms/base.py" line="174"/>
         <source>{} ({}): {!r} is not accepted. Fix: see this algorithm&apos;s help (qgis_process help spectralmatch:{}).</source>
         <translation>{} ({}): {!r} wird nicht angenommen. Abhilfe: siehe die Hilfe dieses Algorithmus (qgis_process help spectralmatch:{}).</translation>
     </message>
@@ -804,7 +817,7 @@ Erwartet Raster mit denselben Bändern; das Ergebnisraster ist die Vereinigung d
         <translation>Spectral match</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/plugin.py" line="110"/>
+        <location filename="../spectralmatch_plugin/plugin.py" line="111"/>
         <source>Details</source>
         <translation>Details</translation>
     </message>

@@ -131,6 +131,23 @@ def test_toolbox_match_loads_one_set_in_one_group_with_one_stretch(provider, cle
     assert seams.labelsEnabled() and seams.labeling().settings().fieldName == "image"
 
 
+def test_temporary_mosaic_and_seamlines_get_readable_names(provider, clean_project,
+                                                          tmp_path):
+    """Left as temporary outputs, they were named after their parameters in the Layers
+    panel: MOSAIC and SEAMLINES_OUT."""
+    import processing
+
+    project = clean_project
+    tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
+    before = {n.name() for n in project.layerTreeRoot().children()}
+    processing.runAndLoadResults("spectralmatch:match", {
+        "INPUT": [t.path for t in tiles], "OUTPUT": str(tmp_path / "out"),
+        "MOSAIC": "TEMPORARY_OUTPUT", "SEAMLINES_OUT": "TEMPORARY_OUTPUT"})
+    groups = added_groups(project, before)
+    names = [node.layer().name() for node in groups[0].findLayers()]
+    assert names[:2] == ["Seamlines", "Mosaic"], names
+
+
 def test_toolbox_runs_are_told_apart_and_global_loads_likewise(provider, clean_project,
                                                                tmp_path):
     import processing

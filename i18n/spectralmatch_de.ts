@@ -245,44 +245,49 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Auch ihr nahtloses Mosaik schreiben (mosaic.tif)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="190"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="194"/>
         <source>Writes &lt;raster name&gt;{}.tif for each checked raster</source>
         <translation>Schreibt &lt;Rastername&gt;{}.tif für jedes angekreuzte Raster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="192"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="196"/>
         <source>, and their seamless mosaic {}</source>
         <translation> und ihr nahtloses Mosaik {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="193"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="197"/>
         <source>, into the output folder.</source>
         <translation> in den Ausgabeordner.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="233"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="240"/>
         <source>… and {} more</source>
         <translation>… und {} weitere</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="234"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="241"/>
         <source>{} of the files this run writes exist already in {} and will be replaced:</source>
         <translation>{} der Dateien, die dieser Lauf schreibt, gibt es schon in {}; sie werden ersetzt:</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="238"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="245"/>
         <source>{} of them are layers of this project; they are removed from it before the run.</source>
         <translation>{} davon sind Layer dieses Projekts; sie werden vor dem Lauf aus ihm entfernt.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="240"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="247"/>
         <source>Replace existing outputs?</source>
         <translation>Vorhandene Ausgaben ersetzen?</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="242"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="249"/>
         <source>Replace</source>
         <translation>Ersetzen</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="181"/>
+        <source>The project holds fewer than two rasters. Add the overlapping rasters to match (Layer &gt; Add Layer &gt; Add Raster Layer), then open this dialog again.</source>
+        <translation>Das Projekt enthält weniger als zwei Raster. Fügen Sie die überlappenden Raster hinzu, die angeglichen werden sollen (Layer &gt; Layer hinzufügen &gt; Rasterlayer hinzufügen), und öffnen Sie diesen Dialog dann erneut.</translation>
     </message>
 </context>
 <context>

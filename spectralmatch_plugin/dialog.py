@@ -177,6 +177,10 @@ class MatchDialog(QDialog):
         self.blocks.setEnabled(local)
         checked = self.checked_layer_ids()
         self.hint.setVisible(len(checked) < 2)
+        if self.layers.count() < 2:  # nothing to check: say where rasters come from
+            self.hint.setText(self.tr(
+                "The project holds fewer than two rasters. Add the overlapping rasters to "
+                "match (Layer > Add Layer > Add Raster Layer), then open this dialog again."))
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(len(checked) >= 2)
         # A default folder, shown in the field: beside the first checked raster.
         current = self.folder.filePath()
@@ -213,7 +217,10 @@ class MatchDialog(QDialog):
         settings.setValue(SETTINGS + "local", request.local)
         settings.setValue(SETTINGS + "method", request.method)
         settings.setValue(SETTINGS + "blocks", request.blocks_per_image)
-        settings.setValue(SETTINGS + "folder", folder if folder != self._auto_folder else "")
+        # A folder of the default's name belongs beside its rasters, not to the next set.
+        settings.setValue(SETTINGS + "folder", folder if folder != self._auto_folder
+                          and os.path.basename(os.path.normpath(folder)) != DEFAULT_FOLDER
+                          else "")
         settings.setValue(SETTINGS + "mosaic", request.mosaic)
         settings.setValue(SETTINGS + "checked", "\n".join(request.paths))
         return request

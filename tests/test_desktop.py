@@ -147,6 +147,29 @@ def test_dialog_says_what_it_writes_and_where_by_default(project, tmp_path):
         str(tmp_path / "spectralmatch" / "mosaic.tif")]
 
 
+def test_a_default_folder_of_another_set_is_not_offered_again(project, tmp_path):
+    """A folder named spectralmatch (the default's name) chosen for other rasters came back
+    as the output folder of the next, unrelated set."""
+    project, layers, tiles = project
+    other = tmp_path / "elsewhere" / "spectralmatch"
+    dialog = MatchDialog(project, selected=layers)
+    dialog.folder.setFilePath(str(other))
+    assert dialog.request().folder == str(other)
+    assert MatchDialog(project, selected=layers).folder.filePath() == str(
+        tmp_path / "spectralmatch")  # beside the rasters, as the README says
+    mine = tmp_path / "my results"
+    dialog = MatchDialog(project, selected=layers)
+    dialog.folder.setFilePath(str(mine))
+    dialog.request()
+    assert MatchDialog(project, selected=layers).folder.filePath() == str(mine)  # remembered
+
+
+def test_an_empty_project_is_told_where_rasters_come_from(tmp_path):
+    dialog = MatchDialog(QgsProject())
+    assert not dialog.buttons.button(dialog.buttons.Ok).isEnabled()
+    assert "Add Raster Layer" in dialog.hint.text()
+
+
 def test_reopened_dialog_keeps_the_checked_rasters_after_a_failed_run(project, tmp_path):
     project, layers, tiles = project
     dialog = MatchDialog(project, selected=[layers[1], layers[3]])

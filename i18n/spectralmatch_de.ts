@@ -190,37 +190,37 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Versatz (Differenz)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="114"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="131"/>
         <source>None: the set&apos;s central tendency</source>
         <translation>Keine: zentrale Tendenz des Satzes</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="132"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="152"/>
         <source>Method</source>
         <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="133"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="153"/>
         <source>Local correction</source>
         <translation>Lokale Korrektur</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="134"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="154"/>
         <source>Blocks per image</source>
         <translation>Blöcke je Bild</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="135"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="155"/>
         <source>Reference raster</source>
         <translation>Referenzraster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="137"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="157"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="149"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="169"/>
         <source>Rasters to match (two or more that overlap):</source>
         <translation>Abzugleichende Raster (zwei oder mehr, die sich überlappen):</translation>
     </message>
@@ -230,7 +230,7 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Mindestens zwei sich überlappende Raster zum Abgleichen ankreuzen.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="120"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="140"/>
         <source>One raster of the matched rasters, with seams that go around clouds and cross where the images agree, written to the output folder.</source>
         <translation>Ein Raster aus den angeglichenen Rastern, mit Schnittlinien, die um Wolken herumführen und dort verlaufen, wo die Bilder übereinstimmen, geschrieben in den Ausgabeordner.</translation>
     </message>
@@ -240,54 +240,89 @@ Schreibt ein GeoTIFF je Eingabe, &lt;Eingabename&gt;_matched.tif, mit Raster, Da
         <translation>Global und lokal (ein Faktor und ein Versatz, dann eine glatte lokale Korrektur)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="119"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="139"/>
         <source>Also write their seamless mosaic (mosaic.tif)</source>
         <translation>Auch ihr nahtloses Mosaik schreiben (mosaic.tif)</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="194"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="214"/>
         <source>Writes &lt;raster name&gt;{}.tif for each checked raster</source>
         <translation>Schreibt &lt;Rastername&gt;{}.tif für jedes angekreuzte Raster</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="196"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="216"/>
         <source>, and their seamless mosaic {}</source>
         <translation> und ihr nahtloses Mosaik {}</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="197"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="217"/>
         <source>, into the output folder.</source>
         <translation> in den Ausgabeordner.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="240"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="260"/>
         <source>… and {} more</source>
         <translation>… und {} weitere</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="241"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="261"/>
         <source>{} of the files this run writes exist already in {} and will be replaced:</source>
         <translation>{} der Dateien, die dieser Lauf schreibt, gibt es schon in {}; sie werden ersetzt:</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="245"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="265"/>
         <source>{} of them are layers of this project; they are removed from it before the run.</source>
         <translation>{} davon sind Layer dieses Projekts; sie werden vor dem Lauf aus ihm entfernt.</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="247"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="267"/>
         <source>Replace existing outputs?</source>
         <translation>Vorhandene Ausgaben ersetzen?</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="249"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="269"/>
         <source>Replace</source>
         <translation>Ersetzen</translation>
     </message>
     <message>
-        <location filename="../spectralmatch_plugin/dialog.py" line="181"/>
+        <location filename="../spectralmatch_plugin/dialog.py" line="201"/>
         <source>The project holds fewer than two rasters. Add the overlapping rasters to match (Layer &gt; Add Layer &gt; Add Raster Layer), then open this dialog again.</source>
         <translation>Das Projekt enthält weniger als zwei Raster. Fügen Sie die überlappenden Raster hinzu, die angeglichen werden sollen (Layer &gt; Layer hinzufügen &gt; Rasterlayer hinzufügen), und öffnen Sie diesen Dialog dann erneut.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="108"/>
+        <source>A power of the values, as Yu et al. (2017): bends dark and bright values differently. Positive data only.</source>
+        <translation>Eine Potenz der Werte, wie bei Yu et al. (2017): verändert dunkle und helle Werte unterschiedlich. Nur für positive Daten.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="108"/>
+        <source>A factor that changes smoothly across the image: for haze, vignetting, sun angle. Positive data only.</source>
+        <translation>Ein Faktor, der sich über das Bild hinweg glatt ändert: für Dunst, Vignettierung, Sonnenstand. Nur für positive Daten.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="108"/>
+        <source>A value added that changes smoothly across the image: for data with zero or negative values (reflectance differences, heights).</source>
+        <translation>Ein addierter Wert, der sich über das Bild hinweg glatt ändert: für Daten mit Null- oder negativen Werten (Reflexionsdifferenzen, Höhen).</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="116"/>
+        <source>How the smooth local correction acts on the values (hover an entry).</source>
+        <translation>Wie die glatte lokale Korrektur auf die Werte wirkt (Mauszeiger über einen Eintrag halten).</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="122"/>
+        <source>How finely the local correction can vary: about this many surface nodes per image (more where an overlap is narrow). More follows smaller variations, fewer smooths more.</source>
+        <translation>Wie fein die lokale Korrektur variieren kann: etwa so viele Flächenknoten je Bild (mehr, wo eine Überlappung schmal ist). Mehr folgt kleineren Schwankungen, weniger glättet stärker.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="126"/>
+        <source>Global only corrects each raster by one gain and offset per band; global and local also removes differences that vary across the images.</source>
+        <translation>Nur global korrigiert jedes Raster mit einem Faktor und Versatz je Kanal; global und lokal entfernt zusätzlich Unterschiede, die sich über die Bilder hinweg ändern.</translation>
+    </message>
+    <message>
+        <location filename="../spectralmatch_plugin/dialog.py" line="132"/>
+        <source>A raster that stays exactly as it is; the others are matched to it. None: every raster moves towards the set&apos;s common level.</source>
+        <translation>Ein Raster, das genau so bleibt, wie es ist; die anderen werden daran angeglichen. Keines: jedes Raster wird zum gemeinsamen Niveau des Satzes hin verschoben.</translation>
     </message>
 </context>
 <context>

@@ -105,13 +105,33 @@ class MatchDialog(QDialog):
             self.local_method.addItem(label, name)
         saved = settings.value(SETTINGS + "method", defaults.LOCAL_METHOD, str)
         self.local_method.setCurrentIndex(max(0, self.local_method.findData(saved)))
+        tips = (self.tr("A power of the values, as Yu et al. (2017): bends dark and bright "
+                        "values differently. Positive data only."),
+                self.tr("A factor that changes smoothly across the image: for haze, "
+                        "vignetting, sun angle. Positive data only."),
+                self.tr("A value added that changes smoothly across the image: for data "
+                        "with zero or negative values (reflectance differences, heights)."))
+        for index, tip in enumerate(tips):
+            self.local_method.setItemData(index, tip, Qt.ToolTipRole)
+        self.local_method.setToolTip(self.tr(
+            "How the smooth local correction acts on the values (hover an entry)."))
 
         self.blocks = QSpinBox()
         self.blocks.setRange(1, 100000)
         self.blocks.setValue(settings.value(SETTINGS + "blocks", defaults.BLOCKS_PER_IMAGE, int))
+        self.blocks.setToolTip(self.tr(
+            "How finely the local correction can vary: about this many surface nodes per "
+            "image (more where an overlap is narrow). More follows smaller variations, "
+            "fewer smooths more."))
+        self.method.setToolTip(self.tr(
+            "Global only corrects each raster by one gain and offset per band; global and "
+            "local also removes differences that vary across the images."))
 
         self.reference = QComboBox()
         self.reference.addItem(self.tr("None: the set's central tendency"), None)
+        self.reference.setToolTip(self.tr(
+            "A raster that stays exactly as it is; the others are matched to it. None: every "
+            "raster moves towards the set's common level."))
         for i in range(self.layers.count()):
             item = self.layers.item(i)
             self.reference.addItem(item.text(), item.data(Qt.UserRole))

@@ -164,6 +164,18 @@ def test_a_default_folder_of_another_set_is_not_offered_again(project, tmp_path)
     assert MatchDialog(project, selected=layers).folder.filePath() == str(mine)  # remembered
 
 
+def test_every_setting_of_the_dialog_says_what_it_does(project):
+    from qgis.PyQt.QtCore import Qt as _Qt
+
+    project, layers, _ = project
+    dialog = MatchDialog(project, selected=layers)
+    for widget in (dialog.method, dialog.local_method, dialog.blocks, dialog.reference,
+                   dialog.mosaic):
+        assert widget.toolTip(), widget
+    for index in range(dialog.local_method.count()):  # gamma, linear, offset: each its own
+        assert dialog.local_method.itemData(index, _Qt.ToolTipRole)
+
+
 def test_an_empty_project_is_told_where_rasters_come_from(tmp_path):
     dialog = MatchDialog(QgsProject())
     assert not dialog.buttons.button(dialog.buttons.Ok).isEnabled()

@@ -148,17 +148,22 @@ def run_oracle(tiles, folder, float32=False):
         if not float32:
             out = np.clip(np.rint(out), 1, 65535)
         out[:, stored[0] == 0] = 0
-        path = os.path.join(folder, os.path.basename(t["path"]))
-        dst = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize,
-                                                   src.RasterCount, gdal_type)
-        dst.SetGeoTransform(src.GetGeoTransform())
-        dst.SetProjection(src.GetProjection())
-        for b in range(src.RasterCount):
-            dst.GetRasterBand(b + 1).SetNoDataValue(0)
-            dst.GetRasterBand(b + 1).WriteArray(out[b])
-        dst = None
-        outputs.append(path)
+        outputs.append(_write_like(src, out, folder, os.path.basename(t["path"]), gdal_type))
     return outputs
+
+
+def _write_like(src, values, folder, name, gdal_type):
+    """``values`` as a GeoTIFF on the grid of ``src``, no-data 0; its path."""
+    path = os.path.join(folder, name)
+    dst = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize,
+                                               src.RasterCount, gdal_type)
+    dst.SetGeoTransform(src.GetGeoTransform())
+    dst.SetProjection(src.GetProjection())
+    for b in range(src.RasterCount):
+        dst.GetRasterBand(b + 1).SetNoDataValue(0)
+        dst.GetRasterBand(b + 1).WriteArray(values[b])
+    dst = None
+    return path
 
 
 def run_observable(tiles, folder, carried):
@@ -193,16 +198,8 @@ def run_observable(tiles, folder, carried):
         stored = src.ReadAsArray().astype(np.float64)
         out = gain * (stored - t["offset"]) / t["gain"] * np.exp(correction)[None] + offset
         out[:, stored[0] == 0] = 0
-        path = os.path.join(folder, os.path.basename(t["path"]))
-        dst = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize,
-                                                   src.RasterCount, gdal.GDT_Float32)
-        dst.SetGeoTransform(src.GetGeoTransform())
-        dst.SetProjection(src.GetProjection())
-        for b in range(src.RasterCount):
-            dst.GetRasterBand(b + 1).SetNoDataValue(0)
-            dst.GetRasterBand(b + 1).WriteArray(out[b])
-        dst = None
-        outputs.append(path)
+        outputs.append(_write_like(src, out, folder, os.path.basename(t["path"]),
+                                   gdal.GDT_Float32))
     return outputs
 
 

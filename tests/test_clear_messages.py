@@ -253,3 +253,13 @@ def test_python_callers_get_paths_as_they_write_them(tmp_path):
     again = apply_model(tmp_path / "m.json", paths, Outputs(tmp_path / "o4"))
     assert len(again.outputs) == 2
     assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+
+
+def test_a_hard_link_of_an_input_is_the_same_file(tmp_path):
+    """A symbolic link of an input was refused as given twice; a hard link was matched
+    against itself."""
+    paths = R.tiles(str(tmp_path / "in"))
+    twin = str(tmp_path / "in" / "twin.tif")
+    os.link(paths[0], twin)
+    with pytest.raises(InputError, match="given twice"):
+        run_global([paths[0], paths[1], twin], Outputs(str(tmp_path / "o")))

@@ -129,6 +129,23 @@ def test_apply_model_refuses_files_that_do_not_fit(matched, tmp_path):
     assert "its grid differs" in str(err.value)
 
 
+def test_apply_model_refuses_a_local_model_on_another_crs(matched, tmp_path):
+    """The same grid numbers in another CRS are other places: the local model was applied
+    to them silently."""
+    import processing
+    from osgeo import gdal
+
+    folder, tiles, _ = matched
+    (tmp_path / "other").mkdir()
+    moved = str(tmp_path / "other" / "tile_0.tif")
+    gdal.Translate(moved, tiles[0].path, outputSRS="EPSG:32604")
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("spectralmatch:applymodel", {
+            "INPUT": [moved], "MODEL": str(folder / "model.json"),
+            "OUTPUT": str(tmp_path / "o")})
+    assert "coordinate reference system differs" in str(err.value), str(err.value)
+
+
 def test_qgis_process_writes_the_report(qgis_process, tmp_path):
     tiles = S.make_set(str(tmp_path), GAINS[:2], OFFSETS[:2], grid=(1, 2))
     proc = qgis_process("run", "spectralmatch:globalmatch", "--",

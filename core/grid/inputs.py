@@ -45,6 +45,17 @@ def input_paths(paths) -> List[str]:
     return [os.fspath(p) for p in paths]
 
 
+def _file_key(path: str):
+    """What tells files apart: device and inode, so that a hard link of an input is the
+    same file (a symbolic link was refused as the same, a hard link was not); the real path
+    where the file cannot be read (GDAL's virtual paths, GPKG:file:table)."""
+    try:
+        st = os.stat(path)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return os.path.realpath(path)
+
+
 def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_bands=False):
     paths = input_paths(paths)
     if reference is not None:
@@ -58,7 +69,7 @@ def _load(paths, reference, pixel_size, minimum, band_map, planned=False, any_ba
         )
     seen = {}
     for path in paths:
-        key = os.path.realpath(path)
+        key = _file_key(path)
         if key in seen:
             raise InputError(
                 f"{path}: this file is given twice (also as {seen[key]}). "

@@ -15,6 +15,7 @@ from ..feedback import Feedback
 from ..grid.band_plan import select_bands
 from ..grid.inputs import input_paths
 from ..io.atomic import file_digest
+from ..io.crs import same_crs
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
 from ..io.geotiff import check_raster_format
@@ -88,6 +89,12 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
                 f"{path}: its grid differs from that of the image the local model was "
                 "fitted on. Fix: give a file on the same grid (local corrections are maps)."
             )
+        if data["local"] is not None and image.get("crs_wkt") and info.crs_wkt \
+                and not same_crs(info.crs_wkt, image["crs_wkt"]):
+            raise InputError(
+                f"{path}: its coordinate reference system differs from that of the image "
+                "the local model was fitted on, so its pixels are other places. Fix: give "
+                "the file in the CRS it was matched in (local corrections are maps).")
         infos.append(info)
         index.append(k)
         digests.append(digest)

@@ -107,4 +107,8 @@ class Exclusion:
         return True
 
     def close(self) -> None:
+        """Close every thread's dataset (dropping the thread-local store frees them now; a
+        store left to the end of the interpreter freed the main thread's after GDAL had
+        gone: a crash at exit) and remove the reprojected polygons."""
+        self._local = threading.local()
         gdal.Unlink(self.path)

@@ -360,8 +360,6 @@ class LoadIntoSet(QgsProcessingLayerPostProcessorInterface):
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
         project = self.project or context.project() or QgsProject.instance()
-        # A temporary output is named after its file, which QGIS names after the parameter
-        # (MOSAIC, SEAMLINES_OUT, OUTPUT); a name a user or a model gave stays.
         self.matched.add_layer(layer, project)
         if self in _PENDING:
             _PENDING.remove(self)
@@ -405,7 +403,6 @@ def register_outputs(context: QgsProcessingContext, matched: MatchedSet,
     for path in (matched.mosaic, matched.seamlines):
         if path and context.willLoadLayerOnCompletion(path):
             context.layerToLoadOnCompletionDetails(path).setPostProcessor(post())
-
 
 
 class RasterInputs(QgsProcessingParameterMultipleLayers):

@@ -533,9 +533,13 @@ def test_example_models_open_valid_with_the_defaults(provider, name):
             assert definition.name() in sources, (child.childId(), definition.name())
             static = [s.staticValue() for s in sources[definition.name()]
                       if s.source() == static_kind]
-            if static:
-                assert static[0] == definition.defaultValue(), (child.childId(),
-                                                                definition.name())
+            if static:  # (QGIS 3.40 reads an empty text 3.22 saved as no value)
+                assert _blank(static[0]) == _blank(definition.defaultValue()), (
+                    child.childId(), definition.name())
+
+
+def _blank(value):
+    return None if value == "" else value
 
 
 def test_model_chains_global_into_local(provider, tmp_path):

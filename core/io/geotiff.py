@@ -16,6 +16,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..options import RasterFormat
 from .atomic import OutputSet
+from .gdal_calls import cache_at_most, closing_quietly, gdal_call, thread_config
 from .parallel import release_freed_memory
 
 TILE = 256
@@ -452,11 +453,11 @@ class OutputRaster:
         if self.has_finishing_for(cols, rows):
             release_freed_memory()  # the windows' buffers, before GDAL's own peak
         try:
-            with _cache_at_most(FINISH_CACHE_BYTES), \
-                    _thread_config("GDAL_NUM_THREADS", _threads(self.threads)):
+            with cache_at_most(FINISH_CACHE_BYTES), \
+                    thread_config("GDAL_NUM_THREADS", _threads(self.threads)):
                 if self.fmt.driver == "GTiff" and wants_overviews(self.fmt, cols, rows):
                     feedback.phase("overviews")
-                    _gdal_call(lambda cb: dst.BuildOverviews(
+                    gdal_call(lambda cb: dst.BuildOverviews(
                         "AVERAGE", overview_factors(cols, rows), callback=cb), feedback)
                     nearest_mask_overviews(dst)
                 if self.fmt.driver == "COG":
@@ -488,7 +489,7 @@ class OutputRaster:
                 factors = factors[:max(int(options["OVERVIEW_COUNT"]), 0)]
             resampling = options.get("OVERVIEW_RESAMPLING", options.get("RESAMPLING", "AVERAGE"))
             if factors:
-                _gdal_call(lambda cb: dst.BuildOverviews(resampling, factors, callback=cb),
+                gdal_call(lambda cb: dst.BuildOverviews(resampling, factors, callback=cb),
                            feedback)
                 nearest_mask_overviews(dst)
             options["OVERVIEWS"] = "FORCE_USE_EXISTING" if factors else "NONE"
@@ -496,7 +497,7 @@ class OutputRaster:
         return [f"{k}={v}" for k, v in options.items()]
 
     def _translate_to_cog(self, options: List[str], feedback: Feedback) -> None:
-        _gdal_call(lambda cb: gdal.Translate(
+        gdal_call(lambda cb: gdal.Translate(
             self.target, self.path, format="COG", creationOptions=options, callback=cb),
             feedback)
         for path in (self.path, self.path + ".msk"):  # free the disk now
@@ -510,94 +511,8 @@ class OutputRaster:
             self.dataset = None
 
 
-class closing_quietly:
-    """GDAL datasets dropped meanwhile: an error their destructor meets in writing the last
-    blocks (a full disk) is kept in ``errors``, not printed by Python as an exception
-    ignored in ``delete_Dataset`` with a traceback on stderr; :meth:`raise_any` raises it
-    where no other failure was reported."""
-
-    def __enter__(self):
-        self.errors = []
-        self._hook = sys.unraisablehook
-        sys.unraisablehook = lambda report: self.errors.append(str(report.exc_value))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        sys.unraisablehook = self._hook
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise RuntimeError(self.errors[0])
-
-
 FINISH_CACHE_BYTES = 8 * 1024 * 1024
 
 
 def _parse_items_lenient(items: Sequence[str]) -> List[Tuple[str, str]]:
     return [(k.strip().upper(), v.strip()) for k, _, v in (i.partition("=") for i in items)]
-
-
-class _cache_at_most:
-    """GDAL's block cache lowered to ``limit`` bytes meanwhile (never raised)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def __enter__(self):
-        self.previous = gdal.GetCacheMax()
-        if self.previous > self.limit:
-            gdal.SetCacheMax(self.limit)
-
-    def __exit__(self, *exc):
-        if gdal.GetCacheMax() != self.previous:
-            gdal.SetCacheMax(self.previous)
-
-
-class _thread_config:
-    def __init__(self, key: str, value: str) -> None:
-        self.key, self.value = key, value
-
-    def __enter__(self):
-        self.previous = gdal.GetThreadLocalConfigOption(self.key, None)
-        gdal.SetThreadLocalConfigOption(self.key, self.value)
-
-    def __exit__(self, *exc):
-        gdal.SetThreadLocalConfigOption(self.key, self.previous)
-
-
-def _gdal_call(call, feedback: Feedback) -> None:
-    """A GDAL call with a progress callback that reports and stops it on a cancel.
-
-    A signal's Interrupted (runs/interrupts.py) is raised in whatever Python code runs, and
-    during a long GDAL call that is this callback: GDAL printed it as an ignored exception
-    and failed with "User terminated", which read as a failed write. It is kept, GDAL is
-    stopped, and it is raised again once GDAL has returned."""
-    stopped = []
-
-    def progress(fraction, _message, _data):
-        try:
-            feedback.progress(fraction)
-            return 0 if feedback.is_canceled() else 1
-        except BaseException as exc:  # noqa: BLE001 - raised again after the call
-            stopped.append(exc.with_traceback(None))  # (not the frames of GDAL's call)
-            return 0
-
-    # Raised from the list, never from a name of this frame: the exception's traceback
-    # holds this frame, and a frame that held the exception made a cycle that only the
-    # garbage collector frees, with the run's GDAL datasets in it (freed after GDAL itself
-    # at the end of a test session: a crash).
-    try:
-        result = call(progress)
-    except RuntimeError:
-        if stopped:
-            raise stopped.pop() from None
-        feedback.check_cancel()
-        raise
-    if stopped:
-        raise stopped.pop()
-    feedback.check_cancel()
-    if result is None or result == gdal.CE_Failure:
-        raise RuntimeError("GDAL gave no result")
-    if isinstance(result, gdal.Dataset):
-        result.FlushCache()
-    del result

@@ -263,3 +263,14 @@ def test_a_hard_link_of_an_input_is_the_same_file(tmp_path):
     os.link(paths[0], twin)
     with pytest.raises(InputError, match="given twice"):
         run_global([paths[0], paths[1], twin], Outputs(str(tmp_path / "o")))
+
+
+def test_a_mosaic_refuses_an_input_that_is_all_no_data(tmp_path):
+    """Matching refused it; the mosaic took it silently and only grew by an empty area."""
+    from spectralmatch.core import MosaicOptions, run_mosaic
+
+    paths = R.tiles(str(tmp_path / "in"), edit=lambda k, v: v * 0 if k == 1 else v)
+    with pytest.raises(InputError, match="every pixel of it is no-data") as err:
+        run_mosaic(paths, MosaicOptions(str(tmp_path / "m.tif")))
+    assert paths[1] in str(err.value) and "Fix:" in str(err.value)
+    assert not (tmp_path / "m.tif").exists()

@@ -57,6 +57,11 @@ def run_mosaic(
         feedback.phase("statistics")
         images = cell_statistics(list(grid.views), grid, cells, mosaic_window(streaming),
                                  streaming.threads, feedback.stage(0.0, 0.3))
+        for info, image in zip(infos, images):  # as matching refuses it: it only widened
+            if not image.coverage.any():        # the mosaic by an empty area
+                raise InputError(f"{info.path}: every pixel of it is no-data, so it adds "
+                                 "nothing to a mosaic. Fix: leave it out, or declare the "
+                                 "right no-data value.")
         feedback.phase("mosaic")
         result = mosaic_from_cells(infos, grid, cells, images, mosaic, streaming,
                                    feedback.stage(0.3, 1.0), cut, outputs)

@@ -61,12 +61,13 @@ def _absolute_sources(text: str, renamed: Dict[str, str]) -> str:
 
     def absolute(match) -> str:
         path = unescape(match.group(2))
-        if match.group(1) == "0" and not path.startswith("/vsi"):
-            path = os.path.abspath(path)
-            path = final.get(path, path)
-        elif match.group(1) == "1":
-            return match.group(0)  # beside the view: nothing of the run's
-        return f'<SourceDataset relativeToVRT="0">{escape(path)}</SourceDataset>'
+        # Only a file path of the working folder: not one beside the view, not GDAL's own
+        # names (/vsi..., GPKG:file:table), which no folder can be put before.
+        if match.group(1) == "1" or not os.path.lexists(path):
+            return match.group(0)
+        path = os.path.abspath(path)
+        return (f'<SourceDataset relativeToVRT="0">{escape(final.get(path, path))}'
+                "</SourceDataset>")
 
     return _SOURCE.sub(absolute, text)
 

@@ -367,3 +367,32 @@ def test_a_full_disk_met_again_as_the_mosaic_is_closed_prints_no_traceback(tmp_p
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, \
         done.stderr
     assert os.listdir(out) == []
+
+
+def test_a_signal_while_a_thread_starts_is_taken_up_once_it_has(monkeypatch):
+    """Raised inside threading.Thread.start (a pool starting a worker), the interruption
+    left the new thread to find itself gone from threading's books: "KeyError: <Thread
+    (spectralmatch-flush_0 ...)>" and a traceback on stderr (seen in CI, at random)."""
+    from spectralmatch.core.errors import Interrupted
+    from spectralmatch.core.runs.interrupts import interrupts_cancel_the_run
+
+    name = ("_start_new_thread" if hasattr(threading, "_start_new_thread")
+            else "_start_joinable_thread")
+    original = getattr(threading, name)
+
+    def starting(*args, **kwargs):  # the signal comes while Thread.start runs
+        os.kill(os.getpid(), signal.SIGTERM)
+        return original(*args, **kwargs)
+
+    errors, done = [], []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+    with pytest.raises(Interrupted, match="interrupted by SIGTERM"):
+        with interrupts_cancel_the_run():
+            monkeypatch.setattr(threading, name, starting)
+            thread = threading.Thread(target=done.append, args=(1,))
+            thread.start()
+            monkeypatch.setattr(threading, name, original)
+            done.append("started")
+            time.sleep(5)  # taken up here, a moment later
+    thread.join(5)
+    assert "started" in done and 1 in done and errors == []

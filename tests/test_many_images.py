@@ -1,6 +1,7 @@
 """Issue 20: many images on one machine. A bounded pool of open datasets, robust lines fitted
 while the first pass goes on (samples held only for the overlaps under way), and windows of
 several images written at once, all without changing a number."""
+import os
 import threading
 from dataclasses import replace
 
@@ -251,3 +252,54 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
     fallback = reduced.solve(rhs)
     assert reduced.factors is not None  # one iteration cannot converge: it factorised
     np.testing.assert_allclose(fallback, exact, rtol=0, atol=1e-9 * scale_x)
+
+
+def test_headers_read_on_threads_still_find_sidecars_and_name_the_first_bad_file(tmp_path):
+    """Headers are read on threads and without GDAL listing the folder on every open (the
+    listing cost 0.4 ms an open among 1,000 tiles): a world file and an external mask beside
+    a tile are still found, and of several bad files the first given is the one named."""
+    import small_rasters as R
+    from spectralmatch.core import InputError
+
+    folder = str(tmp_path / "in")
+    paths = R.tiles(folder, n=4, nodata=None)
+    for k in range(40):  # a folder of many files, as a tiled set has
+        open(os.path.join(folder, f"other{k}.txt"), "w").close()
+    # t1: its georeference in a world file, its CRS in the .aux.xml.
+    plain = os.path.join(folder, "t1.tif")
+    ds = gdal.Open(paths[1])
+    gt, data = ds.GetGeoTransform(), ds.ReadAsArray()
+    ds = None
+    ds = gdal.GetDriverByName("GTiff").Create(plain, data.shape[2], data.shape[1], 2,
+                                              gdal.GDT_UInt16, ["PROFILE=BASELINE"])
+    ds.WriteRaster(0, 0, data.shape[2], data.shape[1], data.tobytes())
+    ds.SetProjection(R.utm_wkt())  # not in a baseline TIFF: into its .aux.xml
+    ds = None
+    assert os.path.exists(plain + ".aux.xml")
+    with open(os.path.join(folder, "t1.tfw"), "w") as handle:
+        handle.write("\n".join(str(v) for v in (gt[1], 0, 0, gt[5], gt[0] + gt[1] / 2,
+                                                 gt[3] + gt[5] / 2)))
+    # t2: an external mask (.msk) that leaves its first rows out.
+    gdal.SetConfigOption("GDAL_TIFF_INTERNAL_MASK", "NO")
+    try:
+        ds = gdal.Open(paths[2], gdal.GA_Update)
+        ds.CreateMaskBand(gdal.GMF_PER_DATASET)
+        mask = np.full((ds.RasterYSize, ds.RasterXSize), 255, np.uint8)
+        mask[:5] = 0
+        ds.GetRasterBand(1).GetMaskBand().WriteArray(mask)
+        ds = None
+    finally:
+        gdal.SetConfigOption("GDAL_TIFF_INTERNAL_MASK", None)
+    assert os.path.exists(paths[2] + ".msk")
+    infos, grid, _ = load_inputs(paths, threads=2)
+    assert infos[1].geotransform == pytest.approx(gt)
+    assert infos[2].mask_flags[0] & gdal.GMF_PER_DATASET
+    # Two unreadable files among good ones: the first in the list is named, on any thread.
+    bad = []
+    for name in ("bad_a.tif", "bad_b.tif"):
+        bad.append(os.path.join(folder, name))
+        with open(bad[-1], "wb") as handle:
+            handle.write(b"not a raster")
+    for _ in range(5):
+        with pytest.raises(InputError, match="bad_a.tif: GDAL cannot open"):
+            load_inputs(paths[:3] + [bad[0]] + paths[3:] + [bad[1]], threads=2)

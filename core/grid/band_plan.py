@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import InputError
 from ..io.band_metadata import band_spectra
+from ..io.parallel import ordered_map
 from ..io.rasters import RasterInfo
 from ..options import BandMap
 from .common_grid import CommonGrid, Placement
@@ -126,15 +127,18 @@ def positional_plan(infos: Sequence[RasterInfo]) -> BandPlan:
     return BandPlan(BY_POSITION, (group,), tuple(() for _ in infos))
 
 
-def plan_bands(infos: Sequence[RasterInfo], band_map: Optional[BandMap] = None) -> BandPlan:
+def plan_bands(infos: Sequence[RasterInfo], band_map: Optional[BandMap] = None,
+               threads: int = 1) -> BandPlan:
     """The band plan of a run: from ``band_map``, else band metadata, else band positions.
 
     Raises InputError for a band map that does not fit the inputs, and for a set whose band
-    counts differ where neither a map nor metadata says which bands correspond."""
+    counts differ where neither a map nor metadata says which bands correspond. ``threads``
+    read the band metadata."""
     if band_map:
         return _plan_from_map(infos, band_map)
     same_count = len({info.band_count for info in infos}) == 1
-    spectra = [band_spectra(info.path, info.data_bands) for info in infos]
+    spectra = list(ordered_map(lambda info: band_spectra(info.path, info.data_bands), infos,
+                               threads))
     if same_count:
         # Metadata may reorder a set of equal band counts, but only where it pairs every band.
         if all(s is not None for sp in spectra for s in sp):

@@ -135,8 +135,14 @@ def open_readonly(path: str) -> gdal.Dataset:
     # A georeference may live in the .aux.xml beside the file (a JPEG, a PNG): it is read
     # even where GDAL_PAM_ENABLED=NO keeps QGIS from writing such files. Nothing here
     # changes a dataset's metadata, so nothing is written back.
+    # GDAL lists a file's whole folder on every open, to find sidecar files: 0.4 ms per open
+    # in a folder of 1,000 tiles, which a run opens about 5,500 times (2 s, and quadratic in
+    # the tiles of one folder). Without the listing it asks for each sidecar by name, and
+    # finds the same ones (GDAL_DISABLE_READDIR_ON_OPEN=TRUE, not EMPTY_DIR).
     previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
     gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "YES")
+    listing = gdal.GetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", None)
+    gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "TRUE")
     try:
         ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
     except RuntimeError as exc:
@@ -146,6 +152,7 @@ def open_readonly(path: str) -> gdal.Dataset:
         ) from None
     finally:
         gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
+        gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", listing)
     if ds is None:
         raise InputError(f"{path}: GDAL cannot open this file as a raster.")
     return ds

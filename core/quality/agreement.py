@@ -39,7 +39,8 @@ def overlap_agreement(paths: List[str], window: int = 512,
 
     ``bands``, per raster, the band numbers to compare in a common order (rasters whose
     bands differ); default: every data band, in order."""
-    with prepared_inputs(paths, same_bands=bands is None) as (originals, grid, _):
+    with prepared_inputs(paths, same_bands=bands is None,
+                         threads=threads) as (originals, grid, _):
         infos = list(grid.views)
         if bands is not None:
             infos = [select_bands(view, info, numbers)

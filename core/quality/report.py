@@ -49,7 +49,7 @@ def build_report(title: str, inputs: List[str], outputs: List[str],
     common = [list(b) for b in bands[0].common.bands] if bands else None
     before = overlap_agreement(inputs, bands=common, threads=threads)
     after = {(p.i, p.j): p for p in overlap_agreement(outputs, bands=common, threads=threads)}
-    with prepared_inputs(inputs, same_bands=not bands) as (infos, grid, _):
+    with prepared_inputs(inputs, same_bands=not bands, threads=threads) as (infos, grid, _):
         centres = [((p.col + p.cols / 2) * grid.pixel_width + grid.origin_x,
                     grid.origin_y - (p.row + p.rows / 2) * grid.pixel_height)
                    for p in grid.placements]

@@ -174,7 +174,8 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
                              + extra_plan(outputs) + mosaic_plan(mosaic))
     with staged(output_plan) as staging:
-        with run_memory(), prepared_planned_inputs(inputs, reference, band_map) as (
+        with run_memory(), prepared_planned_inputs(inputs, reference, band_map,
+                                                          streaming.threads) as (
                 infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
             plan = _checked_inputs(inputs, infos, grid, plan, raster, mosaic, streaming,
                                    executor, feedback)

@@ -48,7 +48,7 @@ def run_mosaic(
                          "positive size in map units, or none for the inputs' own.")
     plan = OutputPlan(inputs, mosaic_plan(mosaic))
     with staged(plan) as outputs, run_memory(), prepared_inputs(
-            inputs, None, pixel_size, 1) as (infos, grid, _):
+            inputs, None, pixel_size, 1, threads=streaming.threads) as (infos, grid, _):
         check_output_format(infos[:1], mosaic.raster, [mosaic_pixel_type(infos, mosaic)])
         cells = seam_cells(grid)
         cut = None
@@ -75,7 +75,8 @@ def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
     """The mosaic of rasters just written (``paths``: staged temporaries that become
     ``finals``), whose cells the writer measured (``cells_seen``; None when the rasters
     needed warping, then the cells are read); written into ``staged``."""
-    with run_memory(), prepared_inputs(paths) as (infos, grid, _):
+    with run_memory(), prepared_inputs(paths, threads=streaming.threads) as (
+            infos, grid, _):
         cells = seam_cells(grid)
         if cells_seen is None or not all(grid.native):
             cells_seen = cell_statistics(list(grid.views), grid, cells,

@@ -32,7 +32,7 @@ import spectralmatch.core.stats.gather as G  # noqa: E402
 import spectralmatch.core.stats.robust as R  # noqa: E402
 from spectralmatch.core.feedback import Feedback  # noqa: E402
 from spectralmatch.core.grid.inputs import prepared_planned_inputs  # noqa: E402
-from spectralmatch.core.io.parallel import run_memory  # noqa: E402
+from spectralmatch.core.io.parallel import run_settings  # noqa: E402
 from spectralmatch.core.options import LocalFit, Statistics, Streaming  # noqa: E402
 from spectralmatch.core.runs.matching import _block_grids  # noqa: E402
 
@@ -139,7 +139,7 @@ def main() -> None:
 
     R.Disagreement.unchanged = counted
     # As a run has them: the heap keeps freed window-sized arrays for reuse.
-    with run_memory(), prepared_planned_inputs(paths) as (infos, grid, _, plan):
+    with run_settings(), prepared_planned_inputs(paths) as (infos, grid, _, plan):
         cells, blocks = _block_grids(grid, LocalFit(), Feedback())[::-1]
         for n in range(args.repeat):
             runs = [("robust", True)] + ([] if args.no_plain else [("plain", False)])

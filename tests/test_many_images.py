@@ -136,7 +136,8 @@ def test_robust_samples_grow_with_the_overlap_up_to_a_cap(nine_tiles):
 
 def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
     """The local surfaces of four bands with the same valid pixels come from one matrix
-    (reduced once) and right-hand sides alone: the same nodes as each band solved alone."""
+    (reduced once) and right-hand sides gathered for all bands in one go: the same nodes
+    as each band solved alone."""
     infos, grid, _ = load_inputs(nine_tiles)
     blocks = make_block_grid(grid)
     scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
@@ -148,9 +149,9 @@ def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
     calls = []
     original = SurfaceSystem.solve
 
-    def counting(system, reuse=None, threads=1):
+    def counting(system, reuse=None, threads=1, rhs=None):
         calls.append(system.matrix)
-        return original(system, reuse, threads)
+        return original(system, reuse, threads, rhs)
 
     SurfaceSystem.solve = counting
     try:
@@ -211,10 +212,12 @@ def test_local_surfaces_meet_the_gauge_exactly_and_solve_the_constrained_least_s
         gauges.append(original_gauge(system, *args))
         return gauges[-1]
 
-    def keeping(system, reuse=None, threads=1):
+    def keeping(system, reuse=None, threads=1, rhs=None):
         if system.matrix:
-            seen.append((system.normal(), gauges[-1], system.rhs.copy()))
-        x = original_solve(system, reuse, threads)
+            # The right-hand side gathered for all bands at once is the band's own.
+            np.testing.assert_array_equal(rhs, system.rhs)
+            seen.append((system.normal(), gauges[-1], rhs.copy()))
+        x = original_solve(system, reuse, threads, rhs)
         if system.matrix:
             seen[-1] += (x,)
         return x

@@ -274,33 +274,36 @@ def fit_surfaces(
         covered = covered_centres(blocks, places)
         outer = np.concatenate([outer_nodes(blocks, s, p, covered).ravel()
                                 for s, p in zip(spans, places)])
-    # A band whose weights (cells and gauge) equal the previous band's has the same matrix:
-    # it gathers its right-hand side only and reuses the reduced system. The weights are
-    # compared by digest as the right-hand side is gathered, the cells' targets made pair by
-    # pair (the arrays of all pairs, kept instead, took 60 MB at 1,000 images); a band whose
-    # matrix differs makes them once more for it.
-    shared: dict = {}
-    previous = None
-    for b in range(n_bands):
-        def targets(pb):
-            return cell_targets(pb, b, gains, offsets, method, scale[b])
+    # The right-hand sides of all bands are gathered in one go over the pairs (the cells'
+    # targets made pair by pair for every band at once: the arrays of all pairs, kept
+    # instead, took 60 MB at 1,000 images), and each band's weights (cells and gauge) go
+    # into a digest of its own. A band whose digest equals the previous band's has the same
+    # matrix and reuses its reduced system; a band whose matrix differs makes its cells'
+    # targets once more, for the matrix.
+    def targets(pb):  # band by band: numpy 1's float32 products with a band's gain kept
+        each = [cell_targets(pb, b, gains, offsets, method, scale[b]) for b in range(n_bands)]
+        return np.stack([w for w, _ in each]), np.stack([t for _, t in each])
 
+    sides = SurfaceSystem(spans, matrix=False, bands=n_bands)
+    digests = [hashlib.blake2b(digest_size=32) for _ in range(n_bands)]
+    _add_cells(sides, pair_cells, geometry, targets, area, digests)
+    shared: dict = {}
+    for b in range(n_bands):
         counts = [np.where(c[b] >= max(min_count, 1.0), c[b], 0.0) for c in node_counts]
-        digest = hashlib.blake2b(digest_size=32)
-        system = SurfaceSystem(spans, matrix=False)
-        _add_cells(system, pair_cells, geometry, targets, area, digest)
-        _digest(counts, digest)
-        same = previous is not None and digest.digest() == previous
-        previous = digest.digest()
-        if not same:
+        _digest(counts, digests[b])
+        system = sides
+        if b == 0 or digests[b].digest() != digests[b - 1].digest():
+            def band_targets(pb):
+                return cell_targets(pb, b, gains, offsets, method, scale[b])
+
             shared.clear()  # before the next matrix is built
             system = SurfaceSystem(spans)
             # First: the terms are then summed reduced.
             system.gauge(counts, blocks.cols, reference, REST, REST_FROM, held)
-            _add_cells(system, pair_cells, geometry, targets, area)
+            _add_cells(system, pair_cells, geometry, band_targets, area)
             system.add_membrane(SMOOTHNESS)
             system.add_bending(BENDING, outer)
-        x = system.solve(shared, threads)
+        x = system.solve(shared, threads, rhs=sides.rhs[b])
         for k, s in enumerate(spans):
             result[k][b] = x[system.offset[k]:system.offset[k + 1]].reshape(s[2], s[3])
     if reference is not None:
@@ -309,17 +312,21 @@ def fit_surfaces(
 
 
 def _add_cells(system: SurfaceSystem, pair_cells, geometry, targets, area: float,
-               digest=None) -> None:
-    """The cells of every pair into ``system``, their weights into ``digest`` (if given)."""
+               digests=None) -> None:
+    """The cells of every pair into ``system``; with ``digests`` (one per band), the
+    targets are of all bands, (bands, cell rows, cell cols), and each band's weights go into
+    its digest."""
     for pb, (wy, wx, apart) in zip(pair_cells, geometry):
         weight, target = targets(pb)
-        if digest is not None:
-            _digest([weight], digest)
+        if digests is not None:
+            for w, digest in zip(weight, digests):
+                _digest([w], digest)
         if apart is not None:
             a, c, at = apart
-            if weight[a, c].any():
-                system.add_cells(pb.i, pb.j, at[0], at[1], weight[a, c] / area, target[a, c])
-            weight[a, c] = 0.0  # not again at the cells' centres
+            if weight[..., a, c].any():
+                system.add_cells(pb.i, pb.j, at[0], at[1], weight[..., a, c] / area,
+                                 target[..., a, c])
+            weight[..., a, c] = 0.0  # not again at the cells' centres
         if weight.any():
             system.add_pair(pb.i, pb.j, wy, wx, weight / area, target)
 

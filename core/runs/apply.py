@@ -19,7 +19,7 @@ from ..io.crs import same_crs
 from ..io.executor import open_executor
 from ..io.output_plan import OutputPlan
 from ..io.geotiff import check_raster_format
-from ..io.parallel import note_thread_cap, run_memory
+from ..io.parallel import note_thread_cap, run_settings
 from ..io.rasters import describe, file_of
 from ..io.writer import check_output_format, write_outputs
 from ..options import Outputs, Streaming
@@ -134,7 +134,7 @@ def apply_model(model_path: str, inputs: List[str], outputs: Outputs,
         return combined_correction(plan, k, info, [group_correction(g, mod) for g, mod
                                                    in zip(plan.groups, models)])
 
-    with staged(output_plan) as staging, run_memory(), open_executor(streaming,
+    with staged(output_plan) as staging, run_settings(), open_executor(streaming,
                                                                     feedback) as executor:
         if executor.distributed:
             executor.check_access(inputs)

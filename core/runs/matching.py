@@ -31,7 +31,7 @@ from ..grid.common_grid import CommonGrid
 from ..grid.inputs import input_paths, note_scaling, prepared_planned_inputs
 from ..io.executor import open_executor
 from ..io.parallel import (mapped_large_arrays, note_thread_cap, release_freed_memory,
-                           run_memory, thread_count)
+                           run_settings, thread_count)
 from ..io.rasters import RasterInfo
 from ..io.geotiff import check_raster_format
 from ..io.writer import Correction, check_output_format, write_outputs
@@ -174,7 +174,7 @@ def _matching_run(title: str, inputs: List[str], outputs: Outputs, local: Option
     output_plan = OutputPlan(inputs, raster_plan(outputs.folder, stems, suffixes)
                              + extra_plan(outputs) + mosaic_plan(mosaic))
     with staged(output_plan) as staging:
-        with run_memory(), prepared_planned_inputs(inputs, reference, band_map,
+        with run_settings(), prepared_planned_inputs(inputs, reference, band_map,
                                                           streaming.threads) as (
                 infos, grid, ref, plan), open_executor(streaming, feedback) as executor:
             plan = _checked_inputs(inputs, infos, grid, plan, raster, mosaic, streaming,

@@ -7,7 +7,7 @@ from ..errors import InputError
 from ..feedback import Feedback
 from ..grid.inputs import input_paths, prepared_inputs
 from ..io.geotiff import check_raster_format
-from ..io.parallel import note_thread_cap, run_memory
+from ..io.parallel import note_thread_cap, run_settings
 from ..io.atomic import OutputSet
 from ..io.output_plan import OutputPlan
 from ..io.writer import check_output_format
@@ -47,7 +47,7 @@ def run_mosaic(
         raise InputError(f"Pixel size {pixel_size}: must be greater than 0. Fix: give a "
                          "positive size in map units, or none for the inputs' own.")
     plan = OutputPlan(inputs, mosaic_plan(mosaic))
-    with staged(plan) as outputs, run_memory(), prepared_inputs(
+    with staged(plan) as outputs, run_settings(), prepared_inputs(
             inputs, None, pixel_size, 1, threads=streaming.threads) as (infos, grid, _):
         check_output_format(infos[:1], mosaic.raster, [mosaic_pixel_type(infos, mosaic)])
         cells = seam_cells(grid)
@@ -75,7 +75,7 @@ def mosaic_written(paths: List[str], cells_seen: Optional[List[CellImage]],
     """The mosaic of rasters just written (``paths``: staged temporaries that become
     ``finals``), whose cells the writer measured (``cells_seen``; None when the rasters
     needed warping, then the cells are read); written into ``staged``."""
-    with run_memory(), prepared_inputs(paths, threads=streaming.threads) as (
+    with run_settings(), prepared_inputs(paths, threads=streaming.threads) as (
             infos, grid, _):
         cells = seam_cells(grid)
         if cells_seen is None or not all(grid.native):

@@ -49,15 +49,17 @@ class SurfaceSystem:
     # full matrix is summed and reduced at the solve (the same values: tests compare both).
     REDUCE_WHILE_SUMMING = True
 
-    def __init__(self, spans: Sequence[Span], matrix: bool = True):
-        """``matrix`` False gathers the right-hand side only, for a band whose matrix is
-        that of a band solved before (see :meth:`solve`)."""
+    def __init__(self, spans: Sequence[Span], matrix: bool = True, bands: int = 0):
+        """``matrix`` False gathers right-hand sides only, for bands whose matrix is that
+        of a band solved before (see :meth:`solve`); with ``bands``, those of so many bands
+        at once: the cells' weights and targets then have a leading axis of bands, and
+        ``rhs`` is (bands, n)."""
         self.spans = list(spans)
         self.matrix = matrix
         sizes = [s[2] * s[3] for s in self.spans]
         self.offset = np.concatenate(([0], np.cumsum(sizes)))
         self.n = int(self.offset[-1])
-        self.rhs = np.zeros(self.n)
+        self.rhs = np.zeros((bands, self.n) if bands else self.n)
         self._rows: List[np.ndarray] = []
         self._cols: List[np.ndarray] = []
         self._vals: List[np.ndarray] = []
@@ -73,13 +75,16 @@ class SurfaceSystem:
         """Cells of one pair: ``x_i - x_j = target``, each weighted by ``weight``.
 
         ``wy[0]``, ``wx[0]`` are image i's row and column weights of the cells' centroids,
-        ``wy[1]``, ``wx[1]`` image j's; ``weight`` and ``target`` are (cell rows, cell cols).
+        ``wy[1]``, ``wx[1]`` image j's; ``weight`` and ``target`` are (cell rows, cell cols),
+        or (bands, cell rows, cell cols) for a system of several bands' right-hand sides.
         """
         terms = ((i, 1.0, wy[0], wx[0]), (j, -1.0, wy[1], wx[1]))
         wt = weight * target
+        rows = self.rhs.shape[:-1]  # () or (bands,)
         for k, sign, (ly, my), (lx, mx) in terms:
             idx = self._index(k, ly + np.arange(my.shape[1]), lx + np.arange(mx.shape[1]))
-            self.rhs[idx.ravel()] += sign * (my.T @ wt @ mx).ravel()
+            # Stacked, the products are those of each band alone, bit for bit.
+            self.rhs[..., idx.ravel()] += sign * (my.T @ wt @ mx).reshape(rows + (-1,))
         if not self.matrix:
             return
         for a in range(2):
@@ -91,7 +96,8 @@ class SurfaceSystem:
         """Cells one at a time, each at a position of its own: ``x_i - x_j = target``,
         weighted by ``weight`` (n,). ``at_i``, ``at_j``: per image, the positions' node
         weights as interpolation.point_weights gives them, rows then cols:
-        ((first node rows, weights, next weights), (first node cols, weights, next))."""
+        ((first node rows, weights, next weights), (first node cols, weights, next)).
+        ``weight``, ``target`` are (bands, n) for several bands' right-hand sides."""
         coef, index = [], []
         for k, sign, ((ry, wy0, wy1), (cx, wx0, wx1)) in ((i, 1.0, at_i), (j, -1.0, at_j)):
             rows, cols = self.spans[k][2], self.spans[k][3]
@@ -101,7 +107,11 @@ class SurfaceSystem:
                                  + np.minimum(cx + dx, cols - 1))
                     coef.append(sign * wy * wx)
         coef, index = np.stack(coef, axis=1), np.stack(index, axis=1)  # (cells, 8)
-        np.add.at(self.rhs, index, (weight * target)[:, None] * coef)
+        if self.rhs.ndim == 1:
+            np.add.at(self.rhs, index, (weight * target)[:, None] * coef)
+        else:
+            for rhs, w, t in zip(self.rhs, weight, target):  # as for one band
+                np.add.at(rhs, index, (w * t)[:, None] * coef)
         if not self.matrix:
             return
         block = weight[:, None, None] * coef[:, :, None] * coef[:, None, :]
@@ -251,15 +261,19 @@ class SurfaceSystem:
             self._summed = _upper(self.basis.T @ self._summed @ self.basis)
         return gauge
 
-    def solve(self, reuse: Optional[dict] = None, threads: int = 1) -> np.ndarray:
+    def solve(self, reuse: Optional[dict] = None, threads: int = 1,
+              rhs: Optional[np.ndarray] = None) -> np.ndarray:
         """The node values: the least-squares minimum under the exact gauge.
 
         ``reuse`` (a dict the caller keeps across the bands) keeps the reduced system for a
         band whose matrix is the same, as it is where every band has the same valid pixels:
         a system built with ``matrix`` False takes the one ``reuse`` holds. ``threads`` > 1
-        lets the iterations use a second thread (see ReducedSystem.solve)."""
+        lets the iterations use a second thread (see ReducedSystem.solve). ``rhs``: a
+        right-hand side gathered elsewhere (of a system of several bands), instead of this
+        system's own."""
+        rhs = self.rhs if rhs is None else rhs
         if not self.matrix:
-            return reuse["reduced"].solve(self.rhs, threads)
+            return reuse["reduced"].solve(rhs, threads)
         if self.basis is None:
             raise ValueError("SurfaceSystem.gauge was not called")  # a programming error
         matrix = self.normal()
@@ -269,7 +283,7 @@ class SurfaceSystem:
         reduced = ReducedSystem(matrix, self.basis)
         if reuse is not None:
             reuse["reduced"] = reduced
-        return reduced.solve(self.rhs, threads)
+        return reduced.solve(rhs, threads)
 
 
 def _fading(alone: np.ndarray, overlapping: np.ndarray, grid_cols: int,

@@ -170,6 +170,48 @@ def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
             np.testing.assert_array_equal(together[k][b], alone[k][0])
 
 
+def test_bands_whose_weights_differ_build_their_own_matrix_from_every_cell(nine_tiles):
+    """Where a band's cells count other pixels (its own no-data), it builds a matrix of its
+    own, from every pair's cells (they are freed only after the last such band), and the
+    bands after it that share its weights reuse it: each band's nodes as it alone gives."""
+    infos, grid, _ = load_inputs(nine_tiles)
+    blocks = make_block_grid(grid)
+    scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
+    spans = [footprint(blocks, p) for p in grid.placements]
+    n_img, n_band = len(infos), infos[0].band_count
+    rng = np.random.default_rng(5)
+    gains = rng.uniform(0.9, 1.1, (n_img, n_band))
+    offsets = np.zeros((n_img, n_band))
+    scale = np.full(n_band, 10000.0)
+    pairs = []
+    for k, pb in enumerate(scan.pair_blocks):  # bands 2 and 3 lose some cells, alike
+        count = pb.count.copy()
+        count[2:, ::2, ::3] = 0
+        pairs.append(replace(pb, count=count))
+    calls = []
+    original = SurfaceSystem.solve
+
+    def counting(system, reuse=None, threads=1, rhs=None):
+        calls.append(system.matrix)
+        return original(system, reuse, threads, rhs)
+
+    SurfaceSystem.solve = counting
+    try:
+        together = fit_surfaces(blocks, spans, pairs, scan.cells, scan.block_count, gains,
+                                offsets, "linear", scale)
+    finally:
+        SurfaceSystem.solve = original
+    assert calls == [True, False, True, False]  # a matrix for band 0, another for band 2
+    for b in range(n_band):
+        one = [replace(pb, count=pb.count[b:b + 1], sum_i=pb.sum_i[b:b + 1],
+                       sum_j=pb.sum_j[b:b + 1]) for pb in pairs]
+        alone = fit_surfaces(blocks, spans, one, scan.cells,
+                             [c[b:b + 1] for c in scan.block_count], gains[:, b:b + 1],
+                             offsets[:, b:b + 1], "linear", scale[b:b + 1])
+        for k in range(n_img):
+            np.testing.assert_array_equal(together[k][b], alone[k][0])
+
+
 def test_robust_maps_at_the_samples_as_scipy_interpolates_them():
     """The cell maps at the samples, all layers at once: bilinear, flat beyond the outermost
     cell centres, as ndimage.map_coordinates (order 1, mode nearest) gives them."""

@@ -134,18 +134,17 @@ def test_robust_samples_grow_with_the_overlap_up_to_a_cap(nine_tiles):
         assert 0.6 * expected <= values_i.shape[1] <= 1.15 * expected
 
 
-def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
-    """The local surfaces of four bands with the same valid pixels come from one matrix
-    (reduced once) and right-hand sides gathered for all bands in one go: the same nodes
-    as each band solved alone."""
+def _surfaces_band_by_band(nine_tiles, monkeypatch, gains, edit=None):
+    """fit_surfaces of the nine tiles' four bands together, with the kinds of systems
+    solved in order (True: a matrix built, False: one reused), checked against each band
+    fitted alone; ``edit`` may change the pairs' cells first."""
     infos, grid, _ = load_inputs(nine_tiles)
     blocks = make_block_grid(grid)
     scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
     spans = [footprint(blocks, p) for p in grid.placements]
-    n_img, n_band = len(infos), infos[0].band_count
-    gains = np.full((n_img, n_band), 1.0)
-    offsets = np.zeros((n_img, n_band))
-    scale = np.full(n_band, 10000.0)
+    pairs = [edit(pb) if edit else pb for pb in scan.pair_blocks]
+    offsets = np.zeros(gains.shape)
+    scale = np.full(gains.shape[1], 10000.0)
     calls = []
     original = SurfaceSystem.solve
 
@@ -153,63 +152,42 @@ def test_bands_with_the_same_weights_share_one_matrix(nine_tiles):
         calls.append(system.matrix)
         return original(system, reuse, threads, rhs)
 
-    SurfaceSystem.solve = counting
-    try:
-        together = fit_surfaces(blocks, spans, scan.pair_blocks, scan.cells, scan.block_count,
-                                gains, offsets, "linear", scale)
-    finally:
-        SurfaceSystem.solve = original
-    assert calls == [True, False, False, False]  # one matrix, four right-hand sides
-    for b in range(n_band):
-        one = [replace(pb, count=pb.count[b:b + 1], sum_i=pb.sum_i[b:b + 1],
-                       sum_j=pb.sum_j[b:b + 1]) for pb in scan.pair_blocks]
-        alone = fit_surfaces(blocks, spans, one, scan.cells,
-                             [c[b:b + 1] for c in scan.block_count], gains[:, b:b + 1],
-                             offsets[:, b:b + 1], "linear", scale[b:b + 1])
-        for k in range(n_img):
-            np.testing.assert_array_equal(together[k][b], alone[k][0])
-
-
-def test_bands_whose_weights_differ_build_their_own_matrix_from_every_cell(nine_tiles):
-    """Where a band's cells count other pixels (its own no-data), it builds a matrix of its
-    own, from every pair's cells (they are freed only after the last such band), and the
-    bands after it that share its weights reuse it: each band's nodes as it alone gives."""
-    infos, grid, _ = load_inputs(nine_tiles)
-    blocks = make_block_grid(grid)
-    scan = scan_statistics(infos, grid, blocks, window=64, threads=2)
-    spans = [footprint(blocks, p) for p in grid.placements]
-    n_img, n_band = len(infos), infos[0].band_count
-    rng = np.random.default_rng(5)
-    gains = rng.uniform(0.9, 1.1, (n_img, n_band))
-    offsets = np.zeros((n_img, n_band))
-    scale = np.full(n_band, 10000.0)
-    pairs = []
-    for k, pb in enumerate(scan.pair_blocks):  # bands 2 and 3 lose some cells, alike
-        count = pb.count.copy()
-        count[2:, ::2, ::3] = 0
-        pairs.append(replace(pb, count=count))
-    calls = []
-    original = SurfaceSystem.solve
-
-    def counting(system, reuse=None, threads=1, rhs=None):
-        calls.append(system.matrix)
-        return original(system, reuse, threads, rhs)
-
-    SurfaceSystem.solve = counting
-    try:
-        together = fit_surfaces(blocks, spans, pairs, scan.cells, scan.block_count, gains,
-                                offsets, "linear", scale)
-    finally:
-        SurfaceSystem.solve = original
-    assert calls == [True, False, True, False]  # a matrix for band 0, another for band 2
-    for b in range(n_band):
+    monkeypatch.setattr(SurfaceSystem, "solve", counting)
+    together = fit_surfaces(blocks, spans, pairs, scan.cells, scan.block_count, gains,
+                            offsets, "linear", scale)
+    monkeypatch.setattr(SurfaceSystem, "solve", original)
+    for b in range(gains.shape[1]):
         one = [replace(pb, count=pb.count[b:b + 1], sum_i=pb.sum_i[b:b + 1],
                        sum_j=pb.sum_j[b:b + 1]) for pb in pairs]
         alone = fit_surfaces(blocks, spans, one, scan.cells,
                              [c[b:b + 1] for c in scan.block_count], gains[:, b:b + 1],
                              offsets[:, b:b + 1], "linear", scale[b:b + 1])
-        for k in range(n_img):
+        for k in range(len(infos)):
             np.testing.assert_array_equal(together[k][b], alone[k][0])
+    return calls
+
+
+def test_bands_with_the_same_weights_share_one_matrix(nine_tiles, monkeypatch):
+    """The local surfaces of four bands with the same valid pixels come from one matrix
+    (reduced once) and right-hand sides gathered for all bands in one go: the same nodes
+    as each band solved alone."""
+    calls = _surfaces_band_by_band(nine_tiles, monkeypatch, np.full((9, 4), 1.0))
+    assert calls == [True, False, False, False]  # one matrix, four right-hand sides
+
+
+def test_bands_whose_weights_differ_build_their_own_matrix_from_every_cell(nine_tiles,
+                                                                          monkeypatch):
+    """Where a band's cells count other pixels (its own no-data), it builds a matrix of its
+    own, from every pair's cells (they are freed only after the last such band), and the
+    bands after it that share its weights reuse it: each band's nodes as it alone gives."""
+    def fewer_cells(pb):  # bands 2 and 3 lose some cells, alike
+        count = pb.count.copy()
+        count[2:, ::2, ::3] = 0
+        return replace(pb, count=count)
+
+    gains = np.random.default_rng(5).uniform(0.9, 1.1, (9, 4))
+    calls = _surfaces_band_by_band(nine_tiles, monkeypatch, gains, fewer_cells)
+    assert calls == [True, False, True, False]  # a matrix for band 0, another for band 2
 
 
 def test_robust_maps_at_the_samples_as_scipy_interpolates_them():
